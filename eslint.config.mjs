@@ -1,0 +1,28 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/', 'generated/', 'node_modules/', '.local/', 'reports/', 'coverage/'] },
+  js.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    extends: [tseslint.configs.recommendedTypeChecked],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['src/handlers/**/*.ts', 'src/http/**/*.ts', 'src/app.ts'],
+    rules: {
+      // Only the store talks to the database.
+      'no-restricted-imports': ['error', { paths: [{ name: 'mongodb', message: 'Use the store module.' }] }],
+    },
+  },
+  {
+    files: ['**/*.mjs', '**/*.js'],
+    languageOptions: {
+      globals: { console: 'readonly', process: 'readonly', module: 'writable', require: 'readonly', URL: 'readonly' },
+    },
+  },
+);
