@@ -1,0 +1,103 @@
+/**
+ * The service's configuration: every key is read from the environment here and nowhere else.
+ * A bad value stops start-up with a message naming the variable.
+ */
+export interface Config {
+  /** PORT: TCP port to listen on (default 3000; 0 picks a free port). */
+  port: number;
+  /** HOST: address to bind (default 127.0.0.1; use 0.0.0.0 inside a container). */
+  host: string;
+  /** MONGODB_URI: the production database. Unset: `npm start` runs the local FerretDB database. */
+  mongodbUri: string | undefined;
+  /** MONGODB_DB: database name (default appointment_webhooks). */
+  mongodbDb: string;
+  /** LOG_LEVEL: fatal, error, warn, info, debug, trace or silent (default info). */
+  logLevel: LogLevel;
+  /** BODY_LIMIT_BYTES: largest accepted request body (default 65536, the documented 64 KiB). */
+  bodyLimitBytes: number;
+  /** DB_TIMEOUT_MS: how long a request waits for the database before answering 503 (default 2500). */
+  dbTimeoutMs: number;
+  /** RETRY_AFTER_SECONDS: the Retry-After value sent with 503 (default 5). */
+  retryAfterSeconds: number;
+  /** REQUEST_TIMEOUT_MS: longest time a client may take to send a whole request (default 10000). */
+  requestTimeoutMs: number;
+  /** SHUTDOWN_TIMEOUT_MS: how long a stop waits for requests in flight before exiting (default 10000). */
+  shutdownTimeoutMs: number;
+  /** LOCAL_DB_PORT: port of the local FerretDB database started by `npm start` (default 27117). */
+  localDbPort: number;
+  /** LOCAL_DB_DIR: where the local database keeps its files (default .local/ferretdb-data). */
+  localDbDir: string;
+}
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`Invalid configuration: ${variable} ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `must be a whole number from ${min} to ${max}`);
+  const value = Number(raw.trim());
+  if (value < min || value > max) throw new ConfigError(name, `must be a whole number from ${min} to ${max}`);
+  return value;
+}
+
+function text(env: Env, name: string, fallback: string): string {
+  const raw = env[name];
+  return raw === undefined || raw.trim() === '' ? fallback : raw.trim();
+}
+
+function mongodbUri(env: Env): string | undefined {
+  const raw = env.MONGODB_URI?.trim();
+  if (!raw) return undefined;
+  if (!/^mongodb(\+srv)?:\/\/[^\s]+$/.test(raw)) {
+    throw new ConfigError('MONGODB_URI', 'must be a mongodb:// or mongodb+srv:// connection string');
+  }
+  return raw;
+}
+
+function databaseName(env: Env): string {
+  const name = text(env, 'MONGODB_DB', 'appointment_webhooks');
+  // MongoDB forbids these characters in database names, and caps the length at 63 bytes.
+  // eslint-disable-next-line no-control-regex -- NUL is one of the forbidden characters
+  if (!/^[^/\\. "$*<>:|?\x00]{1,63}$/.test(name)) {
+    throw new ConfigError('MONGODB_DB', 'must be 1 to 63 characters without / \\ . " $ * < > : | ? or spaces');
+  }
+  return name;
+}
+
+function logLevel(env: Env): LogLevel {
+  const level = text(env, 'LOG_LEVEL', 'info').toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+  }
+  return level as LogLevel;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  return {
+    port: integer(env, 'PORT', 3000, 0, 65535),
+    host: text(env, 'HOST', '127.0.0.1'),
+    mongodbUri: mongodbUri(env),
+    mongodbDb: databaseName(env),
+    logLevel: logLevel(env),
+    bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 65536, 1024, 16 * 1024 * 1024),
+    dbTimeoutMs: integer(env, 'DB_TIMEOUT_MS', 2500, 100, 60000),
+    retryAfterSeconds: integer(env, 'RETRY_AFTER_SECONDS', 5, 1, 3600),
+    requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_MS', 10000, 1000, 600000),
+    shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10000, 100, 600000),
+    localDbPort: integer(env, 'LOCAL_DB_PORT', 27117, 1, 65535),
+    localDbDir: text(env, 'LOCAL_DB_DIR', '.local/ferretdb-data'),
+  };
+}

@@ -1,0 +1,31 @@
+import type { components } from '../generated/openapi';
+
+export type ErrorDetail = components['schemas']['ErrorDetail'];
+
+/**
+ * The service's whole error vocabulary. Every failure, wherever it happens, becomes one of these;
+ * http/errorTable.ts is the one place that turns a code into a status and a response.
+ */
+export type ErrorCode =
+  | 'invalid_payload'
+  | 'malformed_json'
+  | 'unsupported_media_type'
+  | 'unauthorized'
+  | 'payload_too_large'
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'database_unavailable'
+  | 'internal';
+
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    readonly details: readonly ErrorDetail[] = [],
+    /** Headers that belong to this occurrence, such as Allow. */
+    readonly headers: Readonly<Record<string, string>> = {},
+    options?: { cause?: unknown },
+  ) {
+    super(code, options);
+    this.name = 'AppError';
+  }
+}

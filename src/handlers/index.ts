@@ -1,0 +1,13 @@
+import type { operations } from '../../generated/openapi';
+import type { OperationHandler } from '../http/exchange';
+import { receiveAppointmentEvent, type ReceiveDeps } from './receiveAppointmentEvent';
+
+export type OperationId = keyof operations;
+export type HandlerDeps = ReceiveDeps;
+
+/** Every operationId in openapi.yaml maps to exactly one handler; the type makes a missing one a compile error. */
+export function operationHandlers(deps: HandlerDeps): Record<OperationId, OperationHandler> {
+  return {
+    receiveAppointmentEvent: receiveAppointmentEvent(deps),
+  };
+}

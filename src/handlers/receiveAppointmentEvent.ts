@@ -1,0 +1,23 @@
+import type { Context } from 'openapi-backend';
+import type { components } from '../../generated/openapi';
+import type { Exchange, OperationHandler, Reply } from '../http/exchange';
+import { locals } from '../http/requestLog';
+import type { EventStore } from '../store/mongoStore';
+
+type AppointmentEvent = components['schemas']['AppointmentEvent'];
+
+export interface ReceiveDeps {
+  store: Pick<EventStore, 'saveEvent'>;
+  now: () => Date;
+}
+
+/** Stores a validated event and answers 201 only once the database has acknowledged it. */
+export function receiveAppointmentEvent({ store, now }: ReceiveDeps): OperationHandler {
+  return async (c: Context, exchange: Exchange): Promise<Reply> => {
+    // openapi-backend has validated the body against AppointmentEvent before this runs.
+    const event = c.request.requestBody as AppointmentEvent;
+    const accepted = await store.saveEvent(event, now());
+    locals(exchange.res).eventId = accepted.event_id;
+    return { status: 201, body: accepted };
+  };
+}

@@ -1,0 +1,67 @@
+import type { IncomingMessage } from 'node:http';
+import { parse as parseContentType } from 'content-type';
+import getRawBody from 'raw-body';
+import { AppError } from '../errors';
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** 415 unless the request says it sends UTF-8 JSON, uncompressed. */
+export function assertJsonContent(req: IncomingMessage): void {
+  const unsupported = (msg: string, loc: string) =>
+    new AppError('unsupported_media_type', [{ loc: ['header', loc], msg, type: 'value_error.content_type' }]);
+  let mediaType: string;
+  let charset: string | undefined;
+  try {
+    const parsed = parseContentType(req);
+    mediaType = parsed.type;
+    charset = parsed.parameters.charset;
+  } catch {
+    throw unsupported('content type must be application/json', 'content-type');
+  }
+  if (mediaType !== 'application/json') throw unsupported('content type must be application/json', 'content-type');
+  if (charset !== undefined && charset.toLowerCase() !== 'utf-8') {
+    throw unsupported('charset must be utf-8', 'content-type');
+  }
+  const encoding = req.headers['content-encoding'];
+  if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
+    throw unsupported('content encoding is not supported', 'content-encoding');
+  }
+}
+
+/** Reads the body, stopping at `limit` bytes while it streams in (413), never buffering more. */
+export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  try {
+    return await getRawBody(req, { limit, length: req.headers['content-length'] });
+  } catch (err) {
+    const type = (err as { type?: unknown }).type;
+    if (type === 'entity.too.large') {
+      throw new AppError(
+        'payload_too_large',
+        [{ loc: ['body'], msg: `ensure the body has at most ${limit} bytes`, type: 'value_error.body.max_size', ctx: { limit_value: limit } }],
+        {},
+        { cause: err },
+      );
+    }
+    if (type === 'request.size.invalid') {
+      throw new AppError('malformed_json', [{ loc: ['body'], msg: 'body length does not match Content-Length', type: 'value_error.body.length' }], {}, { cause: err });
+    }
+    throw err;
+  }
+}
+
+/** Decodes UTF-8 JSON. An empty body is `undefined`, which validation reports as a missing body. */
+export function decodeJson(raw: Buffer): unknown {
+  if (raw.length === 0) return undefined;
+  let text: string;
+  try {
+    text = utf8.decode(raw);
+  } catch (err) {
+    throw new AppError('malformed_json', [{ loc: ['body'], msg: 'body is not valid UTF-8', type: 'value_error.jsondecode' }], {}, { cause: err });
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    // JSON.parse's own message quotes the body, which may hold patient data: it stays out of the reply.
+    throw new AppError('malformed_json', [{ loc: ['body'], msg: 'body is not valid JSON', type: 'value_error.jsondecode' }], {}, { cause: err });
+  }
+}

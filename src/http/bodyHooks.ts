@@ -1,0 +1,28 @@
+import type { Context } from 'openapi-backend';
+import { assertJsonContent, decodeJson, readBody } from './body';
+import { locals } from './requestLog';
+import type { Exchange } from './exchange';
+
+/**
+ * Body handling sits between routing and validation, so unknown paths and methods get 404/405
+ * whatever they send. The raw bytes are read right after routing (later signature checks need
+ * them exactly as received); JSON is decoded after the security step, so that an unauthenticated
+ * request is refused before its body is looked at.
+ */
+export function bodyHooks(bodyLimitBytes: number) {
+  return {
+    postRoutingHandler: async (c: Context, exchange: Exchange): Promise<void> => {
+      if (!c.operation) return;
+      locals(exchange.res).operationId = c.operation.operationId;
+      if (!c.operation.requestBody) return;
+      assertJsonContent(exchange.req);
+      exchange.rawBody = await readBody(exchange.req, bodyLimitBytes);
+    },
+    postSecurityHandler: (c: Context, exchange: Exchange): void => {
+      if (exchange.rawBody === undefined) return;
+      const body = decodeJson(exchange.rawBody);
+      exchange.request.body = body;
+      c.request.requestBody = body;
+    },
+  };
+}

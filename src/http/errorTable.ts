@@ -1,0 +1,40 @@
+import type { components } from '../../generated/openapi';
+import { AppError, type ErrorCode } from '../errors';
+
+export type ErrorResponse = components['schemas']['ErrorResponse'];
+
+/** The one table from error code to HTTP. Messages are fixed: they never carry submitted values. */
+const TABLE: Readonly<Record<ErrorCode, { status: number; message: string }>> = {
+  invalid_payload: { status: 422, message: 'Invalid payload structure' },
+  malformed_json: { status: 400, message: 'Malformed JSON body' },
+  unsupported_media_type: { status: 415, message: 'Unsupported media type' },
+  payload_too_large: { status: 413, message: 'Payload too large' },
+  unauthorized: { status: 401, message: 'Unauthorized' },
+  not_found: { status: 404, message: 'Not found' },
+  method_not_allowed: { status: 405, message: 'Method not allowed' },
+  database_unavailable: { status: 503, message: 'Service temporarily unavailable' },
+  internal: { status: 500, message: 'Internal server error' },
+};
+
+export interface ErrorReply {
+  status: number;
+  headers: Record<string, string>;
+  body: ErrorResponse;
+  /** What reached the table, for the log line: an AppError, or the unexpected error it replaced. */
+  error: AppError;
+  cause?: unknown;
+}
+
+export function errorReply(err: unknown, retryAfterSeconds: number): ErrorReply {
+  const appError = err instanceof AppError ? err : new AppError('internal', [], {}, { cause: err });
+  const { status, message } = TABLE[appError.code];
+  const headers: Record<string, string> = { ...appError.headers };
+  if (status === 503) headers['Retry-After'] = String(retryAfterSeconds);
+  return {
+    status,
+    headers,
+    body: { status: 'error', message, errors: appError.details },
+    error: appError,
+    cause: err instanceof AppError ? appError.cause : err,
+  };
+}

@@ -1,0 +1,101 @@
+import type { ErrorObject } from 'ajv';
+import type { ErrorDetail } from '../errors';
+
+/**
+ * Turns Ajv errors from the spec's schemas into the guide's error items (the pydantic v1 vocabulary).
+ * Only keywords and limits are read: a submitted value never reaches a message.
+ *
+ * openapi-backend validates `{ requestBody: <body> }`, so paths start with /requestBody,
+ * which becomes "body" in `loc`.
+ */
+export function toErrorDetails(errors: readonly ErrorObject[]): ErrorDetail[] {
+  const byLocation = new Map<string, { rank: number; detail: ErrorDetail }>();
+  for (const error of errors) {
+    const translated = translate(error);
+    if (!translated) continue;
+    const key = JSON.stringify(translated.detail.loc);
+    const seen = byLocation.get(key);
+    // One item per location: the most fundamental problem wins (missing, then wrong type, then the rest).
+    if (!seen || translated.rank < seen.rank) byLocation.set(key, translated);
+  }
+  return [...byLocation.values()].map(({ detail }) => detail);
+}
+
+function locationOf(error: ErrorObject): (string | number)[] {
+  const segments = error.instancePath
+    .split('/')
+    .slice(1)
+    .map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'));
+  if (segments[0] === 'requestBody') segments[0] = 'body';
+  return segments;
+}
+
+function isDateTimeSchema(error: ErrorObject): boolean {
+  const parent = error.parentSchema as { format?: unknown } | undefined;
+  return parent?.format === 'date-time';
+}
+
+function translate(error: ErrorObject): { rank: number; detail: ErrorDetail } | undefined {
+  const loc = locationOf(error);
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'required': {
+      const missing = String(params.missingProperty);
+      const at = missing === 'requestBody' && loc.length === 0 ? ['body'] : [...loc, missing];
+      return { rank: 0, detail: { loc: at, msg: 'field required', type: 'value_error.missing' } };
+    }
+    case 'type':
+      return { rank: 1, detail: typeError(loc, String(params.type)) };
+    case 'enum': {
+      const allowed = (params.allowedValues as unknown[]).map(String);
+      return {
+        rank: 2,
+        detail: {
+          loc,
+          msg: `value is not a valid enumeration member; permitted: ${allowed.map((v) => `'${v}'`).join(', ')}`,
+          type: 'type_error.enum',
+          ctx: { enum_values: allowed },
+        },
+      };
+    }
+    case 'format':
+    case 'pattern':
+      if (isDateTimeSchema(error)) {
+        return { rank: 2, detail: { loc, msg: 'invalid datetime format', type: 'value_error.datetime' } };
+      }
+      if (error.keyword === 'pattern') {
+        const pattern = String(params.pattern);
+        return {
+          rank: 3,
+          detail: { loc, msg: `string does not match regex "${pattern}"`, type: 'value_error.str.regex', ctx: { pattern } },
+        };
+      }
+      return { rank: 3, detail: { loc, msg: `invalid ${String(params.format)} format`, type: 'value_error.format' } };
+    case 'maxLength':
+    case 'minLength': {
+      const limit = Number(params.limit);
+      const bound = error.keyword === 'maxLength' ? 'most' : 'least';
+      return {
+        rank: 3,
+        detail: {
+          loc,
+          msg: `ensure this value has at ${bound} ${limit} characters`,
+          type: `value_error.any_str.${error.keyword === 'maxLength' ? 'max_length' : 'min_length'}`,
+          ctx: { limit_value: limit },
+        },
+      };
+    }
+    case 'parse':
+      // The body is decoded before validation (http/body.ts); this is openapi-backend re-checking a JSON string body.
+      return undefined;
+    default:
+      return { rank: 4, detail: { loc, msg: 'invalid value', type: `value_error.${error.keyword}` } };
+  }
+}
+
+function typeError(loc: (string | number)[], expected: string): ErrorDetail {
+  if (expected.startsWith('object')) return { loc, msg: 'value is not a valid dict', type: 'type_error.dict' };
+  if (expected.startsWith('string')) return { loc, msg: 'str type expected', type: 'type_error.str' };
+  if (expected.startsWith('integer')) return { loc, msg: 'value is not a valid integer', type: 'type_error.integer' };
+  return { loc, msg: `value is not a valid ${expected}`, type: `type_error.${expected}` };
+}

@@ -1,0 +1,63 @@
+import { loadConfig, ConfigError, type Config } from './config';
+import { startFerretDb, type LocalDatabase } from './localdb/ferretdb';
+import { createLogger } from './logger';
+import { start } from './service';
+
+/** Entry point: config, database (the local one when MONGODB_URI is unset), HTTP, and clean stops. */
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel);
+
+  let localDb: LocalDatabase | undefined;
+  let mongodbUri = config.mongodbUri;
+  if (mongodbUri === undefined) {
+    logger.info({ dir: config.localDbDir, port: config.localDbPort }, 'MONGODB_URI is not set: starting the local database');
+    localDb = await startFerretDb({ dataDir: config.localDbDir, port: config.localDbPort });
+    mongodbUri = localDb.uri;
+  }
+
+  let service;
+  try {
+    service = await start({ ...config, mongodbUri }, { logger });
+  } catch (err) {
+    logger.fatal({ err: { name: (err as Error).name, message: (err as Error).message } }, 'start-up failed');
+    await localDb?.stop();
+    process.exit(1);
+  }
+  logger.info({ url: service.url, database: config.mongodbDb, local: localDb !== undefined }, 'listening');
+
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    const hardStop = setTimeout(() => {
+      logger.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs + 5000);
+    hardStop.unref();
+    void service
+      .stop()
+      .then(() => localDb?.stop())
+      .then(() => {
+        logger.info('stopped');
+        process.exit(0);
+      });
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+}
+
+main().catch((err: unknown) => {
+  console.error('start-up failed:', err instanceof Error ? err.message : err);
+  process.exit(1);
+});

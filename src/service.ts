@@ -1,0 +1,57 @@
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { createApp } from './app';
+import type { Config } from './config';
+import { openEventStore, type EventStore } from './store/mongoStore';
+
+export interface RunningService {
+  url: string;
+  port: number;
+  /** Stops accepting connections, lets requests in flight finish, then closes the database client. */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger: Logger;
+  /** Lets tests put a faulty store in front of the real one. */
+  wrapStore?: (store: EventStore) => EventStore;
+}
+
+export async function start(config: Config & { mongodbUri: string }, options: StartOptions): Promise<RunningService> {
+  const { logger } = options;
+  const opened = await openEventStore({
+    uri: config.mongodbUri,
+    dbName: config.mongodbDb,
+    timeoutMs: config.dbTimeoutMs,
+    logger,
+  });
+  const store = options.wrapStore ? options.wrapStore(opened) : opened;
+  let server: Server;
+  try {
+    const app = await createApp({ config, logger, store, now: () => new Date() });
+    server = app.listen(config.port, config.host);
+    server.requestTimeout = config.requestTimeoutMs;
+    server.headersTimeout = Math.min(config.requestTimeoutMs, 60000);
+    await once(server, 'listening');
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const { port } = server.address() as AddressInfo;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const forced = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
+      await closed;
+      clearTimeout(forced);
+      await store.close();
+    })());
+
+  return { url: `http://${host}:${port}`, port, stop };
+}

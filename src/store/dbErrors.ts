@@ -1,0 +1,68 @@
+import {
+  MongoBulkWriteError,
+  MongoNetworkError,
+  MongoClientClosedError,
+  MongoNotConnectedError,
+  MongoOperationTimeoutError,
+  MongoServerClosedError,
+  MongoServerError,
+  MongoServerSelectionError,
+  MongoTopologyClosedError,
+  MongoWriteConcernError,
+} from 'mongodb';
+import { AppError } from '../errors';
+
+/** Server error codes that mean "the database cannot take writes right now" rather than "this write is wrong". */
+const UNAVAILABLE_CODES = new Set([
+  6, // HostUnreachable
+  7, // HostNotFound
+  50, // MaxTimeMSExpired
+  64, // WriteConcernFailed
+  89, // NetworkTimeout
+  91, // ShutdownInProgress
+  189, // PrimarySteppedDown
+  262, // ExceededTimeLimit
+  9001, // SocketException
+  10107, // NotWritablePrimary
+  11600, // InterruptedAtShutdown
+  11602, // InterruptedDueToReplStateChange
+  13435, // NotPrimaryNoSecondaryOk
+  13436, // NotPrimaryOrSecondary
+]);
+
+export const DUPLICATE_KEY = 11000;
+
+export function isUnavailable(err: unknown): boolean {
+  if (
+    // Network errors include the driver's pool-cleared error.
+    err instanceof MongoNetworkError ||
+    err instanceof MongoServerSelectionError ||
+    err instanceof MongoOperationTimeoutError ||
+    err instanceof MongoServerClosedError ||
+    err instanceof MongoClientClosedError ||
+    err instanceof MongoNotConnectedError ||
+    err instanceof MongoTopologyClosedError ||
+    err instanceof MongoWriteConcernError
+  ) {
+    return true;
+  }
+  if (err instanceof MongoBulkWriteError) {
+    // A driver failure during a bulk write (a refused connection, say) arrives wrapped, with the
+    // original kept as errorResponse.
+    const wrapped: unknown = err.errorResponse;
+    if (wrapped instanceof Error) return isUnavailable(wrapped);
+    if (err.result?.hasWriteErrors() === false) {
+      return err.result.getWriteConcernError() !== undefined || isUnavailableCode(err.code);
+    }
+  }
+  return err instanceof MongoServerError && isUnavailableCode(err.code);
+}
+
+function isUnavailableCode(code: unknown): boolean {
+  return typeof code === 'number' && UNAVAILABLE_CODES.has(code);
+}
+
+/** The vocabulary error for a failed database call: 503 when retrying later can help, 500 otherwise. */
+export function toAppError(err: unknown): AppError {
+  return new AppError(isUnavailable(err) ? 'database_unavailable' : 'internal', [], {}, { cause: err });
+}

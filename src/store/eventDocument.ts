@@ -1,0 +1,43 @@
+import type { components } from '../../generated/openapi';
+import { instantOf } from '../timestamp';
+
+export type AppointmentEvent = components['schemas']['AppointmentEvent'];
+export type EventAccepted = components['schemas']['EventAccepted'];
+
+/** An event as stored in `appointment_events`. Only the fields the spec defines are kept. */
+export interface EventDocument {
+  event_id: number;
+  event_type: AppointmentEvent['event_type'];
+  appointment_id: string;
+  patient_id: string;
+  /** The instant, for queries and ordering. */
+  timestamp: Date;
+  /** The timestamp exactly as the partner sent it, offset and precision included. */
+  timestamp_text: string;
+  notes: string | null;
+  received_at: Date;
+}
+
+export type UnnumberedEvent = Omit<EventDocument, 'event_id'>;
+
+export function toUnnumberedDocument(event: AppointmentEvent, receivedAt: Date): UnnumberedEvent {
+  return {
+    event_type: event.event_type,
+    appointment_id: event.appointment_id,
+    patient_id: event.patient_id,
+    timestamp: instantOf(event.timestamp),
+    timestamp_text: event.timestamp,
+    notes: event.notes ?? null,
+    received_at: receivedAt,
+  };
+}
+
+export function toEventAccepted(doc: EventDocument): EventAccepted {
+  return {
+    status: 'success',
+    message: 'Event received and stored successfully',
+    event_id: doc.event_id,
+    received_at: doc.received_at.toISOString(),
+    data: { event_type: doc.event_type, appointment_id: doc.appointment_id, patient_id: doc.patient_id },
+  };
+}
