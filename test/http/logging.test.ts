@@ -1,0 +1,64 @@
+import { anEvent } from '../helpers/builders';
+import { post, send } from '../helpers/http';
+import { dbNameFor, startTestApp, type TestApp } from '../helpers/testApp';
+
+const PATIENT = 'PATIENT-7f3a9c';
+const NOTES = 'NOTE-diabetes-follow-up-e1b2';
+
+let app: TestApp;
+let failing: TestApp;
+beforeAll(async () => {
+  const dbName = dbNameFor(__filename);
+  app = await startTestApp({ dbName });
+  failing = await startTestApp({ dbName, wrapStore: (store) => ({ ...store, saveEvent: () => Promise.reject(new Error('boom')) }) });
+});
+afterAll(async () => {
+  await app.stop();
+  await failing.stop();
+});
+
+function parsed(lines: string[]) {
+  return lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+describe('logs', () => {
+  test('when requests succeed, fail validation, are malformed, unknown or crash, then patient_id and notes never reach a log line', async () => {
+    const event = anEvent({ patient_id: PATIENT, notes: NOTES });
+    const replies = await Promise.all([
+      post(app.endpoint, event),
+      post(app.endpoint, { ...event, event_type: 'nope', timestamp: PATIENT }),
+      post(app.endpoint, `{"patient_id": "${PATIENT}", "notes": "${NOTES}"`),
+      post(`${app.url}/patients/${PATIENT}`, event),
+      send(`${app.endpoint}?patient_id=${PATIENT}&notes=${NOTES}`, { method: 'GET' }),
+      post(failing.endpoint, event),
+    ]);
+    expect(replies.map((r) => r.status)).toEqual([201, 422, 400, 404, 405, 500]);
+
+    const lines = [...app.logs, ...failing.logs];
+    expect(lines.length).toBeGreaterThanOrEqual(6);
+    for (const line of lines) {
+      expect(line).not.toContain(PATIENT);
+      expect(line).not.toContain(NOTES);
+    }
+  });
+
+  test('when a request is answered, then one JSON line carries its request id, status and level by class', async () => {
+    const ok = await post(app.endpoint, anEvent(), { 'X-Request-Id': 'partner-trace-001' });
+    const bad = await post(app.endpoint, anEvent({ event_type: 'nope' }));
+    expect(ok.headers.get('x-request-id')).toBe('partner-trace-001');
+
+    const logs = parsed(app.logs);
+    expect(logs.find((l) => l.req_id === 'partner-trace-001')).toMatchObject({ level: 30, status: 201, operation: 'receiveAppointmentEvent', event_id: ok.body.event_id });
+    expect(logs.find((l) => l.req_id === bad.headers.get('x-request-id'))).toMatchObject({
+      level: 40,
+      status: 422,
+      error: 'invalid_payload',
+      problems: [{ loc: ['body', 'event_type'], type: 'type_error.enum' }],
+    });
+  });
+
+  test('when a client sends an unusable X-Request-Id, then a fresh one is used instead', async () => {
+    const res = await post(app.endpoint, anEvent(), { 'X-Request-Id': `${PATIENT} with spaces and more` });
+    expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});

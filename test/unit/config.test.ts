@@ -1,0 +1,53 @@
+import { ConfigError, loadConfig } from '../../src/config';
+
+describe('loadConfig', () => {
+  test('when nothing is set, then the documented defaults apply', () => {
+    expect(loadConfig({})).toEqual({
+      port: 3000,
+      host: '127.0.0.1',
+      mongodbUri: undefined,
+      mongodbDb: 'appointment_webhooks',
+      logLevel: 'info',
+      bodyLimitBytes: 65536,
+      dbTimeoutMs: 2500,
+      retryAfterSeconds: 5,
+      requestTimeoutMs: 10000,
+      shutdownTimeoutMs: 10000,
+      localDbPort: 27117,
+      localDbDir: '.local/ferretdb-data',
+    });
+  });
+
+  test('when values are set, then they are used', () => {
+    const config = loadConfig({ PORT: '8080', MONGODB_URI: 'mongodb+srv://user:pw@cluster0.example.net/', MONGODB_DB: 'events', LOG_LEVEL: 'WARN', DB_TIMEOUT_MS: '1000' });
+    expect(config).toMatchObject({ port: 8080, mongodbUri: 'mongodb+srv://user:pw@cluster0.example.net/', mongodbDb: 'events', logLevel: 'warn', dbTimeoutMs: 1000 });
+  });
+
+  test.each([
+    ['PORT', 'eighty'],
+    ['PORT', '70000'],
+    ['PORT', '-1'],
+    ['PORT', '80.5'],
+    ['MONGODB_URI', 'postgres://localhost/db'],
+    ['MONGODB_URI', 'mongodb://host with space'],
+    ['MONGODB_DB', 'bad.name'],
+    ['MONGODB_DB', 'x'.repeat(64)],
+    ['LOG_LEVEL', 'loud'],
+    ['BODY_LIMIT_BYTES', '10'],
+    ['DB_TIMEOUT_MS', '0'],
+    ['RETRY_AFTER_SECONDS', 'soon'],
+    ['REQUEST_TIMEOUT_MS', '1e4'],
+    ['SHUTDOWN_TIMEOUT_MS', ''.padEnd(3, '9') + 'x'],
+    ['LOCAL_DB_PORT', '0'],
+  ])('when %s is %p, then loading fails with a message naming the variable', (variable, value) => {
+    let thrown: unknown;
+    try {
+      loadConfig({ [variable]: value });
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(ConfigError);
+    expect((thrown as ConfigError).variable).toBe(variable);
+    expect((thrown as ConfigError).message).toContain(variable);
+  });
+});

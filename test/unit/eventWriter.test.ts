@@ -1,0 +1,192 @@
+import { AppError } from '../../src/errors';
+import type { EventDocument, UnnumberedEvent } from '../../src/store/eventDocument';
+import { EventWriter, type InsertOutcome, type SequencedInsertPort } from '../../src/store/eventWriter';
+
+/** An in-memory stand-in for the events collection with a unique event_id, for the writer's logic alone. */
+class MemoryEvents {
+  readonly stored = new Map<number, EventDocument>();
+  inserts = 0;
+  delayMs = 0;
+  /** Scripted inserts, used in order before the normal behaviour resumes. */
+  scripted: ((docs: EventDocument[]) => Promise<InsertOutcome>)[] = [];
+
+  port(): SequencedInsertPort {
+    return {
+      highestEventId: async () => {
+        await this.pause();
+        return Math.max(0, ...this.stored.keys());
+      },
+      insertOrdered: async (docs) => {
+        this.inserts++;
+        const scripted = this.scripted.shift();
+        if (scripted) return scripted(docs);
+        await this.pause();
+        return this.insertNow(docs);
+      },
+    };
+  }
+
+  insertNow(docs: EventDocument[]): InsertOutcome {
+    for (const [i, doc] of docs.entries()) {
+      if (this.stored.has(doc.event_id)) return { inserted: i, failure: { kind: 'duplicate_id' } };
+      this.stored.set(doc.event_id, doc);
+    }
+    return { inserted: docs.length };
+  }
+
+  private pause() {
+    return new Promise((r) => setTimeout(r, Math.random() * this.delayMs));
+  }
+
+  /** True when stored ids run 1..n without a hole. */
+  contiguous(): boolean {
+    const ids = [...this.stored.keys()].sort((a, b) => a - b);
+    return ids.every((id, i) => id === i + 1);
+  }
+}
+
+const classify = (err: unknown) => new AppError('database_unavailable', [], {}, { cause: err });
+
+function doc(tag: string): UnnumberedEvent {
+  return {
+    event_type: 'appointment.scheduled',
+    appointment_id: tag,
+    patient_id: 'P1',
+    timestamp: new Date(0),
+    timestamp_text: '1970-01-01T00:00:00Z',
+    notes: null,
+    received_at: new Date(0),
+  };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<AppError> {
+  try {
+    await promise;
+  } catch (err) {
+    return err as AppError;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('EventWriter', () => {
+  test('when many events arrive at once, then they are numbered 1..n in few batched inserts', async () => {
+    const db = new MemoryEvents();
+    db.delayMs = 2;
+    const writer = new EventWriter(db.port(), { timeoutMs: 5000, classify });
+
+    const written = await Promise.all(Array.from({ length: 100 }, (_, i) => writer.write(doc(`e${i}`))));
+
+    expect(written.map((d) => d.event_id).sort((a, b) => a - b)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+    for (const [i, d] of written.entries()) expect(d.appointment_id).toBe(`e${i}`);
+    expect(db.inserts).toBeLessThan(10);
+    expect(db.contiguous()).toBe(true);
+  });
+
+  test('when three writers share one database, then ids are unique, without holes, and a write after an acknowledgement gets a larger id', async () => {
+    const db = new MemoryEvents();
+    db.delayMs = 3;
+    const writers = [0, 1, 2].map(() => new EventWriter(db.port(), { timeoutMs: 10000, classify }));
+    let highestAcked = 0;
+    let violations = 0;
+    const client = async (writer: EventWriter, n: number) => {
+      for (let i = 0; i < n; i++) {
+        const floor = highestAcked;
+        const written = await writer.write(doc('x'));
+        if (written.event_id <= floor) violations++;
+        highestAcked = Math.max(highestAcked, written.event_id);
+      }
+    };
+
+    await Promise.all(writers.flatMap((w) => [client(w, 40), client(w, 40)]));
+
+    expect(db.stored.size).toBe(240);
+    expect(db.contiguous()).toBe(true);
+    expect(violations).toBe(0);
+  });
+
+  test('when another instance took the next ids, then the writer re-reads the highest id and continues above it', async () => {
+    const db = new MemoryEvents();
+    const writer = new EventWriter(db.port(), { timeoutMs: 5000, classify });
+    expect((await writer.write(doc('a'))).event_id).toBe(1);
+    db.insertNow([2, 3, 4].map((event_id) => ({ event_id, ...doc('other') })));
+
+    expect((await writer.write(doc('b'))).event_id).toBe(5);
+    expect(db.contiguous()).toBe(true);
+  });
+
+  test('when the database refuses one document, then only that event fails (500) and the others are numbered without a hole', async () => {
+    const db = new MemoryEvents();
+    const writer = new EventWriter(db.port(), { timeoutMs: 5000, classify });
+    let openGate!: () => void;
+    const gate = new Promise<void>((r) => (openGate = r));
+    db.scripted.push(
+      // The first insert waits, so the next three events queue up into one batch...
+      async (docs) => {
+        await gate;
+        return db.insertNow(docs);
+      },
+      // ...of which the database stores the first and refuses the second.
+      async (docs) => {
+        db.insertNow(docs.slice(0, 1));
+        return { inserted: 1, failure: { kind: 'rejected', cause: new Error('refused') } };
+      },
+    );
+    const held = writer.write(doc('held'));
+    const batch = ['a', 'b', 'c'].map((t) => writer.write(doc(t)));
+    openGate();
+    await held;
+
+    const results = await Promise.allSettled(batch);
+
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: 'internal' });
+    expect([...db.stored.values()].map((d) => [d.event_id, d.appointment_id])).toEqual([
+      [1, 'held'],
+      [2, 'a'],
+      [3, 'c'],
+    ]);
+  });
+
+  test('when an insert fails with an unknown outcome, then its events get the classified error and the next write re-reads the highest id', async () => {
+    const db = new MemoryEvents();
+    const writer = new EventWriter(db.port(), { timeoutMs: 5000, classify });
+    db.scripted.push(async (docs) => {
+      db.insertNow(docs); // stored after all, but the reply was lost
+      throw new Error('socket closed');
+    });
+
+    const err = await rejection(writer.write(doc('lost-reply')));
+    expect(err.code).toBe('database_unavailable');
+
+    expect((await writer.write(doc('next'))).event_id).toBe(2);
+    expect(db.contiguous()).toBe(true);
+  });
+
+  test('when the database does not answer in time, then the write fails with database_unavailable and a queued event is never written later', async () => {
+    const db = new MemoryEvents();
+    const writer = new EventWriter(db.port(), { timeoutMs: 50, classify });
+    let release!: () => void;
+    db.scripted.push((docs) => new Promise((resolve) => (release = () => resolve(db.insertNow(docs)))));
+
+    const inFlight = writer.write(doc('in-flight'));
+    await new Promise((r) => setTimeout(r, 5));
+    const queued = writer.write(doc('queued'));
+    expect((await rejection(inFlight)).code).toBe('database_unavailable');
+    expect((await rejection(queued)).code).toBe('database_unavailable');
+
+    release();
+    await new Promise((r) => setTimeout(r, 20));
+    expect([...db.stored.values()].map((d) => d.appointment_id)).toEqual(['in-flight']);
+    expect(writer.backlog).toBe(0);
+  });
+
+  test('when an event keeps losing its id to other instances, then it fails with database_unavailable instead of looping', async () => {
+    const db = new MemoryEvents();
+    const port = db.port();
+    const writer = new EventWriter(
+      { ...port, insertOrdered: async () => ({ inserted: 0, failure: { kind: 'duplicate_id' } }) },
+      { timeoutMs: 5000, maxIdConflicts: 3, classify },
+    );
+    expect((await rejection(writer.write(doc('unlucky')))).code).toBe('database_unavailable');
+  });
+});
