@@ -16,7 +16,7 @@ export interface paths {
          *     database has acknowledged the write (write concern `majority`, journaled).
          *
          *     Fields that this document does not define are accepted and ignored:
-         *     they are neither stored nor echoed.
+         *     they are neither stored nor echoed. So are query parameters.
          */
         readonly post: operations["receiveAppointmentEvent"];
         readonly delete?: never;
@@ -124,7 +124,11 @@ export interface components {
         };
     };
     responses: {
-        /** @description The body is not valid UTF-8 JSON. Fix the request; do not retry it unchanged. */
+        /**
+         * @description The body is not valid UTF-8 JSON (`value_error.jsondecode`), or the HTTP
+         *     message itself cannot be parsed (message `Malformed request`, no items).
+         *     Fix the request; do not retry it unchanged.
+         */
         readonly MalformedJson: {
             headers: {
                 readonly "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -178,6 +182,43 @@ export interface components {
                  * @example {
                  *       "status": "error",
                  *       "message": "Method not allowed",
+                 *       "errors": []
+                 *     }
+                 */
+                readonly "application/json": components["schemas"]["ErrorResponse"];
+            };
+        };
+        /**
+         * @description The request was not received completely within the server's request
+         *     timeout (10 s by default). The event is not stored; retry with backoff.
+         */
+        readonly RequestTimeout: {
+            headers: {
+                readonly "X-Request-Id": components["headers"]["X-Request-Id"];
+                readonly [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "status": "error",
+                 *       "message": "Request timeout",
+                 *       "errors": []
+                 *     }
+                 */
+                readonly "application/json": components["schemas"]["ErrorResponse"];
+            };
+        };
+        /** @description The request headers are larger than the server accepts (16 KiB in all). */
+        readonly HeadersTooLarge: {
+            headers: {
+                readonly "X-Request-Id": components["headers"]["X-Request-Id"];
+                readonly [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "status": "error",
+                 *       "message": "Request header fields too large",
                  *       "errors": []
                  *     }
                  */
@@ -370,9 +411,11 @@ export interface operations {
             readonly 400: components["responses"]["MalformedJson"];
             readonly 404: components["responses"]["NotFound"];
             readonly 405: components["responses"]["MethodNotAllowed"];
+            readonly 408: components["responses"]["RequestTimeout"];
             readonly 413: components["responses"]["PayloadTooLarge"];
             readonly 415: components["responses"]["UnsupportedMediaType"];
             readonly 422: components["responses"]["InvalidPayload"];
+            readonly 431: components["responses"]["HeadersTooLarge"];
             readonly 500: components["responses"]["InternalError"];
             readonly 503: components["responses"]["ServiceUnavailable"];
         };

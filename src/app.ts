@@ -4,10 +4,10 @@ import type { Logger } from 'pino';
 import type { Config } from './config';
 import { operationHandlers, type HandlerDeps } from './handlers';
 import { customizeAjv } from './http/ajv';
-import { bodyHooks } from './http/bodyHooks';
 import { errorReply } from './http/errorTable';
 import type { Exchange, Reply } from './http/exchange';
 import { fallbackHandlers } from './http/fallbackHandlers';
+import { requestHooks } from './http/requestHooks';
 import { locals, requestLog } from './http/requestLog';
 import { SPEC_PATH } from './paths';
 
@@ -30,7 +30,7 @@ export async function createApi(deps: AppDeps): Promise<OpenAPIBackend> {
   api.register({
     ...operationHandlers(deps),
     ...fallbackHandlers(api),
-    ...bodyHooks(deps.config.bodyLimitBytes),
+    ...requestHooks(deps.config.bodyLimitBytes),
   });
   await api.init();
   if (api.getOperations().length === 0) throw new Error(`no operations were loaded from ${SPEC_PATH}`);

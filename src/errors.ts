@@ -9,6 +9,9 @@ export type ErrorDetail = components['schemas']['ErrorDetail'];
 export type ErrorCode =
   | 'invalid_payload'
   | 'malformed_json'
+  | 'bad_request'
+  | 'request_timeout'
+  | 'headers_too_large'
   | 'unsupported_media_type'
   | 'unauthorized'
   | 'payload_too_large'

@@ -1,8 +1,9 @@
 import { once } from 'node:events';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { createApp } from './app';
+import { clientErrorHandler } from './http/clientErrors';
 import type { Config } from './config';
 import { openEventStore, type EventStore } from './store/mongoStore';
 
@@ -31,9 +32,17 @@ export async function start(config: Config & { mongodbUri: string }, options: St
   let server: Server;
   try {
     const app = await createApp({ config, logger, store, now: () => new Date() });
-    server = app.listen(config.port, config.host);
-    server.requestTimeout = config.requestTimeoutMs;
-    server.headersTimeout = Math.min(config.requestTimeoutMs, 60000);
+    server = createServer(
+      {
+        requestTimeout: config.requestTimeoutMs,
+        headersTimeout: Math.min(config.requestTimeoutMs, 60000),
+        // Node checks those timeouts on this interval (30 s by default), which would stretch them.
+        connectionsCheckingInterval: Math.min(1000, config.requestTimeoutMs),
+      },
+      app,
+    );
+    server.on('clientError', clientErrorHandler(logger, config.retryAfterSeconds));
+    server.listen(config.port, config.host);
     await once(server, 'listening');
   } catch (err) {
     await store.close();

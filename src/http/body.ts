@@ -42,6 +42,10 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
         { cause: err },
       );
     }
+    if (type === 'request.aborted') {
+      // The client went away mid-body (or was cut off by the request timeout): nothing to answer.
+      throw new AppError('bad_request', [], {}, { cause: err });
+    }
     if (type === 'request.size.invalid') {
       throw new AppError('malformed_json', [{ loc: ['body'], msg: 'body length does not match Content-Length', type: 'value_error.body.length' }], {}, { cause: err });
     }

@@ -7,6 +7,9 @@ export type ErrorResponse = components['schemas']['ErrorResponse'];
 const TABLE: Readonly<Record<ErrorCode, { status: number; message: string }>> = {
   invalid_payload: { status: 422, message: 'Invalid payload structure' },
   malformed_json: { status: 400, message: 'Malformed JSON body' },
+  bad_request: { status: 400, message: 'Malformed request' },
+  request_timeout: { status: 408, message: 'Request timeout' },
+  headers_too_large: { status: 431, message: 'Request header fields too large' },
   unsupported_media_type: { status: 415, message: 'Unsupported media type' },
   payload_too_large: { status: 413, message: 'Payload too large' },
   unauthorized: { status: 401, message: 'Unauthorized' },

@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import { connect } from 'node:net';
 
 export interface Reply {
   status: number;
@@ -59,5 +60,27 @@ export function rawRequest(
     req.on('error', reject);
     if (options.body !== undefined) req.write(options.body);
     req.end();
+  });
+}
+
+/** Writes bytes straight to the server's socket and returns everything it answers until it closes. */
+export function rawSocket(url: string, data: string | Buffer): Promise<{ status: number; headers: string; body: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const target = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: target.hostname, port: Number(target.port) }, () => socket.write(data));
+    const chunks: Buffer[] = [];
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      const [head = '', body = ''] = text.split('\r\n\r\n');
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(body);
+      } catch {
+        parsed = body;
+      }
+      resolve({ status: Number(head.split(' ')[1]), headers: head, body: parsed });
+    });
   });
 }

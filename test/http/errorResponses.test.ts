@@ -1,12 +1,12 @@
 import { anEvent } from '../helpers/builders';
-import { post, rawRequest, send } from '../helpers/http';
+import { post, rawRequest, rawSocket, send } from '../helpers/http';
 import { dbNameFor, startTestApp, type TestApp } from '../helpers/testApp';
 
 let app: TestApp;
 let failing: TestApp;
 beforeAll(async () => {
   const dbName = dbNameFor(__filename);
-  app = await startTestApp({ dbName });
+  app = await startTestApp({ dbName, config: { requestTimeoutMs: 1000 } });
   // The real store behind a fault: an unexpected exception with internals in its message.
   failing = await startTestApp({
     dbName,
@@ -134,6 +134,32 @@ describe('error responses', () => {
     expect(res.text).not.toMatch(/internal detail|mongodb:|stack|Error:|at /);
     const logged = failing.logs.map((line) => JSON.parse(line) as Record<string, unknown>).find((l) => l.status === 500);
     expect(logged).toMatchObject({ level: 50, error: 'internal' });
+  });
+
+  test.each([
+    ['a garbage request line', 'HELLO THERE\r\n\r\n'],
+    ['an unknown method', 'BREW /webhook/appointment HTTP/1.1\r\nHost: x\r\n\r\n'],
+    ['an invalid Content-Length', 'POST /webhook/appointment HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n{}'],
+  ])('when Node cannot parse the HTTP message (%s), then 400 in the envelope', async (_case, data) => {
+    const res = await rawSocket(app.url, data);
+    expect(res.status).toBe(400);
+    expect(res.headers).toMatch(/content-type: application\/json/i);
+    expect(res.headers).toMatch(/x-request-id: [0-9a-f-]{36}/i);
+    expectEnvelope(res.body, 'Malformed request');
+  });
+
+  test('when the headers are larger than 16 KiB, then 431 in the envelope', async () => {
+    const res = await rawSocket(app.url, `POST /webhook/appointment HTTP/1.1\r\nHost: x\r\nX-Filler: ${'y'.repeat(20000)}\r\n\r\n`);
+    expect(res.status).toBe(431);
+    expectEnvelope(res.body, 'Request header fields too large');
+  });
+
+  test('when the body arrives slower than the request timeout, then 408 in the envelope and nothing is stored', async () => {
+    const started = Date.now();
+    const res = await rawSocket(app.url, 'POST /webhook/appointment HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{"event_type": ');
+    expect(res.status).toBe(408);
+    expectEnvelope(res.body, 'Request timeout');
+    expect(Date.now() - started).toBeLessThan(5000);
   });
 
   test('when any error is answered, then it carries X-Request-Id and a JSON content type', async () => {

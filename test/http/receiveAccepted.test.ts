@@ -108,6 +108,13 @@ describe('POST /webhook/appointment with a valid event', () => {
     );
   });
 
+  test('when the URL carries query parameters the contract does not define, then they are ignored', async () => {
+    const res = await post(`${app.endpoint}?source=ehr&token=abc`, anEvent());
+    expect(res.status).toBe(201);
+    expect(res.text).not.toContain('ehr');
+    await storedOnly();
+  });
+
   test.each([
     ['UTC', '2025-01-10T12:30:00Z', '2025-01-10T12:30:00.000Z'],
     ['UTC offset', '2025-01-10T12:30:00+00:00', '2025-01-10T12:30:00.000Z'],
