@@ -153,6 +153,37 @@ export interface components {
                 readonly "application/json": components["schemas"]["ErrorResponse"];
             };
         };
+        /**
+         * @description No valid API key, or, for a partner that signs, no valid signature.
+         *     Nothing is stored. Fix the credentials; retrying unchanged does not help
+         *     (a stale `webhook-timestamp` needs a fresh signature).
+         */
+        readonly Unauthorized: {
+            headers: {
+                readonly "X-Request-Id": components["headers"]["X-Request-Id"];
+                readonly "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                readonly [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "status": "error",
+                 *       "message": "Unauthorized",
+                 *       "errors": [
+                 *         {
+                 *           "loc": [
+                 *             "header",
+                 *             "authorization"
+                 *           ],
+                 *           "msg": "invalid API key",
+                 *           "type": "auth_error.invalid_key"
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                readonly "application/json": components["schemas"]["ErrorResponse"];
+            };
+        };
         /** @description No such path. */
         readonly NotFound: {
             headers: {
@@ -361,6 +392,8 @@ export interface components {
     parameters: never;
     requestBodies: never;
     headers: {
+        /** @description The authentication scheme to use: `Bearer realm="appointment-webhooks"`. */
+        readonly "WWW-Authenticate": string;
         /** @description Identifies this request in the receiver's logs. Quote it when you contact support. */
         readonly "X-Request-Id": string;
         /** @description Seconds to wait before retrying. */
@@ -375,7 +408,14 @@ export interface operations {
     readonly receiveAppointmentEvent: {
         readonly parameters: {
             readonly query?: never;
-            readonly header?: never;
+            readonly header?: {
+                /** @description Standard Webhooks message id; required for partners with a signing secret. */
+                readonly "webhook-id"?: string;
+                /** @description Unix time of signing, in whole seconds; required for partners with a signing secret. */
+                readonly "webhook-timestamp"?: string;
+                /** @description One or more space-separated `v1,<base64 HMAC-SHA256>` signatures; required for partners with a signing secret. */
+                readonly "webhook-signature"?: string;
+            };
             readonly path?: never;
             readonly cookie?: never;
         };
@@ -409,6 +449,7 @@ export interface operations {
                 };
             };
             readonly 400: components["responses"]["MalformedJson"];
+            readonly 401: components["responses"]["Unauthorized"];
             readonly 404: components["responses"]["NotFound"];
             readonly 405: components["responses"]["MethodNotAllowed"];
             readonly 408: components["responses"]["RequestTimeout"];

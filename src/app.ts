@@ -1,6 +1,7 @@
 import express, { type Express, type Request, type Response } from 'express';
 import { OpenAPIBackend } from 'openapi-backend';
 import type { Logger } from 'pino';
+import type { AuthenticatedPartner } from './auth/authenticate';
 import type { Config } from './config';
 import { operationHandlers, type HandlerDeps } from './handlers';
 import { customizeAjv } from './http/ajv';
@@ -8,12 +9,14 @@ import { errorReply } from './http/errorTable';
 import type { Exchange, Reply } from './http/exchange';
 import { fallbackHandlers } from './http/fallbackHandlers';
 import { requestHooks } from './http/requestHooks';
+import { securityHandlers } from './http/securityHandlers';
 import { locals, requestLog } from './http/requestLog';
 import { SPEC_PATH } from './paths';
 
 export interface AppDeps extends HandlerDeps {
   config: Pick<Config, 'bodyLimitBytes' | 'retryAfterSeconds'>;
   logger: Logger;
+  authenticate: (headers: Request['headers'], rawBody: () => Promise<Buffer>) => Promise<AuthenticatedPartner>;
 }
 
 /** Builds the API from openapi.yaml: routing, validation and dispatch by operationId. */
@@ -23,6 +26,7 @@ export async function createApi(deps: AppDeps): Promise<OpenAPIBackend> {
     strict: true,
     validate: true,
     customizeAjv,
+    securityHandlers: securityHandlers(deps.authenticate, deps.config.bodyLimitBytes),
   });
   // openapi-backend checks documents against the OpenAPI 3.0 meta-schema, which rejects 3.1.
   // The spec is linted with Redocly instead (npm run lint:spec), so that check is skipped here.

@@ -23,6 +23,12 @@ export interface Config {
   requestTimeoutMs: number;
   /** SHUTDOWN_TIMEOUT_MS: how long a stop waits for requests in flight before exiting (default 10000). */
   shutdownTimeoutMs: number;
+  /** SIGNATURE_TOLERANCE_SECONDS: how far webhook-timestamp may be from now, either way (default 300). */
+  signatureToleranceSeconds: number;
+  /** AUTH_CACHE_TTL_MS: how long a looked-up key is remembered; bounds how late a revocation bites (default 30000, at most 60000). */
+  authCacheTtlMs: number;
+  /** ROTATION_GRACE: how long a rotated-out key or signing secret keeps working, e.g. 24h, 90m, 30s (default 24h). */
+  rotationGraceMs: number;
   /** LOCAL_DB_PORT: port of the local FerretDB database started by `npm start` (default 27117). */
   localDbPort: number;
   /** LOCAL_DB_DIR: where the local database keeps its files (default .local/ferretdb-data). */
@@ -56,6 +62,23 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
 function text(env: Env, name: string, fallback: string): string {
   const raw = env[name];
   return raw === undefined || raw.trim() === '' ? fallback : raw.trim();
+}
+
+const DURATION = /^(\d+)(s|m|h|d)$/;
+const UNIT_MS: Record<string, number> = { s: 1000, m: 60000, h: 3600000, d: 86400000 };
+
+/** Parses durations such as 30s, 90m, 24h, 7d (at most 30 days). */
+export function parseDuration(text: string): number | undefined {
+  const match = DURATION.exec(text.trim());
+  if (!match) return undefined;
+  const ms = Number(match[1]) * UNIT_MS[match[2]!]!;
+  return ms <= 30 * UNIT_MS.d! ? ms : undefined;
+}
+
+function duration(env: Env, name: string, fallback: string): number {
+  const ms = parseDuration(text(env, name, fallback));
+  if (ms === undefined) throw new ConfigError(name, 'must be a duration such as 30s, 90m, 24h or 7d (at most 30d)');
+  return ms;
 }
 
 function mongodbUri(env: Env): string | undefined {
@@ -97,6 +120,9 @@ export function loadConfig(env: Env = process.env): Config {
     retryAfterSeconds: integer(env, 'RETRY_AFTER_SECONDS', 5, 1, 3600),
     requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_MS', 10000, 1000, 600000),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10000, 100, 600000),
+    signatureToleranceSeconds: integer(env, 'SIGNATURE_TOLERANCE_SECONDS', 300, 1, 3600),
+    authCacheTtlMs: integer(env, 'AUTH_CACHE_TTL_MS', 30000, 0, 60000),
+    rotationGraceMs: duration(env, 'ROTATION_GRACE', '24h'),
     localDbPort: integer(env, 'LOCAL_DB_PORT', 27117, 1, 65535),
     localDbDir: text(env, 'LOCAL_DB_DIR', '.local/ferretdb-data'),
   };

@@ -2,6 +2,29 @@ import { loadConfig, ConfigError, type Config } from './config';
 import { startFerretDb, type LocalDatabase } from './localdb/ferretdb';
 import { createLogger } from './logger';
 import { start } from './service';
+import { generateApiKey, hashApiKey } from './auth/credentials';
+import type { PartnerStore } from './store/partnerStore';
+
+/**
+ * On the local database only: with no partner yet, create one named "local" so the guide's
+ * examples work at once. The key goes to the console once, never to the JSON logs.
+ */
+async function ensureLocalPartner(partners: PartnerStore, url: string): Promise<void> {
+  if ((await partners.count()) > 0) return;
+  const apiKey = generateApiKey();
+  await partners.create({ name: 'local', keyHash: hashApiKey(apiKey) }, new Date());
+  console.error(
+    [
+      '',
+      'No partner existed on the local database, so a partner named "local" was created.',
+      `Its API key, shown this once: ${apiKey}`,
+      `Try: curl -X POST ${url}/webhook/appointment -H 'Authorization: Bearer ${apiKey}' -H 'Content-Type: application/json' \\`,
+      `       -d '{"event_type":"appointment.scheduled","appointment_id":"A12345","patient_id":"P8765","timestamp":"2025-01-10T12:30:00Z"}'`,
+      'More partners: npm run partners -- add <name>',
+      '',
+    ].join('\n'),
+  );
+}
 
 /** Entry point: config, database (the local one when MONGODB_URI is unset), HTTP, and clean stops. */
 async function main(): Promise<void> {
@@ -34,6 +57,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   logger.info({ url: service.url, database: config.mongodbDb, local: localDb !== undefined }, 'listening');
+  if (localDb) await ensureLocalPartner(service.stores.partners, service.url);
 
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals) => {

@@ -3,13 +3,17 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { createApp } from './app';
-import { clientErrorHandler } from './http/clientErrors';
+import { createAuthenticator } from './auth/authenticate';
+import { cachedLookup } from './auth/keyCache';
 import type { Config } from './config';
-import { openEventStore, type EventStore } from './store/mongoStore';
+import { clientErrorHandler } from './http/clientErrors';
+import type { EventStore } from './store/eventStore';
+import { openStores, type Stores } from './store/stores';
 
 export interface RunningService {
   url: string;
   port: number;
+  stores: Stores;
   /** Stops accepting connections, lets requests in flight finish, then closes the database client. */
   stop(): Promise<void>;
 }
@@ -22,16 +26,17 @@ export interface StartOptions {
 
 export async function start(config: Config & { mongodbUri: string }, options: StartOptions): Promise<RunningService> {
   const { logger } = options;
-  const opened = await openEventStore({
-    uri: config.mongodbUri,
-    dbName: config.mongodbDb,
-    timeoutMs: config.dbTimeoutMs,
-    logger,
+  const stores = await openStores({ uri: config.mongodbUri, dbName: config.mongodbDb, timeoutMs: config.dbTimeoutMs });
+  const store = options.wrapStore ? options.wrapStore(stores.events) : stores.events;
+  const now = () => new Date();
+  const authenticate = createAuthenticator({
+    findByKeyHash: cachedLookup((hash) => stores.partners.findByKeyHash(hash), { ttlMs: config.authCacheTtlMs }),
+    toleranceSeconds: config.signatureToleranceSeconds,
+    now,
   });
-  const store = options.wrapStore ? options.wrapStore(opened) : opened;
   let server: Server;
   try {
-    const app = await createApp({ config, logger, store, now: () => new Date() });
+    const app = await createApp({ config, logger, store, authenticate, now });
     server = createServer(
       {
         requestTimeout: config.requestTimeoutMs,
@@ -45,7 +50,7 @@ export async function start(config: Config & { mongodbUri: string }, options: St
     server.listen(config.port, config.host);
     await once(server, 'listening');
   } catch (err) {
-    await store.close();
+    await stores.close();
     throw err;
   }
   const { port } = server.address() as AddressInfo;
@@ -59,8 +64,8 @@ export async function start(config: Config & { mongodbUri: string }, options: St
       const forced = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
       await closed;
       clearTimeout(forced);
-      await store.close();
+      await stores.close();
     })());
 
-  return { url: `http://${host}:${port}`, port, stop };
+  return { url: `http://${host}:${port}`, port, stores, stop };
 }

@@ -2,7 +2,8 @@ import type { Context } from 'openapi-backend';
 import type { components } from '../../generated/openapi';
 import type { Exchange, OperationHandler, Reply } from '../http/exchange';
 import { locals } from '../http/requestLog';
-import type { EventStore } from '../store/mongoStore';
+import { AppError } from '../errors';
+import type { EventStore } from '../store/eventStore';
 
 type AppointmentEvent = components['schemas']['AppointmentEvent'];
 
@@ -16,7 +17,9 @@ export function receiveAppointmentEvent({ store, now }: ReceiveDeps): OperationH
   return async (c: Context, exchange: Exchange): Promise<Reply> => {
     // openapi-backend has validated the body against AppointmentEvent before this runs.
     const event = c.request.requestBody as AppointmentEvent;
-    const accepted = await store.saveEvent(event, now());
+    // The security step ran first; no partner here would mean the operation lost its security.
+    if (!exchange.partner) throw new AppError('internal', [], {}, { cause: new Error('no authenticated partner') });
+    const accepted = await store.saveEvent(event, now(), exchange.partner.name);
     locals(exchange.res).eventId = accepted.event_id;
     return { status: 201, body: accepted };
   };

@@ -33,6 +33,7 @@ export function errorReply(err: unknown, retryAfterSeconds: number): ErrorReply 
   const { status, message } = TABLE[appError.code];
   const headers: Record<string, string> = { ...appError.headers };
   if (status === 503) headers['Retry-After'] = String(retryAfterSeconds);
+  if (status === 401) headers['WWW-Authenticate'] = 'Bearer realm="appointment-webhooks"';
   return {
     status,
     headers,

@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import type { Context, Request as OpenApiRequest } from 'openapi-backend';
+import type { AuthenticatedPartner } from '../auth/authenticate';
 
 /** One request on its way through openapi-backend: passed to every hook and handler. */
 export interface Exchange {
@@ -7,7 +8,14 @@ export interface Exchange {
   res: Response;
   /** The request as openapi-backend sees it; the decoded body is placed here before validation. */
   request: OpenApiRequest;
-  rawBody?: Buffer;
+  /** The raw body, read once (signature checks and JSON decoding both need it). */
+  rawBody?: Promise<Buffer>;
+  /** The one authentication of this request, shared by every security scheme. */
+  authentication?: Promise<AuthenticatedPartner>;
+  /** Set by the security step. */
+  partner?: AuthenticatedPartner;
+  /** Why the security step refused, for the unauthorized handler to answer with. */
+  authFailure?: unknown;
 }
 
 export interface Reply {

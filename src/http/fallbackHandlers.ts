@@ -1,5 +1,6 @@
 import type { Context, OpenAPIBackend } from 'openapi-backend';
 import { AppError } from '../errors';
+import type { Exchange } from './exchange';
 import { toErrorDetails } from './validationErrors';
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
@@ -23,8 +24,10 @@ export function fallbackHandlers(api: OpenAPIBackend) {
     notImplemented: (c: Context): never => {
       throw new AppError('internal', [], {}, { cause: new Error(`no handler for ${c.operation.operationId}`) });
     },
-    unauthorizedHandler: (): never => {
-      throw new AppError('unauthorized');
+    unauthorizedHandler: (_c: Context, exchange: Exchange): never => {
+      // The security step's own reason: 401, or 503/413 when it could not finish.
+      const failure = exchange.authFailure;
+      throw failure instanceof Error ? failure : new AppError('unauthorized');
     },
   };
 }

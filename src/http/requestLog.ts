@@ -12,6 +12,8 @@ export interface RequestLocals {
   eventId?: number;
   /** Set once routing matched: unmatched paths are not logged, as a client may put anything in them. */
   operationId?: string;
+  /** The authenticated partner's name. */
+  partner?: string;
 }
 
 export function locals(res: Response): RequestLocals {
@@ -33,10 +35,11 @@ export function requestLog(logger: Logger) {
     Object.assign(res.locals, { requestId, log: logger.child({ req_id: requestId }) } satisfies RequestLocals);
 
     res.on('finish', () => {
-      const { log, errorReply, eventId, operationId } = locals(res);
+      const { log, errorReply, eventId, operationId, partner } = locals(res);
       const line: Record<string, unknown> = {
         method: req.method,
         operation: operationId ?? null,
+        partner: partner ?? null,
         status: res.statusCode,
         ms: Number(process.hrtime.bigint() - started) / 1e6,
       };

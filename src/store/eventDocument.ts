@@ -16,11 +16,13 @@ export interface EventDocument {
   timestamp_text: string;
   notes: string | null;
   received_at: Date;
+  /** Name of the partner whose key sent the event. */
+  partner: string;
 }
 
 export type UnnumberedEvent = Omit<EventDocument, 'event_id'>;
 
-export function toUnnumberedDocument(event: AppointmentEvent, receivedAt: Date): UnnumberedEvent {
+export function toUnnumberedDocument(event: AppointmentEvent, receivedAt: Date, partner: string): UnnumberedEvent {
   return {
     event_type: event.event_type,
     appointment_id: event.appointment_id,
@@ -29,6 +31,7 @@ export function toUnnumberedDocument(event: AppointmentEvent, receivedAt: Date):
     timestamp_text: event.timestamp,
     notes: event.notes ?? null,
     received_at: receivedAt,
+    partner,
   };
 }
 

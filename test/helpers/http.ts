@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 export interface Reply {
   status: number;
   headers: Headers;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests assert on the parsed JSON
+  body: any;  
   text: string;
 }
 
@@ -37,7 +37,7 @@ async function toReply(res: Response): Promise<Reply> {
 export function rawRequest(
   url: string,
   options: { method?: string; headers?: Record<string, string>; body?: Buffer | string },
-): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: any }> {  
   const target = new URL(url);
   return new Promise((resolve, reject) => {
     const req = request(
@@ -64,7 +64,7 @@ export function rawRequest(
 }
 
 /** Writes bytes straight to the server's socket and returns everything it answers until it closes. */
-export function rawSocket(url: string, data: string | Buffer): Promise<{ status: number; headers: string; body: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+export function rawSocket(url: string, data: string | Buffer): Promise<{ status: number; headers: string; body: any }> {  
   const target = new URL(url);
   return new Promise((resolve, reject) => {
     const socket = connect({ host: target.hostname, port: Number(target.port) }, () => socket.write(data));

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { SPEC_PATH } from '../../src/paths';
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- the spec is plain parsed YAML */
+ 
 export const spec: any = parse(readFileSync(SPEC_PATH, 'utf8'));
 
 /** The named request examples of receiveAppointmentEvent: the guide's five scenarios. */

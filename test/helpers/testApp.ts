@@ -1,8 +1,11 @@
-import { MongoClient, type Collection, type Document } from 'mongodb';
+import { MongoClient, type Collection, type Db, type Document } from 'mongodb';
+import { generateApiKey, hashApiKey } from '../../src/auth/credentials';
 import { loadConfig, type Config } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { start, type StartOptions } from '../../src/service';
-import { EVENTS_COLLECTION } from '../../src/store/mongoStore';
+import { EVENTS_COLLECTION } from '../../src/store/eventStore';
+import type { PartnerStore } from '../../src/store/partnerStore';
+import { post, type Reply } from './http';
 
 export interface TestApp {
   url: string;
@@ -10,6 +13,14 @@ export interface TestApp {
   endpoint: string;
   /** The real collection, for asserting what was stored. */
   events: Collection<Document>;
+  db: Db;
+  partners: PartnerStore;
+  /** A partner created for this app, and its key as an Authorization header. */
+  partner: string;
+  apiKey: string;
+  auth: Record<string, string>;
+  /** POSTs to the endpoint (or `url`) with this app's partner key. */
+  post(body: unknown, headers?: Record<string, string>, url?: string): Promise<Reply>;
   /** Every log line the app wrote, as parsed JSON. */
   logs: string[];
   clear(): Promise<void>;
@@ -21,6 +32,8 @@ export function testDatabaseUri(): string {
   if (!uri) throw new Error('TEST_MONGODB_URI is not set: run the tests through jest (globalSetup starts the database)');
   return uri;
 }
+
+let apps = 0;
 
 /** Boots the real app in-process on a free port against the real database. */
 export async function startTestApp(options: {
@@ -35,11 +48,23 @@ export async function startTestApp(options: {
   const config = { ...loadConfig({}), port: 0, host: '127.0.0.1', mongodbDb: options.dbName, ...options.config, mongodbUri: uri };
   const service = await start(config, { logger, wrapStore: options.wrapStore });
   const client = await MongoClient.connect(uri);
-  const events = client.db(options.dbName).collection(EVENTS_COLLECTION);
+  const db = client.db(options.dbName);
+  const events = db.collection(EVENTS_COLLECTION);
+  const partner = `test-${process.pid}-${++apps}`;
+  const apiKey = generateApiKey();
+  await service.stores.partners.create({ name: partner, keyHash: hashApiKey(apiKey) }, new Date());
+  const auth = { Authorization: `Bearer ${apiKey}` };
+  const endpoint = `${service.url}/webhook/appointment`;
   return {
     url: service.url,
-    endpoint: `${service.url}/webhook/appointment`,
+    endpoint,
     events,
+    db,
+    partners: service.stores.partners,
+    partner,
+    apiKey,
+    auth,
+    post: (body, headers = {}, url = endpoint) => post(url, body, { ...auth, ...headers }),
     logs,
     clear: async () => {
       await events.deleteMany({});

@@ -2,9 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFerretDb, type LocalDatabase } from '../../src/localdb/ferretdb';
+import { generateApiKey, hashApiKey } from '../../src/auth/credentials';
 import { anEvent } from '../helpers/builders';
-import { freePort } from '../helpers/freePort';
 import { post } from '../helpers/http';
+import { freePort } from '../helpers/freePort';
 import { dbNameFor, startTestApp, type TestApp } from '../helpers/testApp';
 
 // This file stops its database, so it runs one of its own rather than the shared one.
@@ -26,7 +27,7 @@ afterAll(async () => {
 
 async function timedPost(tag: string) {
   const started = performance.now();
-  const res = await post(app.endpoint, anEvent({ appointment_id: tag }));
+  const res = await app.post(anEvent({ appointment_id: tag }));
   return { res, ms: performance.now() - started };
 }
 
@@ -62,6 +63,21 @@ describe('database outages', () => {
     // Every 201 is stored; nothing answered 503 was.
     const stored = await app.events.distinct('appointment_id');
     expect(stored.sort()).toEqual(acked.sort());
+  });
+
+  test('when the database is down and a key is not cached yet, then 503 rather than 401', async () => {
+    const apiKey = generateApiKey();
+    await app.partners.create({ name: 'uncached', keyHash: hashApiKey(apiKey) }, new Date());
+    await db.kill();
+    try {
+      const started = performance.now();
+      const res = await post(app.endpoint, anEvent(), { Authorization: `Bearer ${apiKey}` });
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('5');
+      expect(performance.now() - started).toBeLessThan(3000);
+    } finally {
+      db = await startFerretDb({ dataDir: dir, port });
+    }
   });
 
   test('when the database hangs without closing connections, then requests still end within 3 s with 503, and serve again when it resumes', async () => {

@@ -1,5 +1,5 @@
 import { anEvent } from '../helpers/builders';
-import { post, rawRequest, rawSocket, send } from '../helpers/http';
+import { rawRequest, rawSocket, send } from '../helpers/http';
 import { dbNameFor, startTestApp, type TestApp } from '../helpers/testApp';
 
 let app: TestApp;
@@ -37,7 +37,7 @@ describe('error responses', () => {
     ['single quotes', "{'event_type': 'appointment.scheduled'}"],
     ['a trailing comma', '{"patient_id": "P8765",}'],
   ])('when the body is malformed JSON (%s), then 400 value_error.jsondecode without echoing it', async (_case, body) => {
-    const res = await post(app.endpoint, body);
+    const res = await app.post(body);
     expect(res.status).toBe(400);
     expectEnvelope(res.body, 'Malformed JSON body');
     expect(res.body.errors).toEqual([{ loc: ['body'], msg: 'body is not valid JSON', type: 'value_error.jsondecode' }]);
@@ -47,7 +47,7 @@ describe('error responses', () => {
 
   test('when the body is not valid UTF-8, then 400 value_error.jsondecode', async () => {
     const body = Buffer.concat([Buffer.from('{"notes": "'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]);
-    const res = await rawRequest(app.endpoint, { headers: { 'Content-Type': 'application/json', 'Content-Length': String(body.length) }, body });
+    const res = await rawRequest(app.endpoint, { headers: { ...app.auth, 'Content-Type': 'application/json', 'Content-Length': String(body.length) }, body });
     expect(res.status).toBe(400);
     expect(res.body.errors).toEqual([{ loc: ['body'], msg: 'body is not valid UTF-8', type: 'value_error.jsondecode' }]);
   });
@@ -59,7 +59,7 @@ describe('error responses', () => {
     ['another charset', 'application/json; charset=latin1'],
     ['a malformed header', 'application/json;;;=='],
   ])('when Content-Type is %s, then 415', async (_case, contentType) => {
-    const res = await post(app.endpoint, anEvent(), { 'Content-Type': contentType });
+    const res = await app.post(anEvent(), { 'Content-Type': contentType });
     expect(res.status).toBe(415);
     expectEnvelope(res.body, 'Unsupported media type');
     expect(res.body.errors[0].type).toBe('value_error.content_type');
@@ -67,19 +67,19 @@ describe('error responses', () => {
 
   test('when Content-Type is missing, then 415', async () => {
     const body = JSON.stringify(anEvent());
-    const res = await rawRequest(app.endpoint, { headers: { 'Content-Length': String(Buffer.byteLength(body)) }, body });
+    const res = await rawRequest(app.endpoint, { headers: { ...app.auth, 'Content-Length': String(Buffer.byteLength(body)) }, body });
     expect(res.status).toBe(415);
     expect(res.body.message).toBe('Unsupported media type');
   });
 
   test('when the body is compressed, then 415 names the content encoding', async () => {
-    const res = await post(app.endpoint, anEvent(), { 'Content-Encoding': 'gzip' });
+    const res = await app.post(anEvent(), { 'Content-Encoding': 'gzip' });
     expect(res.status).toBe(415);
     expect(res.body.errors[0].loc).toEqual(['header', 'content-encoding']);
   });
 
   test('when the body is over 64 KiB, then 413 with the limit', async () => {
-    const res = await post(app.endpoint, anEvent({ padding: 'x'.repeat(65536) }));
+    const res = await app.post(anEvent({ padding: 'x'.repeat(65536) }));
     expect(res.status).toBe(413);
     expectEnvelope(res.body, 'Payload too large');
     expect(res.body.errors).toEqual([
@@ -91,14 +91,14 @@ describe('error responses', () => {
     const base = JSON.stringify(anEvent({ padding: '' }));
     const body = JSON.stringify(anEvent({ padding: 'x'.repeat(65536 - Buffer.byteLength(base)) }));
     expect(Buffer.byteLength(body)).toBe(65536);
-    const res = await post(app.endpoint, body);
+    const res = await app.post(body);
     expect(res.status).toBe(201);
     await app.events.deleteMany({});
   });
 
   test('when a chunked body grows past 64 KiB without a Content-Length, then 413', async () => {
     const res = await rawRequest(app.endpoint, {
-      headers: { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' },
+      headers: { ...app.auth, 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' },
       body: JSON.stringify(anEvent({ padding: 'x'.repeat(70000) })),
     });
     expect(res.status).toBe(413);
@@ -107,7 +107,7 @@ describe('error responses', () => {
   test.each(['/', '/webhook', '/webhook/appointments', '/webhook/appointment/extra', '/WEBHOOK/APPOINTMENT'])(
     'when the path %s is unknown, then 404',
     async (path) => {
-      const res = await post(app.url + path, anEvent());
+      const res = await app.post(anEvent(), {}, app.url + path);
       expect(res.status).toBe(404);
       expectEnvelope(res.body, 'Not found');
     },
@@ -127,7 +127,7 @@ describe('error responses', () => {
   });
 
   test('when an unexpected failure happens, then 500 with a generic message and no internals', async () => {
-    const res = await post(failing.endpoint, anEvent());
+    const res = await failing.post(anEvent());
     expect(res.status).toBe(500);
     expectEnvelope(res.body, 'Internal server error');
     expect(res.body.errors).toEqual([]);
@@ -156,14 +156,14 @@ describe('error responses', () => {
 
   test('when the body arrives slower than the request timeout, then 408 in the envelope and nothing is stored', async () => {
     const started = Date.now();
-    const res = await rawSocket(app.url, 'POST /webhook/appointment HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{"event_type": ');
+    const res = await rawSocket(app.url, `POST /webhook/appointment HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${app.apiKey}\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{"event_type": `);
     expect(res.status).toBe(408);
     expectEnvelope(res.body, 'Request timeout');
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
   test('when any error is answered, then it carries X-Request-Id and a JSON content type', async () => {
-    const res = await post(app.url + '/nowhere', anEvent());
+    const res = await app.post(anEvent(), {}, app.url + '/nowhere');
     expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
     expect(res.headers.get('x-powered-by')).toBeNull();

@@ -1,5 +1,4 @@
 import { anEvent } from '../helpers/builders';
-import { post } from '../helpers/http';
 import { dbNameFor, startTestApp, type TestApp } from '../helpers/testApp';
 
 const dbName = dbNameFor(__filename);
@@ -18,7 +17,7 @@ async function sendSequentially(app: TestApp, count: number, tag: string) {
   const acks: { eventId: number; sentAt: number; ackedAt: number }[] = [];
   for (let i = 0; i < count; i++) {
     const sentAt = performance.now();
-    const res = await post(app.endpoint, anEvent({ appointment_id: `${tag}-${i}` }));
+    const res = await app.post(anEvent({ appointment_id: `${tag}-${i}` }));
     expect(res.status).toBe(201);
     acks.push({ eventId: res.body.event_id, sentAt, ackedAt: performance.now() });
   }
@@ -59,11 +58,11 @@ describe('event_id', () => {
   });
 
   test('when an instance restarts, then numbering continues above every id it handed out before', async () => {
-    const before = (await post(second.endpoint, anEvent())).body.event_id as number;
+    const before = (await second.post(anEvent())).body.event_id as number;
     await second.stop();
     second = await startTestApp({ dbName });
 
-    const after = (await post(second.endpoint, anEvent())).body.event_id as number;
+    const after = (await second.post(anEvent())).body.event_id as number;
     expect(after).toBeGreaterThan(before);
     expect(await second.events.countDocuments({ event_id: after })).toBe(1);
   });

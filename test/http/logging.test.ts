@@ -1,5 +1,5 @@
 import { anEvent } from '../helpers/builders';
-import { post, send } from '../helpers/http';
+import { send } from '../helpers/http';
 import { dbNameFor, startTestApp, type TestApp } from '../helpers/testApp';
 
 const PATIENT = 'PATIENT-7f3a9c';
@@ -22,15 +22,15 @@ function parsed(lines: string[]) {
 }
 
 describe('logs', () => {
-  test('when requests succeed, fail validation, are malformed, unknown or crash, then patient_id and notes never reach a log line', async () => {
+  test('when requests succeed, fail validation, are malformed, unknown or crash, then patient_id, notes and API keys never reach a log line', async () => {
     const event = anEvent({ patient_id: PATIENT, notes: NOTES });
     const replies = await Promise.all([
-      post(app.endpoint, event),
-      post(app.endpoint, { ...event, event_type: 'nope', timestamp: PATIENT }),
-      post(app.endpoint, `{"patient_id": "${PATIENT}", "notes": "${NOTES}"`),
-      post(`${app.url}/patients/${PATIENT}`, event),
+      app.post(event),
+      app.post({ ...event, event_type: 'nope', timestamp: PATIENT }),
+      app.post(`{"patient_id": "${PATIENT}", "notes": "${NOTES}"`),
+      app.post(event, {}, `${app.url}/patients/${PATIENT}`),
       send(`${app.endpoint}?patient_id=${PATIENT}&notes=${NOTES}`, { method: 'GET' }),
-      post(failing.endpoint, event),
+      failing.post(event),
     ]);
     expect(replies.map((r) => r.status)).toEqual([201, 422, 400, 404, 405, 500]);
 
@@ -39,12 +39,14 @@ describe('logs', () => {
     for (const line of lines) {
       expect(line).not.toContain(PATIENT);
       expect(line).not.toContain(NOTES);
+      expect(line).not.toContain(app.apiKey);
+      expect(line).not.toContain(failing.apiKey);
     }
   });
 
   test('when a request is answered, then one JSON line carries its request id, status and level by class', async () => {
-    const ok = await post(app.endpoint, anEvent(), { 'X-Request-Id': 'partner-trace-001' });
-    const bad = await post(app.endpoint, anEvent({ event_type: 'nope' }));
+    const ok = await app.post(anEvent(), { 'X-Request-Id': 'partner-trace-001' });
+    const bad = await app.post(anEvent({ event_type: 'nope' }));
     expect(ok.headers.get('x-request-id')).toBe('partner-trace-001');
 
     const logs = parsed(app.logs);
@@ -58,7 +60,7 @@ describe('logs', () => {
   });
 
   test('when a client sends an unusable X-Request-Id, then a fresh one is used instead', async () => {
-    const res = await post(app.endpoint, anEvent(), { 'X-Request-Id': `${PATIENT} with spaces and more` });
+    const res = await app.post(anEvent(), { 'X-Request-Id': `${PATIENT} with spaces and more` });
     expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 });

@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
 import { anEvent, codePoints } from '../helpers/builders';
-import { post } from '../helpers/http';
 import { scenarioExamples } from '../helpers/spec';
 import { dbNameFor, startTestApp, type TestApp } from '../helpers/testApp';
 
@@ -20,7 +19,7 @@ async function storedOnly() {
 describe('POST /webhook/appointment with a valid event', () => {
   test.each(scenarioExamples())('when the guide scenario "%s" is sent, then it is stored and answered 201 exactly as the guide shows', async (_name, event) => {
     const before = Date.now();
-    const res = await post(app.endpoint, event);
+    const res = await app.post(event);
 
     expect(res.status).toBe(201);
     expect(Object.keys(res.body).sort()).toEqual(['data', 'event_id', 'message', 'received_at', 'status']);
@@ -47,6 +46,7 @@ describe('POST /webhook/appointment with a valid event', () => {
       timestamp_text: event.timestamp,
       notes: event.notes,
       received_at: new Date(res.body.received_at),
+      partner: app.partner,
     });
   });
 
@@ -63,7 +63,7 @@ describe('POST /webhook/appointment with a valid event', () => {
     expect(body).toContain('"timestamp": "2025-01-10T12:30:00.123456Z"');
     expect(body).toContain('"notes": null');
 
-    const res = await post(app.endpoint, body);
+    const res = await app.post(body);
 
     expect(res.status).toBe(201);
     const doc = await storedOnly();
@@ -82,7 +82,7 @@ describe('POST /webhook/appointment with a valid event', () => {
       notes: null,
     });
 
-    const res = await post(app.endpoint, body);
+    const res = await app.post(body);
 
     expect(res.status).toBe(201);
     const doc = await storedOnly();
@@ -93,23 +93,23 @@ describe('POST /webhook/appointment with a valid event', () => {
 
   test('when notes is left out, then it is stored as null', async () => {
     const { notes: _notes, ...event } = anEvent();
-    expect((await post(app.endpoint, event)).status).toBe(201);
+    expect((await app.post(event)).status).toBe(201);
     expect((await storedOnly()).notes).toBeNull();
   });
 
   test('when unknown fields are sent, then they are neither stored nor echoed', async () => {
-    const res = await post(app.endpoint, anEvent({ insurance_number: 'INS-1', nested: { a: 1 } }));
+    const res = await app.post(anEvent({ insurance_number: 'INS-1', nested: { a: 1 } }));
 
     expect(res.status).toBe(201);
     expect(res.text).not.toContain('INS-1');
     const doc = await storedOnly();
     expect(Object.keys(doc).sort()).toEqual(
-      ['_id', 'appointment_id', 'event_id', 'event_type', 'notes', 'patient_id', 'received_at', 'timestamp', 'timestamp_text'],
+      ['_id', 'appointment_id', 'event_id', 'event_type', 'notes', 'partner', 'patient_id', 'received_at', 'timestamp', 'timestamp_text'],
     );
   });
 
   test('when the URL carries query parameters the contract does not define, then they are ignored', async () => {
-    const res = await post(`${app.endpoint}?source=ehr&token=abc`, anEvent());
+    const res = await app.post(anEvent(), {}, `${app.endpoint}?source=ehr&token=abc`);
     expect(res.status).toBe(201);
     expect(res.text).not.toContain('ehr');
     await storedOnly();
@@ -124,7 +124,7 @@ describe('POST /webhook/appointment with a valid event', () => {
     ['29 February of a leap year', '2024-02-29T00:00:00Z', '2024-02-29T00:00:00.000Z'],
     ['a leap second', '2016-12-31T23:59:60Z', '2016-12-31T23:59:59.999Z'],
   ])('when the timestamp is valid (%s), then the exact string and its instant are stored', async (_case, timestamp, instant) => {
-    const res = await post(app.endpoint, anEvent({ timestamp }));
+    const res = await app.post(anEvent({ timestamp }));
 
     expect(res.status).toBe(201);
     const doc = await storedOnly();
@@ -144,21 +144,21 @@ describe('POST /webhook/appointment with a valid event', () => {
     ['notes', 0, false],
   ])('when %s has %i code points (emoji: %s), then it is accepted and stored unchanged', async (field, length, emoji) => {
     const value = codePoints(length, emoji);
-    const res = await post(app.endpoint, anEvent({ [field]: value }));
+    const res = await app.post(anEvent({ [field]: value }));
 
     expect(res.status).toBe(201);
     expect((await storedOnly())[field]).toBe(value);
   });
 
   test('when Content-Type carries charset=utf-8, then the event is accepted', async () => {
-    const res = await post(app.endpoint, anEvent(), { 'Content-Type': 'application/json; charset=UTF-8' });
+    const res = await app.post(anEvent(), { 'Content-Type': 'application/json; charset=UTF-8' });
     expect(res.status).toBe(201);
     await storedOnly();
   });
 
   test('when events arrive one after another, then each gets a larger event_id', async () => {
     const ids: number[] = [];
-    for (let i = 0; i < 5; i++) ids.push((await post(app.endpoint, anEvent())).body.event_id);
+    for (let i = 0; i < 5; i++) ids.push((await app.post(anEvent())).body.event_id);
     for (let i = 1; i < ids.length; i++) expect(ids[i]!).toBeGreaterThan(ids[i - 1]!);
     expect(await app.events.countDocuments()).toBe(5);
   });

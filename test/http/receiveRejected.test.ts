@@ -1,5 +1,4 @@
 import { anEvent, codePoints, without } from '../helpers/builders';
-import { post } from '../helpers/http';
 import { dbNameFor, startTestApp, type TestApp } from '../helpers/testApp';
 
 let app: TestApp;
@@ -12,7 +11,7 @@ beforeEach(() => app.clear());
 afterEach(async () => expect(await app.events.countDocuments()).toBe(0));
 
 async function expect422(body: unknown) {
-  const res = await post(app.endpoint, body);
+  const res = await app.post(body);
   expect(res.status).toBe(422);
   expect(res.body.status).toBe('error');
   expect(res.body.message).toBe('Invalid payload structure');

@@ -1,11 +1,35 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { generateApiKey, hashApiKey } from '../../src/auth/credentials';
 import { PROJECT_ROOT } from '../../src/paths';
+import { openStores } from '../../src/store/stores';
 import { anEvent } from '../helpers/builders';
 import { freePort } from '../helpers/freePort';
 import { post } from '../helpers/http';
 import { dbNameFor, testDatabaseUri } from '../helpers/testApp';
+
+async function createPartner(dbName: string, name: string): Promise<string> {
+  const stores = await openStores({ uri: testDatabaseUri(), dbName, timeoutMs: 2000 });
+  try {
+    const apiKey = generateApiKey();
+    await stores.partners.create({ name, keyHash: hashApiKey(apiKey) }, new Date());
+    return apiKey;
+  } finally {
+    await stores.close();
+  }
+}
+
+async function partnerNames(dbName: string): Promise<string[]> {
+  const stores = await openStores({ uri: testDatabaseUri(), dbName, timeoutMs: 2000 });
+  try {
+    return (await stores.partners.list()).map((p) => p.name);
+  } finally {
+    await stores.close();
+  }
+}
 
 // The built entry point (npm test builds before jest runs), exactly as `npm start` runs it.
 const SERVER = join(PROJECT_ROOT, 'dist', 'src', 'server.js');
@@ -29,6 +53,32 @@ async function waitFor(predicate: () => boolean, child: ChildProcessWithoutNullS
 }
 
 describe('the server entry point', () => {
+  test('when started on the local database with no partner, then it creates "local" and prints its key once, on the console only', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'appointment-webhooks-local-'));
+    const env = { PORT: String(await freePort()), LOCAL_DB_PORT: String(await freePort()), LOCAL_DB_DIR: dir };
+    try {
+      const first = run(env);
+      await waitFor(() => /apptwh_[A-Za-z0-9_-]{43}/.test(first.err()), first.child, 30000);
+      const apiKey = /apptwh_[A-Za-z0-9_-]{43}/.exec(first.err())![0];
+      expect(first.out()).toContain('"local":true');
+      expect(first.out()).not.toContain(apiKey);
+
+      const res = await post(`http://127.0.0.1:${env.PORT}/webhook/appointment`, anEvent(), { Authorization: `Bearer ${apiKey}` });
+      expect(res.status).toBe(201);
+      first.child.kill('SIGINT');
+      expect((await first.exited)[0]).toBe(0);
+
+      const second = run(env);
+      await waitFor(() => second.out().includes('"msg":"listening"'), second.child, 30000);
+      await new Promise((r) => setTimeout(r, 300));
+      second.child.kill('SIGTERM');
+      expect((await second.exited)[0]).toBe(0);
+      expect(second.err()).not.toContain('apptwh_');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test.each([
     ['PORT', 'eighty'],
     ['LOG_LEVEL', 'chatty'],
@@ -49,10 +99,12 @@ describe('the server entry point', () => {
 
   test('when started with MONGODB_URI, then it serves, and on SIGTERM it stops cleanly with exit code 0', async () => {
     const port = await freePort();
-    const server = run({ MONGODB_URI: testDatabaseUri(), MONGODB_DB: dbNameFor(__filename), PORT: String(port) });
+    const dbName = dbNameFor(__filename);
+    const server = run({ MONGODB_URI: testDatabaseUri(), MONGODB_DB: dbName, PORT: String(port) });
     await waitFor(() => server.out().includes('"msg":"listening"'), server.child, 15000);
+    const apiKey = await createPartner(dbName, 'entry-test');
 
-    const res = await post(`http://127.0.0.1:${port}/webhook/appointment`, anEvent());
+    const res = await post(`http://127.0.0.1:${port}/webhook/appointment`, anEvent(), { Authorization: `Bearer ${apiKey}` });
     expect(res.status).toBe(201);
 
     server.child.kill('SIGTERM');
@@ -60,5 +112,8 @@ describe('the server entry point', () => {
     expect(code).toBe(0);
     expect(server.out()).toContain('"msg":"stopped"');
     expect(server.out()).not.toContain('"local":true');
+    // MONGODB_URI is set: no "local" partner is ever created.
+    expect(server.err()).not.toContain('apptwh_');
+    expect(await partnerNames(dbName)).toEqual(['entry-test']);
   });
 });

@@ -1,5 +1,4 @@
 import { anEvent } from '../helpers/builders';
-import { post } from '../helpers/http';
 import { dbNameFor, startTestApp, testDatabaseUri, type TestApp } from '../helpers/testApp';
 import { startWireTap, type WireTap } from '../helpers/wireTap';
 
@@ -24,7 +23,7 @@ describe('storage', () => {
   });
 
   test('when an event is stored, then the insert on the wire asks for write concern majority with journal', async () => {
-    const res = await post(app.endpoint, anEvent({ appointment_id: 'wire-check' }));
+    const res = await app.post(anEvent({ appointment_id: 'wire-check' }));
     expect(res.status).toBe(201);
 
     const insert = tap.commands.find(

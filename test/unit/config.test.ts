@@ -13,9 +13,26 @@ describe('loadConfig', () => {
       retryAfterSeconds: 5,
       requestTimeoutMs: 10000,
       shutdownTimeoutMs: 10000,
+      signatureToleranceSeconds: 300,
+      authCacheTtlMs: 30000,
+      rotationGraceMs: 86400000,
       localDbPort: 27117,
       localDbDir: '.local/ferretdb-data',
     });
+  });
+
+  test('when a revocation must bite within 60 s, then the key cache can never be set to remember longer', () => {
+    expect(loadConfig({ AUTH_CACHE_TTL_MS: '60000' }).authCacheTtlMs).toBe(60000);
+    expect(() => loadConfig({ AUTH_CACHE_TTL_MS: '60001' })).toThrow(ConfigError);
+  });
+
+  test.each([
+    ['30s', 30000],
+    ['90m', 5400000],
+    ['24h', 86400000],
+    ['7d', 604800000],
+  ])('when ROTATION_GRACE is %s, then it is %i ms', (text, ms) => {
+    expect(loadConfig({ ROTATION_GRACE: text }).rotationGraceMs).toBe(ms);
   });
 
   test('when values are set, then they are used', () => {
@@ -39,6 +56,10 @@ describe('loadConfig', () => {
     ['REQUEST_TIMEOUT_MS', '1e4'],
     ['SHUTDOWN_TIMEOUT_MS', ''.padEnd(3, '9') + 'x'],
     ['LOCAL_DB_PORT', '0'],
+    ['SIGNATURE_TOLERANCE_SECONDS', '0'],
+    ['AUTH_CACHE_TTL_MS', '60001'],
+    ['ROTATION_GRACE', '24 hours'],
+    ['ROTATION_GRACE', '31d'],
   ])('when %s is %p, then loading fails with a message naming the variable', (variable, value) => {
     let thrown: unknown;
     try {

@@ -56,6 +56,7 @@ function doc(tag: string): UnnumberedEvent {
     timestamp_text: '1970-01-01T00:00:00Z',
     notes: null,
     received_at: new Date(0),
+    partner: 'p',
   };
 }
 

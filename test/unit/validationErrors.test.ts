@@ -12,6 +12,7 @@ beforeAll(async () => {
     logger: pino({ level: 'silent' }),
     store: { saveEvent: () => Promise.reject(new Error('not used')) },
     now: () => new Date(),
+    authenticate: () => Promise.reject(new Error('not used')),
   });
 });
 

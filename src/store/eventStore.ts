@@ -1,5 +1,4 @@
-import { MongoBulkWriteError, MongoClient, type Collection, type WriteError } from 'mongodb';
-import type { Logger } from 'pino';
+import { MongoBulkWriteError, type Collection, type Db, type WriteError } from 'mongodb';
 import { DUPLICATE_KEY, toAppError } from './dbErrors';
 import {
   toEventAccepted,
@@ -14,43 +13,18 @@ export const EVENTS_COLLECTION = 'appointment_events';
 
 export interface EventStore {
   /** Resolves once the event is stored and acknowledged; rejects with an AppError otherwise. */
-  saveEvent(event: AppointmentEvent, receivedAt: Date): Promise<EventAccepted>;
-  close(): Promise<void>;
+  saveEvent(event: AppointmentEvent, receivedAt: Date, partner: string): Promise<EventAccepted>;
 }
 
-export interface StoreOptions {
-  uri: string;
-  dbName: string;
-  /** Bound on every wait for the database inside one request. */
-  timeoutMs: number;
-  logger: Logger;
-}
-
-export async function openEventStore(options: StoreOptions): Promise<EventStore> {
-  const client = new MongoClient(options.uri, {
-    appName: 'appointment-webhook-receiver',
-    serverSelectionTimeoutMS: options.timeoutMs,
-    connectTimeoutMS: options.timeoutMs,
-    // A database that stops answering on an open socket must not hold the write queue forever.
-    socketTimeoutMS: Math.max(15000, options.timeoutMs * 4),
-    // An acknowledgement means the write survives a failover and a crash.
-    writeConcern: { w: 'majority', journal: true },
-  });
-  try {
-    await client.connect();
-    const events = client.db(options.dbName).collection<EventDocument>(EVENTS_COLLECTION);
-    await ensureIndexes(events);
-    const writer = new EventWriter(insertPort(events), { timeoutMs: options.timeoutMs, classify: toAppError });
-    return {
-      async saveEvent(event, receivedAt) {
-        return toEventAccepted(await writer.write(toUnnumberedDocument(event, receivedAt)));
-      },
-      close: () => client.close(),
-    };
-  } catch (err) {
-    await client.close().catch(() => undefined);
-    throw err;
-  }
+export async function openEventStore(db: Db, options: { timeoutMs: number }): Promise<EventStore> {
+  const events = db.collection<EventDocument>(EVENTS_COLLECTION);
+  await ensureIndexes(events);
+  const writer = new EventWriter(insertPort(events), { timeoutMs: options.timeoutMs, classify: toAppError });
+  return {
+    async saveEvent(event, receivedAt, partner) {
+      return toEventAccepted(await writer.write(toUnnumberedDocument(event, receivedAt, partner)));
+    },
+  };
 }
 
 async function ensureIndexes(events: Collection<EventDocument>): Promise<void> {

@@ -1,0 +1,32 @@
+import { MongoClient, type Db } from 'mongodb';
+
+export interface Database {
+  db: Db;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  uri: string;
+  dbName: string;
+  /** Bound on every wait for the database inside one request. */
+  timeoutMs: number;
+}
+
+export async function connectDatabase(options: DatabaseOptions): Promise<Database> {
+  const client = new MongoClient(options.uri, {
+    appName: 'appointment-webhook-receiver',
+    serverSelectionTimeoutMS: options.timeoutMs,
+    connectTimeoutMS: options.timeoutMs,
+    // A database that stops answering on an open socket must not hold the write queue forever.
+    socketTimeoutMS: Math.max(15000, options.timeoutMs * 4),
+    // An acknowledgement means the write survives a failover and a crash.
+    writeConcern: { w: 'majority', journal: true },
+  });
+  try {
+    await client.connect();
+  } catch (err) {
+    await client.close().catch(() => undefined);
+    throw err;
+  }
+  return { db: client.db(options.dbName), close: () => client.close() };
+}

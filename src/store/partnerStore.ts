@@ -1,0 +1,165 @@
+import type { Db } from 'mongodb';
+import { DUPLICATE_KEY, toAppError } from './dbErrors';
+
+export const PARTNERS_COLLECTION = 'partners';
+export const PARTNER_KEYS_COLLECTION = 'partner_keys';
+
+interface PartnerDocument {
+  _id: string; // the partner's name
+  created_at: Date;
+  revoked_at: Date | null;
+  rate_per_second: number | null;
+  signing_secrets: { secret: string; created_at: Date; expires_at: Date | null }[];
+}
+
+/** One API key, stored only as its SHA-256 (the _id, so a lookup is one indexed read). */
+interface KeyDocument {
+  _id: string;
+  partner: string;
+  created_at: Date;
+  expires_at: Date | null;
+}
+
+/** What authentication needs to know about the partner behind a key. */
+export interface PartnerCredentials {
+  name: string;
+  keyHash: string;
+  keyExpiresAt: Date | null;
+  signingSecrets: { secret: string; expiresAt: Date | null }[];
+  ratePerSecond: number | null;
+}
+
+export interface PartnerSummary {
+  name: string;
+  createdAt: Date;
+  revokedAt: Date | null;
+  ratePerSecond: number | null;
+  signing: boolean;
+  activeKeys: number;
+}
+
+export class PartnerNotFoundError extends Error {
+  constructor(name: string) {
+    super(`no active partner named "${name}"`);
+  }
+}
+
+export class PartnerExistsError extends Error {
+  constructor(name: string) {
+    super(`a partner named "${name}" already exists`);
+  }
+}
+
+export class NoSigningSecretError extends Error {
+  constructor(name: string) {
+    super(`partner "${name}" does not sign its requests; create a signing partner with add --signing`);
+  }
+}
+
+export interface PartnerStore {
+  /** The partner behind a key hash; null when the key is unknown, or its partner revoked. */
+  findByKeyHash(keyHash: string): Promise<PartnerCredentials | null>;
+  create(input: { name: string; keyHash: string; signingSecret?: string; ratePerSecond?: number }, now: Date): Promise<void>;
+  list(): Promise<PartnerSummary[]>;
+  count(): Promise<number>;
+  /** Adds a key; the partner's current keys stop working at `previousUntil`. */
+  rotateKey(name: string, keyHash: string, previousUntil: Date, now: Date): Promise<void>;
+  /** Adds a signing secret; the current ones stop working at `previousUntil`. */
+  rotateSecret(name: string, secret: string, previousUntil: Date, now: Date): Promise<void>;
+  revoke(name: string, now: Date): Promise<void>;
+}
+
+export async function openPartnerStore(db: Db): Promise<PartnerStore> {
+  const partners = db.collection<PartnerDocument>(PARTNERS_COLLECTION);
+  const keys = db.collection<KeyDocument>(PARTNER_KEYS_COLLECTION);
+  await keys.createIndex({ partner: 1 }, { name: 'partner' });
+
+  async function active(name: string): Promise<PartnerDocument> {
+    const partner = await partners.findOne({ _id: name });
+    if (!partner || partner.revoked_at) throw new PartnerNotFoundError(name);
+    return partner;
+  }
+
+  return {
+    async findByKeyHash(keyHash) {
+      // On the request path: a database failure here is a 503, not a refused key.
+      let key: KeyDocument | null;
+      let partner: PartnerDocument | null;
+      try {
+        key = await keys.findOne({ _id: keyHash });
+        if (!key) return null;
+        partner = await partners.findOne({ _id: key.partner });
+      } catch (err) {
+        throw toAppError(err);
+      }
+      if (!partner || partner.revoked_at) return null;
+      return {
+        name: partner._id,
+        keyHash: key._id,
+        keyExpiresAt: key.expires_at,
+        signingSecrets: partner.signing_secrets.map((s) => ({ secret: s.secret, expiresAt: s.expires_at })),
+        ratePerSecond: partner.rate_per_second,
+      };
+    },
+
+    async create({ name, keyHash, signingSecret, ratePerSecond }, now) {
+      try {
+        await partners.insertOne({
+          _id: name,
+          created_at: now,
+          revoked_at: null,
+          rate_per_second: ratePerSecond ?? null,
+          signing_secrets: signingSecret ? [{ secret: signingSecret, created_at: now, expires_at: null }] : [],
+        });
+      } catch (err) {
+        if ((err as { code?: unknown }).code === DUPLICATE_KEY) throw new PartnerExistsError(name);
+        throw err;
+      }
+      await keys.insertOne({ _id: keyHash, partner: name, created_at: now, expires_at: null });
+    },
+
+    async list() {
+      const all = await partners.find({}).sort({ _id: 1 }).toArray();
+      const now = new Date();
+      const live = await keys.find({ $or: [{ expires_at: null }, { expires_at: { $gt: now } }] }).toArray();
+      return all.map((p) => ({
+        name: p._id,
+        createdAt: p.created_at,
+        revokedAt: p.revoked_at,
+        ratePerSecond: p.rate_per_second,
+        signing: p.signing_secrets.length > 0,
+        activeKeys: p.revoked_at ? 0 : live.filter((k) => k.partner === p._id).length,
+      }));
+    },
+
+    count: () => partners.countDocuments(),
+
+    async rotateKey(name, keyHash, previousUntil, now) {
+      await active(name);
+      await keys.deleteMany({ partner: name, expires_at: { $lte: now } });
+      await keys.updateMany(
+        { partner: name, $or: [{ expires_at: null }, { expires_at: { $gt: previousUntil } }] },
+        { $set: { expires_at: previousUntil } },
+      );
+      await keys.insertOne({ _id: keyHash, partner: name, created_at: now, expires_at: null });
+    },
+
+    async rotateSecret(name, secret, previousUntil, now) {
+      const partner = await active(name);
+      if (partner.signing_secrets.length === 0) throw new NoSigningSecretError(name);
+      const kept = partner.signing_secrets
+        .filter((s) => s.expires_at === null || s.expires_at > now)
+        .map((s) => ({ ...s, expires_at: s.expires_at && s.expires_at < previousUntil ? s.expires_at : previousUntil }));
+      await partners.updateOne(
+        { _id: name },
+        { $set: { signing_secrets: [...kept, { secret, created_at: now, expires_at: null }] } },
+      );
+    },
+
+    async revoke(name, now) {
+      await active(name);
+      await partners.updateOne({ _id: name }, { $set: { revoked_at: now } });
+      await keys.deleteMany({ partner: name });
+    },
+  };
+}

@@ -1,0 +1,24 @@
+import { connectDatabase, type DatabaseOptions } from './database';
+import { openEventStore, type EventStore } from './eventStore';
+import { openPartnerStore, type PartnerStore } from './partnerStore';
+
+export interface Stores {
+  events: EventStore;
+  partners: PartnerStore;
+  close(): Promise<void>;
+}
+
+/** Connects, creates every index, and hands out the stores; the only way the app reaches MongoDB. */
+export async function openStores(options: DatabaseOptions): Promise<Stores> {
+  const database = await connectDatabase(options);
+  try {
+    return {
+      events: await openEventStore(database.db, { timeoutMs: options.timeoutMs }),
+      partners: await openPartnerStore(database.db),
+      close: () => database.close(),
+    };
+  } catch (err) {
+    await database.close().catch(() => undefined);
+    throw err;
+  }
+}
