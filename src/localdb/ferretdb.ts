@@ -90,7 +90,7 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs: number)
   throw new Error(`no answer within ${timeoutMs} ms`);
 }
 
-function canConnect(port: number): Promise<boolean> {
+export function canConnect(port: number): Promise<boolean> {
   return new Promise((resolveConnect) => {
     const socket = connect({ host: '127.0.0.1', port });
     socket.once('connect', () => {

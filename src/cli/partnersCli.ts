@@ -1,0 +1,153 @@
+import { parseArgs } from 'node:util';
+import { generateApiKey, generateSigningSecret, hashApiKey } from '../auth/credentials';
+import { parseDuration } from '../config';
+import { NoSigningSecretError, PartnerExistsError, PartnerNotFoundError, type PartnerStore } from '../store/partnerStore';
+
+export const USAGE = `Usage: npm run partners -- <command> [options]
+
+Commands:
+  add <name> [--signing] [--rate <per-second>]   create a partner; prints its API key (and signing secret) once
+  list                                           list partners (never prints secrets)
+  rotate-key <name> [--grace <duration>]         issue a new API key; the old one works for the grace period
+  rotate-secret <name> [--grace <duration>]      issue a new signing secret; the old one works for the grace period
+  revoke <name>                                  revoke a partner: its keys stop working (within AUTH_CACHE_TTL_MS, 30 s)
+
+Options:
+  --json               machine-readable output
+  --grace <duration>   e.g. 30s, 90m, 24h, 7d (default: ROTATION_GRACE, 24h)
+
+Names are 1 to 63 characters: lower-case letters, digits, '.', '_' and '-', starting with a letter or digit.`;
+
+const NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+
+export class UsageError extends Error {}
+
+export interface CliIo {
+  out: (text: string) => void;
+  now: () => Date;
+  defaultGraceMs: number;
+}
+
+interface Parsed {
+  command: string;
+  name?: string;
+  json: boolean;
+  signing: boolean;
+  rate?: number;
+  graceMs?: number;
+}
+
+export function parseCommand(argv: string[]): Parsed {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        json: { type: 'boolean', default: false },
+        signing: { type: 'boolean', default: false },
+        rate: { type: 'string' },
+        grace: { type: 'string' },
+      },
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const [command, name, ...extra] = parsed.positionals;
+  const { json, signing, rate, grace } = parsed.values;
+  const takesName = ['add', 'rotate-key', 'rotate-secret', 'revoke'];
+  if (!command || ![...takesName, 'list'].includes(command)) throw new UsageError(command ? `unknown command "${command}"` : 'a command is required');
+  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
+  if (takesName.includes(command)) {
+    if (!name) throw new UsageError(`${command} needs a partner name`);
+    if (!NAME.test(name)) throw new UsageError(`"${name}" is not a valid partner name`);
+  } else if (name) {
+    throw new UsageError(`unexpected argument "${name}"`);
+  }
+  if ((signing || rate !== undefined) && command !== 'add') throw new UsageError('--signing and --rate go with add');
+  if (grace !== undefined && !command.startsWith('rotate-')) throw new UsageError('--grace goes with rotate-key and rotate-secret');
+  let ratePerSecond: number | undefined;
+  if (rate !== undefined) {
+    if (!/^\d+$/.test(rate) || Number(rate) < 1 || Number(rate) > 100000) throw new UsageError('--rate must be a whole number of requests per second from 1 to 100000');
+    ratePerSecond = Number(rate);
+  }
+  let graceMs: number | undefined;
+  if (grace !== undefined) {
+    graceMs = parseDuration(grace);
+    if (graceMs === undefined) throw new UsageError('--grace must be a duration such as 30s, 90m, 24h or 7d (at most 30d)');
+  }
+  return { command, name, json, signing, rate: ratePerSecond, graceMs };
+}
+
+/** Runs one command against the partner store; returns the process exit code. */
+export async function runCommand(cmd: Parsed, partners: PartnerStore, io: CliIo): Promise<number> {
+  const now = io.now();
+  const print = (json: unknown, text: string) => io.out(cmd.json ? JSON.stringify(json) : text);
+  const name = cmd.name ?? '';
+  const previousUntil = new Date(now.getTime() + (cmd.graceMs ?? io.defaultGraceMs));
+  try {
+    switch (cmd.command) {
+      case 'add': {
+        const apiKey = generateApiKey();
+        const signingSecret = cmd.signing ? generateSigningSecret() : undefined;
+        await partners.create({ name, keyHash: hashApiKey(apiKey), signingSecret, ratePerSecond: cmd.rate }, now);
+        print(
+          { name, api_key: apiKey, signing_secret: signingSecret ?? null, rate_per_second: cmd.rate ?? null },
+          [
+            `Partner "${name}" created. These are shown once; store them securely.`,
+            `API key:        ${apiKey}`,
+            ...(signingSecret ? [`Signing secret: ${signingSecret}`] : []),
+          ].join('\n'),
+        );
+        return 0;
+      }
+      case 'list': {
+        const all = await partners.list();
+        print(
+          all.map((p) => ({
+            name: p.name,
+            created_at: p.createdAt.toISOString(),
+            revoked_at: p.revokedAt?.toISOString() ?? null,
+            signing: p.signing,
+            rate_per_second: p.ratePerSecond,
+            active_keys: p.activeKeys,
+          })),
+          all.length === 0
+            ? 'No partners yet: npm run partners -- add <name>'
+            : all
+                .map((p) => `${p.name}\t${p.revokedAt ? 'revoked' : 'active'}\tsigning: ${p.signing ? 'yes' : 'no'}\tkeys: ${p.activeKeys}\trate: ${p.ratePerSecond ?? 'default'}`)
+                .join('\n'),
+        );
+        return 0;
+      }
+      case 'rotate-key': {
+        const apiKey = generateApiKey();
+        await partners.rotateKey(name, hashApiKey(apiKey), previousUntil, now);
+        print(
+          { name, api_key: apiKey, previous_key_expires_at: previousUntil.toISOString() },
+          `New API key for "${name}" (shown once): ${apiKey}\nThe previous key works until ${previousUntil.toISOString()}.`,
+        );
+        return 0;
+      }
+      case 'rotate-secret': {
+        const secret = generateSigningSecret();
+        await partners.rotateSecret(name, secret, previousUntil, now);
+        print(
+          { name, signing_secret: secret, previous_secret_expires_at: previousUntil.toISOString() },
+          `New signing secret for "${name}" (shown once): ${secret}\nThe previous secret works until ${previousUntil.toISOString()}.`,
+        );
+        return 0;
+      }
+      default: {
+        await partners.revoke(name, now);
+        print({ name, revoked_at: now.toISOString() }, `Partner "${name}" revoked; its keys no longer work.`);
+        return 0;
+      }
+    }
+  } catch (err) {
+    if (err instanceof PartnerNotFoundError || err instanceof PartnerExistsError || err instanceof NoSigningSecretError) {
+      throw new UsageError(err.message);
+    }
+    throw err;
+  }
+}
