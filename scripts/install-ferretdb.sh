@@ -32,4 +32,5 @@ echo "$VERSION" > "$WORK/src/build/version/version.txt"
 mkdir -p "$(dirname "$BIN")"
 (cd "$WORK/src" && go build -trimpath -o "$BIN.tmp" ./cmd/ferretdb)
 mv "$BIN.tmp" "$BIN"
-"$BIN" --version | head -1 >&2
+built="$("$BIN" --version)"
+echo "install-ferretdb: built ${built%%$'\n'*}" >&2
