@@ -25,6 +25,47 @@ export interface paths {
         readonly patch?: never;
         readonly trace?: never;
     };
+    readonly "/healthz": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        /**
+         * Is the process alive
+         * @description Answers 200 while the process runs. It does not touch the database.
+         */
+        readonly get: operations["getLiveness"];
+        readonly put?: never;
+        readonly post?: never;
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/readyz": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        /**
+         * Can the service take events
+         * @description Answers 200 when the database answers a ping, and 503 when it does not
+         *     or the service is shutting down.
+         */
+        readonly get: operations["getReadiness"];
+        readonly put?: never;
+        readonly post?: never;
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -101,6 +142,10 @@ export interface components {
             readonly appointment_id: string;
             readonly patient_id: string;
         };
+        readonly HealthStatus: {
+            /** @constant */
+            readonly status: "ok";
+        };
         /** @description The one envelope of every error response. */
         readonly ErrorResponse: {
             /** @constant */
@@ -124,6 +169,21 @@ export interface components {
         };
     };
     responses: {
+        /** @description Healthy. */
+        readonly Healthy: {
+            headers: {
+                readonly "X-Request-Id": components["headers"]["X-Request-Id"];
+                readonly [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "status": "ok"
+                 *     }
+                 */
+                readonly "application/json": components["schemas"]["HealthStatus"];
+            };
+        };
         /**
          * @description The body is not valid UTF-8 JSON (`value_error.jsondecode`), or the HTTP
          *     message itself cannot be parsed (message `Malformed request`, no items).
@@ -213,6 +273,27 @@ export interface components {
                  * @example {
                  *       "status": "error",
                  *       "message": "Method not allowed",
+                 *       "errors": []
+                 *     }
+                 */
+                readonly "application/json": components["schemas"]["ErrorResponse"];
+            };
+        };
+        /**
+         * @description An earlier delivery with the same idempotency key is still being stored.
+         *     Nothing new was stored; retry after `Retry-After` seconds.
+         */
+        readonly InProgress: {
+            headers: {
+                readonly "X-Request-Id": components["headers"]["X-Request-Id"];
+                readonly "Retry-After": components["headers"]["Retry-After"];
+                readonly [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "status": "error",
+                 *       "message": "The same event is still being stored",
                  *       "errors": []
                  *     }
                  */
@@ -313,7 +394,11 @@ export interface components {
                 readonly "application/json": components["schemas"]["ErrorResponse"];
             };
         };
-        /** @description The payload breaks the rules of `AppointmentEvent`; every problem is listed. */
+        /**
+         * @description The payload breaks the rules of `AppointmentEvent` (every problem is
+         *     listed), or its idempotency key was already used for a different event
+         *     (`value_error.idempotency_key_reused`). Fix the request; do not retry it unchanged.
+         */
         readonly InvalidPayload: {
             headers: {
                 readonly "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -368,8 +453,9 @@ export interface components {
             };
         };
         /**
-         * @description The database could not confirm the write in time. The event is not
-         *     confirmed as stored: retry after `Retry-After` seconds, with backoff.
+         * @description The database could not confirm the write in time (or, for `/readyz`, is
+         *     not reachable). The event is not confirmed as stored: retry after
+         *     `Retry-After` seconds, with backoff; a repeat is never stored twice.
          */
         readonly ServiceUnavailable: {
             headers: {
@@ -392,6 +478,8 @@ export interface components {
     parameters: never;
     requestBodies: never;
     headers: {
+        /** @description `true` when this 201 repeats the reply to an event stored earlier. */
+        readonly "Idempotent-Replayed": "true";
         /** @description The authentication scheme to use: `Bearer realm="appointment-webhooks"`. */
         readonly "WWW-Authenticate": string;
         /** @description Identifies this request in the receiver's logs. Quote it when you contact support. */
@@ -409,6 +497,12 @@ export interface operations {
         readonly parameters: {
             readonly query?: never;
             readonly header?: {
+                /**
+                 * @description Your key for this event (IETF Idempotency-Key): a repeat with the same key
+                 *     is answered with the stored event and never stored twice.
+                 * @example 8e03978e-40d5-43e8-bc93-6894a57f9324
+                 */
+                readonly "Idempotency-Key"?: string;
                 /** @description Standard Webhooks message id; required for partners with a signing secret. */
                 readonly "webhook-id"?: string;
                 /** @description Unix time of signing, in whole seconds; required for partners with a signing secret. */
@@ -425,10 +519,14 @@ export interface operations {
             };
         };
         readonly responses: {
-            /** @description The event is stored. Keep `event_id`; it is never reused. */
+            /**
+             * @description The event is stored. Keep `event_id`; it is never reused. A repeat of a
+             *     stored event gets the same body again, with `Idempotent-Replayed: true`.
+             */
             readonly 201: {
                 headers: {
                     readonly "X-Request-Id": components["headers"]["X-Request-Id"];
+                    readonly "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     readonly [name: string]: unknown;
                 };
                 content: {
@@ -453,11 +551,39 @@ export interface operations {
             readonly 404: components["responses"]["NotFound"];
             readonly 405: components["responses"]["MethodNotAllowed"];
             readonly 408: components["responses"]["RequestTimeout"];
+            readonly 409: components["responses"]["InProgress"];
             readonly 413: components["responses"]["PayloadTooLarge"];
             readonly 415: components["responses"]["UnsupportedMediaType"];
             readonly 422: components["responses"]["InvalidPayload"];
             readonly 431: components["responses"]["HeadersTooLarge"];
             readonly 500: components["responses"]["InternalError"];
+            readonly 503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    readonly getLiveness: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            readonly 200: components["responses"]["Healthy"];
+            readonly 405: components["responses"]["MethodNotAllowed"];
+        };
+    };
+    readonly getReadiness: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            readonly 200: components["responses"]["Healthy"];
+            readonly 405: components["responses"]["MethodNotAllowed"];
             readonly 503: components["responses"]["ServiceUnavailable"];
         };
     };

@@ -8,6 +8,8 @@ export type ErrorDetail = components['schemas']['ErrorDetail'];
  */
 export type ErrorCode =
   | 'invalid_payload'
+  | 'idempotency_key_reused'
+  | 'idempotency_in_progress'
   | 'malformed_json'
   | 'bad_request'
   | 'request_timeout'

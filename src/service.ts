@@ -35,8 +35,17 @@ export async function start(config: Config & { mongodbUri: string }, options: St
     now,
   });
   let server: Server;
+  let stopping = false;
   try {
-    const app = await createApp({ config, logger, store, authenticate, now });
+    const app = await createApp({
+      config,
+      logger,
+      store,
+      authenticate,
+      now,
+      pingDatabase: () => stores.ping(),
+      isStopping: () => stopping,
+    });
     server = createServer(
       {
         requestTimeout: config.requestTimeoutMs,
@@ -56,15 +65,22 @@ export async function start(config: Config & { mongodbUri: string }, options: St
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
 
-  let stopping: Promise<void> | undefined;
+  let stopped: Promise<void> | undefined;
   const stop = () =>
-    (stopping ??= (async () => {
+    (stopped ??= (async () => {
+      // Readiness turns 503 at once; no new connections are taken; requests in flight run to
+      // their reply (a 201 only after their write is acknowledged). Whatever is still open a
+      // second before the bound is cut: its client sees a dropped connection, never a false 201.
+      stopping = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      const forced = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
+      const forced = setTimeout(() => server.closeAllConnections(), Math.max(100, config.shutdownTimeoutMs - 1000));
       await closed;
       clearTimeout(forced);
-      await stores.close();
+      // A database that stopped answering must not hold the exit past the bound.
+      let giveUp: NodeJS.Timeout | undefined;
+      await Promise.race([stores.close(), new Promise((resolve) => (giveUp = setTimeout(resolve, 500)))]);
+      clearTimeout(giveUp);
     })());
 
   return { url: `http://${host}:${port}`, port, stores, stop };

@@ -1,13 +1,17 @@
 import type { operations } from '../../generated/openapi';
 import type { OperationHandler } from '../http/exchange';
+import { getLiveness } from './getLiveness';
+import { getReadiness, type ReadinessDeps } from './getReadiness';
 import { receiveAppointmentEvent, type ReceiveDeps } from './receiveAppointmentEvent';
 
 export type OperationId = keyof operations;
-export type HandlerDeps = ReceiveDeps;
+export type HandlerDeps = ReceiveDeps & ReadinessDeps;
 
 /** Every operationId in openapi.yaml maps to exactly one handler; the type makes a missing one a compile error. */
 export function operationHandlers(deps: HandlerDeps): Record<OperationId, OperationHandler> {
   return {
     receiveAppointmentEvent: receiveAppointmentEvent(deps),
+    getLiveness: getLiveness(),
+    getReadiness: getReadiness(deps),
   };
 }

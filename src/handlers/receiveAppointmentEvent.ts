@@ -3,6 +3,7 @@ import type { components } from '../../generated/openapi';
 import type { Exchange, OperationHandler, Reply } from '../http/exchange';
 import { locals } from '../http/requestLog';
 import { AppError } from '../errors';
+import { idempotencyOf } from '../idempotency';
 import type { EventStore } from '../store/eventStore';
 
 type AppointmentEvent = components['schemas']['AppointmentEvent'];
@@ -12,15 +13,22 @@ export interface ReceiveDeps {
   now: () => Date;
 }
 
-/** Stores a validated event and answers 201 only once the database has acknowledged it. */
+/**
+ * Stores a validated event and answers 201 only once the database has acknowledged it; a repeat
+ * of a stored event gets that event's 201 again, marked Idempotent-Replayed.
+ */
 export function receiveAppointmentEvent({ store, now }: ReceiveDeps): OperationHandler {
   return async (c: Context, exchange: Exchange): Promise<Reply> => {
     // openapi-backend has validated the body against AppointmentEvent before this runs.
     const event = c.request.requestBody as AppointmentEvent;
     // The security step ran first; no partner here would mean the operation lost its security.
     if (!exchange.partner) throw new AppError('internal', [], {}, { cause: new Error('no authenticated partner') });
-    const accepted = await store.saveEvent(event, now(), exchange.partner.name);
-    locals(exchange.res).eventId = accepted.event_id;
-    return { status: 201, body: accepted };
+    const idempotency = idempotencyOf(exchange.partner.name, event, {
+      idempotencyKey: exchange.req.get('idempotency-key'),
+      webhookId: exchange.partner.webhookId,
+    });
+    const { accepted, replayed } = await store.saveEvent(event, now(), exchange.partner.name, idempotency);
+    Object.assign(locals(exchange.res), { eventId: accepted.event_id, replayed });
+    return { status: 201, body: accepted, headers: replayed ? { 'Idempotent-Replayed': 'true' } : {} };
   };
 }

@@ -4,8 +4,10 @@ import { AppError, type ErrorCode } from '../errors';
 export type ErrorResponse = components['schemas']['ErrorResponse'];
 
 /** The one table from error code to HTTP. Messages are fixed: they never carry submitted values. */
-const TABLE: Readonly<Record<ErrorCode, { status: number; message: string }>> = {
+const TABLE: Readonly<Record<ErrorCode, { status: number; message: string; retryAfter?: true }>> = {
   invalid_payload: { status: 422, message: 'Invalid payload structure' },
+  idempotency_key_reused: { status: 422, message: 'Idempotency key already used for a different event' },
+  idempotency_in_progress: { status: 409, message: 'The same event is still being stored', retryAfter: true },
   malformed_json: { status: 400, message: 'Malformed JSON body' },
   bad_request: { status: 400, message: 'Malformed request' },
   request_timeout: { status: 408, message: 'Request timeout' },
@@ -15,7 +17,7 @@ const TABLE: Readonly<Record<ErrorCode, { status: number; message: string }>> = 
   unauthorized: { status: 401, message: 'Unauthorized' },
   not_found: { status: 404, message: 'Not found' },
   method_not_allowed: { status: 405, message: 'Method not allowed' },
-  database_unavailable: { status: 503, message: 'Service temporarily unavailable' },
+  database_unavailable: { status: 503, message: 'Service temporarily unavailable', retryAfter: true },
   internal: { status: 500, message: 'Internal server error' },
 };
 
@@ -30,9 +32,9 @@ export interface ErrorReply {
 
 export function errorReply(err: unknown, retryAfterSeconds: number): ErrorReply {
   const appError = err instanceof AppError ? err : new AppError('internal', [], {}, { cause: err });
-  const { status, message } = TABLE[appError.code];
+  const { status, message, retryAfter } = TABLE[appError.code];
   const headers: Record<string, string> = { ...appError.headers };
-  if (status === 503) headers['Retry-After'] = String(retryAfterSeconds);
+  if (retryAfter) headers['Retry-After'] = String(retryAfterSeconds);
   if (status === 401) headers['WWW-Authenticate'] = 'Bearer realm="appointment-webhooks"';
   return {
     status,

@@ -14,6 +14,8 @@ export interface RequestLocals {
   operationId?: string;
   /** The authenticated partner's name. */
   partner?: string;
+  /** Set when a 201 repeated an already stored event. */
+  replayed?: boolean;
 }
 
 export function locals(res: Response): RequestLocals {
@@ -35,7 +37,7 @@ export function requestLog(logger: Logger) {
     Object.assign(res.locals, { requestId, log: logger.child({ req_id: requestId }) } satisfies RequestLocals);
 
     res.on('finish', () => {
-      const { log, errorReply, eventId, operationId, partner } = locals(res);
+      const { log, errorReply, eventId, operationId, partner, replayed } = locals(res);
       const line: Record<string, unknown> = {
         method: req.method,
         operation: operationId ?? null,
@@ -44,6 +46,7 @@ export function requestLog(logger: Logger) {
         ms: Number(process.hrtime.bigint() - started) / 1e6,
       };
       if (eventId !== undefined) line.event_id = eventId;
+      if (replayed) line.replayed = true;
       if (errorReply) {
         line.error = errorReply.error.code;
         line.problems = errorReply.body.errors.map((e) => ({ loc: e.loc, type: e.type }));

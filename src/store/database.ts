@@ -1,7 +1,11 @@
 import { MongoClient, type Db } from 'mongodb';
+import { AppError } from '../errors';
+import { toAppError } from './dbErrors';
 
 export interface Database {
   db: Db;
+  /** Resolves when the database answers a ping within the timeout; rejects with an AppError otherwise. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -28,5 +32,19 @@ export async function connectDatabase(options: DatabaseOptions): Promise<Databas
     await client.close().catch(() => undefined);
     throw err;
   }
-  return { db: client.db(options.dbName), close: () => client.close() };
+  const db = client.db(options.dbName);
+  return {
+    db,
+    ping: () => withDeadline(db.command({ ping: 1 }), options.timeoutMs).then(() => undefined, (err: unknown) => Promise.reject(toAppError(err))),
+    close: () => client.close(),
+  };
+}
+
+/** Rejects when `promise` has not settled after `ms` (the operation itself goes on). */
+function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new AppError('database_unavailable')), ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }

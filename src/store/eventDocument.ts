@@ -18,11 +18,20 @@ export interface EventDocument {
   received_at: Date;
   /** Name of the partner whose key sent the event. */
   partner: string;
+  /** Digest of partner and idempotency key; unique, so a repeat is never stored twice. */
+  idempotency_key: string;
+  /** Digest of partner and normalised payload; a repeat under the same key must match it. */
+  payload_fingerprint: string;
 }
 
 export type UnnumberedEvent = Omit<EventDocument, 'event_id'>;
 
-export function toUnnumberedDocument(event: AppointmentEvent, receivedAt: Date, partner: string): UnnumberedEvent {
+export function toUnnumberedDocument(
+  event: AppointmentEvent,
+  receivedAt: Date,
+  partner: string,
+  idempotency: { key: string; fingerprint: string },
+): UnnumberedEvent {
   return {
     event_type: event.event_type,
     appointment_id: event.appointment_id,
@@ -32,6 +41,8 @@ export function toUnnumberedDocument(event: AppointmentEvent, receivedAt: Date, 
     notes: event.notes ?? null,
     received_at: receivedAt,
     partner,
+    idempotency_key: idempotency.key,
+    payload_fingerprint: idempotency.fingerprint,
   };
 }
 

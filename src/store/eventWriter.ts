@@ -1,7 +1,7 @@
 import { AppError } from '../errors';
 import type { EventDocument, UnnumberedEvent } from './eventDocument';
 
-/** What the writer needs from the database; store/mongoStore.ts provides it over the events collection. */
+/** What the writer needs from the database; store/eventStore.ts provides it over the events collection. */
 export interface SequencedInsertPort {
   /** The highest event_id stored, 0 when there is none. */
   highestEventId(): Promise<number>;
@@ -10,13 +10,24 @@ export interface SequencedInsertPort {
    * (network, timeout, write concern not met): some of the documents may then be stored.
    */
   insertOrdered(docs: EventDocument[]): Promise<InsertOutcome>;
+  /** The stored event with this idempotency key, as acknowledged by a majority; null when none is. */
+  findByIdempotencyKey(key: string): Promise<EventDocument | null>;
 }
 
 export interface InsertOutcome {
   /** How many documents, from the first, were stored. */
   inserted: number;
-  /** Why document number `inserted` was not: its event_id was taken, or the database refused it. */
-  failure?: { kind: 'duplicate_id' } | { kind: 'rejected'; cause: unknown };
+  /**
+   * Why document number `inserted` was not: a unique index refused it (its event_id was taken, or
+   * its idempotency key was; `index` says which when the database tells), or it was refused otherwise.
+   */
+  failure?: { kind: 'duplicate'; index?: 'event_id' | 'idempotency_key' } | { kind: 'rejected'; cause: unknown };
+}
+
+export interface WriteResult {
+  doc: EventDocument;
+  /** True when an event with the same idempotency key was already stored: `doc` is that event. */
+  replayed: boolean;
 }
 
 export interface EventWriterOptions {
@@ -35,7 +46,7 @@ interface Pending {
   settled: boolean;
   conflicts: number;
   timer: NodeJS.Timeout;
-  resolve: (doc: EventDocument) => void;
+  resolve: (result: WriteResult) => void;
   reject: (err: AppError) => void;
 }
 
@@ -51,6 +62,9 @@ interface Pending {
  * holes from 1 to the highest; hence a number is never handed out twice, and an event that
  * arrives after another event's 201 always gets a larger number. Events that queue while a
  * batch is in flight go together in the next one, which is what keeps throughput up.
+ *
+ * A document refused by the unique idempotency key is a repeat: the stored event is handed back
+ * as a replay (or, if it is not yet acknowledged by a majority, the repeat is told to come back).
  *
  * This relies on events never being deleted from the top of the sequence.
  */
@@ -69,8 +83,8 @@ export class EventWriter {
     this.maxIdConflicts = options.maxIdConflicts ?? 50;
   }
 
-  write(doc: UnnumberedEvent): Promise<EventDocument> {
-    return new Promise<EventDocument>((resolve, reject) => {
+  write(doc: UnnumberedEvent): Promise<WriteResult> {
+    return new Promise<WriteResult>((resolve, reject) => {
       const pending: Pending = { doc, settled: false, conflicts: 0, resolve, reject, timer: undefined as never };
       pending.timer = setTimeout(() => this.expire(pending), this.options.timeoutMs);
       this.queue.push(pending);
@@ -120,30 +134,48 @@ export class EventWriter {
         for (const p of pending) this.fail(p, appError);
         return;
       }
-      for (let i = 0; i < outcome.inserted; i++) this.succeed(pending[i]!, docs[i]!);
+      for (let i = 0; i < outcome.inserted; i++) this.succeed(pending[i]!, { doc: docs[i]!, replayed: false });
       this.highest = first + outcome.inserted - 1;
       if (!outcome.failure) return;
 
       const failed = pending[outcome.inserted];
       if (!failed) return;
       const rest = pending.slice(outcome.inserted + 1);
-      if (outcome.failure.kind === 'duplicate_id') {
+      if (outcome.failure.kind === 'rejected') {
+        this.fail(failed, new AppError('internal', [], {}, { cause: outcome.failure.cause }));
+        pending = rest.filter((p) => !p.settled);
+        continue;
+      }
+
+      let existing: EventDocument | null;
+      try {
+        existing = await this.port.findByIdempotencyKey(failed.doc.idempotency_key);
+      } catch (err) {
+        this.highest = undefined;
+        const appError = this.options.classify(err);
+        for (const p of [failed, ...rest]) this.fail(p, appError);
+        return;
+      }
+      if (existing) {
+        this.succeed(failed, { doc: existing, replayed: true });
+      } else if (outcome.failure.index === 'idempotency_key') {
+        // Stored by another request, but not yet acknowledged by a majority: not replayable yet.
+        this.fail(failed, new AppError('idempotency_in_progress'));
+      } else {
+        // Another instance took this event_id.
         this.highest = undefined;
         failed.conflicts += 1;
         if (failed.conflicts > this.maxIdConflicts) this.fail(failed, new AppError('database_unavailable'));
-        pending = [failed, ...rest].filter((p) => !p.settled);
-      } else {
-        this.fail(failed, new AppError('internal', [], {}, { cause: outcome.failure.cause }));
-        pending = rest.filter((p) => !p.settled);
       }
+      pending = [failed, ...rest].filter((p) => !p.settled);
     }
   }
 
-  private succeed(pending: Pending, doc: EventDocument): void {
+  private succeed(pending: Pending, result: WriteResult): void {
     if (pending.settled) return;
     pending.settled = true;
     clearTimeout(pending.timer);
-    pending.resolve(doc);
+    pending.resolve(result);
   }
 
   private fail(pending: Pending, err: AppError): void {

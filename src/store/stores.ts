@@ -5,6 +5,7 @@ import { openPartnerStore, type PartnerStore } from './partnerStore';
 export interface Stores {
   events: EventStore;
   partners: PartnerStore;
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -15,6 +16,7 @@ export async function openStores(options: DatabaseOptions): Promise<Stores> {
     return {
       events: await openEventStore(database.db, { timeoutMs: options.timeoutMs }),
       partners: await openPartnerStore(database.db),
+      ping: () => database.ping(),
       close: () => database.close(),
     };
   } catch (err) {

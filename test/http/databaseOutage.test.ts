@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { startFerretDb, type LocalDatabase } from '../../src/localdb/ferretdb';
 import { generateApiKey, hashApiKey } from '../../src/auth/credentials';
 import { anEvent } from '../helpers/builders';
-import { post } from '../helpers/http';
+import { post, send } from '../helpers/http';
 import { freePort } from '../helpers/freePort';
 import { dbNameFor, startTestApp, type TestApp } from '../helpers/testApp';
 
@@ -37,6 +37,14 @@ describe('database outages', () => {
     expect(before.res.status).toBe(201);
 
     await db.kill();
+    const live = await send(`${app.url}/healthz`, { method: 'GET' });
+    expect(live.status).toBe(200);
+    const readyStarted = performance.now();
+    const ready = await send(`${app.url}/readyz`, { method: 'GET' });
+    expect(ready.status).toBe(503);
+    expect(ready.headers.get('retry-after')).toBe('5');
+    expect(ready.body).toEqual({ status: 'error', message: 'Service temporarily unavailable', errors: [] });
+    expect(performance.now() - readyStarted).toBeLessThan(3000);
     const during = [];
     for (let i = 0; i < 4; i++) during.push(await timedPost(`during-${i}`));
     for (const { res, ms } of during) {
@@ -59,6 +67,7 @@ describe('database outages', () => {
       }
     }
     expect(recovered).toBe(true);
+    expect((await send(`${app.url}/readyz`, { method: 'GET' })).status).toBe(200);
 
     // Every 201 is stored; nothing answered 503 was.
     const stored = await app.events.distinct('appointment_id');

@@ -35,8 +35,10 @@ describe('POST /webhook/appointment with a valid event', () => {
     expect(res.headers.get('x-request-id')).toBeTruthy();
 
     const doc = await storedOnly();
-    const { _id, ...stored } = doc;
+    const { _id, idempotency_key, payload_fingerprint, ...stored } = doc;
     expect(_id).toBeDefined();
+    expect(idempotency_key).toMatch(/^[0-9a-f]{64}$/);
+    expect(payload_fingerprint).toMatch(/^[0-9a-f]{64}$/);
     expect(stored).toEqual({
       event_id: res.body.event_id,
       event_type: event.event_type,
@@ -104,7 +106,7 @@ describe('POST /webhook/appointment with a valid event', () => {
     expect(res.text).not.toContain('INS-1');
     const doc = await storedOnly();
     expect(Object.keys(doc).sort()).toEqual(
-      ['_id', 'appointment_id', 'event_id', 'event_type', 'notes', 'partner', 'patient_id', 'received_at', 'timestamp', 'timestamp_text'],
+      ['_id', 'appointment_id', 'event_id', 'event_type', 'idempotency_key', 'notes', 'partner', 'patient_id', 'payload_fingerprint', 'received_at', 'timestamp', 'timestamp_text'],
     );
   });
 

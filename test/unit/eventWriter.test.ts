@@ -5,6 +5,10 @@ import { EventWriter, type InsertOutcome, type SequencedInsertPort } from '../..
 /** An in-memory stand-in for the events collection with a unique event_id, for the writer's logic alone. */
 class MemoryEvents {
   readonly stored = new Map<number, EventDocument>();
+  /** Stored, but not yet acknowledged by a majority (invisible to majority reads). */
+  readonly unacknowledged = new Set<number>();
+  /** Whether a duplicate names its index, as MongoDB does (FerretDB does not). */
+  namesIndex = false;
   inserts = 0;
   delayMs = 0;
   /** Scripted inserts, used in order before the normal behaviour resumes. */
@@ -12,6 +16,7 @@ class MemoryEvents {
 
   port(): SequencedInsertPort {
     return {
+      findByIdempotencyKey: async (key) => [...this.stored.values()].find((d) => d.idempotency_key === key && !this.unacknowledged.has(d.event_id)) ?? null,
       highestEventId: async () => {
         await this.pause();
         return Math.max(0, ...this.stored.keys());
@@ -28,7 +33,10 @@ class MemoryEvents {
 
   insertNow(docs: EventDocument[]): InsertOutcome {
     for (const [i, doc] of docs.entries()) {
-      if (this.stored.has(doc.event_id)) return { inserted: i, failure: { kind: 'duplicate_id' } };
+      if (this.stored.has(doc.event_id)) return { inserted: i, failure: { kind: 'duplicate', ...(this.namesIndex ? { index: 'event_id' } : {}) } };
+      if ([...this.stored.values()].some((d) => d.idempotency_key === doc.idempotency_key)) {
+        return { inserted: i, failure: { kind: 'duplicate', ...(this.namesIndex ? { index: 'idempotency_key' } : {}) } };
+      }
       this.stored.set(doc.event_id, doc);
     }
     return { inserted: docs.length };
@@ -47,8 +55,11 @@ class MemoryEvents {
 
 const classify = (err: unknown) => new AppError('database_unavailable', [], {}, { cause: err });
 
-function doc(tag: string): UnnumberedEvent {
+let keys = 0;
+function doc(tag: string, key = `key-${++keys}`): UnnumberedEvent {
   return {
+    idempotency_key: key,
+    payload_fingerprint: `fp-${tag}`,
     event_type: 'appointment.scheduled',
     appointment_id: tag,
     patient_id: 'P1',
@@ -75,7 +86,7 @@ describe('EventWriter', () => {
     db.delayMs = 2;
     const writer = new EventWriter(db.port(), { timeoutMs: 5000, classify });
 
-    const written = await Promise.all(Array.from({ length: 100 }, (_, i) => writer.write(doc(`e${i}`))));
+    const written = (await Promise.all(Array.from({ length: 100 }, (_, i) => writer.write(doc(`e${i}`))))).map((r) => r.doc);
 
     expect(written.map((d) => d.event_id).sort((a, b) => a - b)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
     for (const [i, d] of written.entries()) expect(d.appointment_id).toBe(`e${i}`);
@@ -92,7 +103,7 @@ describe('EventWriter', () => {
     const client = async (writer: EventWriter, n: number) => {
       for (let i = 0; i < n; i++) {
         const floor = highestAcked;
-        const written = await writer.write(doc('x'));
+        const { doc: written } = await writer.write(doc('x'));
         if (written.event_id <= floor) violations++;
         highestAcked = Math.max(highestAcked, written.event_id);
       }
@@ -108,10 +119,10 @@ describe('EventWriter', () => {
   test('when another instance took the next ids, then the writer re-reads the highest id and continues above it', async () => {
     const db = new MemoryEvents();
     const writer = new EventWriter(db.port(), { timeoutMs: 5000, classify });
-    expect((await writer.write(doc('a'))).event_id).toBe(1);
+    expect((await writer.write(doc('a'))).doc.event_id).toBe(1);
     db.insertNow([2, 3, 4].map((event_id) => ({ event_id, ...doc('other') })));
 
-    expect((await writer.write(doc('b'))).event_id).toBe(5);
+    expect((await writer.write(doc('b'))).doc.event_id).toBe(5);
     expect(db.contiguous()).toBe(true);
   });
 
@@ -159,7 +170,7 @@ describe('EventWriter', () => {
     const err = await rejection(writer.write(doc('lost-reply')));
     expect(err.code).toBe('database_unavailable');
 
-    expect((await writer.write(doc('next'))).event_id).toBe(2);
+    expect((await writer.write(doc('next'))).doc.event_id).toBe(2);
     expect(db.contiguous()).toBe(true);
   });
 
@@ -185,9 +196,55 @@ describe('EventWriter', () => {
     const db = new MemoryEvents();
     const port = db.port();
     const writer = new EventWriter(
-      { ...port, insertOrdered: async () => ({ inserted: 0, failure: { kind: 'duplicate_id' } }) },
+      { ...port, insertOrdered: async () => ({ inserted: 0, failure: { kind: 'duplicate' } }) },
       { timeoutMs: 5000, maxIdConflicts: 3, classify },
     );
     expect((await rejection(writer.write(doc('unlucky')))).code).toBe('database_unavailable');
+  });
+
+  test('when an event with the same idempotency key is already stored, then the stored event comes back as a replay and nothing new is stored', async () => {
+    const db = new MemoryEvents();
+    const writer = new EventWriter(db.port(), { timeoutMs: 5000, classify });
+    const original = await writer.write(doc('first', 'same-key'));
+
+    const repeat = await writer.write(doc('second', 'same-key'));
+
+    expect(original.replayed).toBe(false);
+    expect(repeat).toEqual({ doc: original.doc, replayed: true });
+    expect(db.stored.size).toBe(1);
+    expect((await writer.write(doc('third'))).doc.event_id).toBe(2);
+  });
+
+  test('when a repeat sits in the middle of a batch, then the events around it are stored and numbered without a hole', async () => {
+    const db = new MemoryEvents();
+    const writer = new EventWriter(db.port(), { timeoutMs: 5000, classify });
+    await writer.write(doc('first', 'k0'));
+    let openGate!: () => void;
+    const gate = new Promise<void>((r) => (openGate = r));
+    db.scripted.push(async (docs) => {
+      await gate;
+      return db.insertNow(docs);
+    });
+    const held = writer.write(doc('held'));
+    const batch = [writer.write(doc('a')), writer.write(doc('repeat', 'k0')), writer.write(doc('c'))];
+    openGate();
+    await held;
+
+    const [a, repeat, c] = await Promise.all(batch);
+    expect(repeat!.replayed).toBe(true);
+    expect(repeat!.doc.event_id).toBe(1);
+    expect([a!.doc.event_id, c!.doc.event_id]).toEqual([3, 4]);
+    expect(db.contiguous()).toBe(true);
+  });
+
+  test('when the idempotency key is taken by an event not yet acknowledged by a majority, then the repeat gets idempotency_in_progress (409)', async () => {
+    const db = new MemoryEvents();
+    db.namesIndex = true;
+    const writer = new EventWriter(db.port(), { timeoutMs: 5000, classify });
+    const first = await writer.write(doc('first', 'pending-key'));
+    db.unacknowledged.add(first.doc.event_id);
+
+    expect((await rejection(writer.write(doc('repeat', 'pending-key')))).code).toBe('idempotency_in_progress');
+    expect(db.stored.size).toBe(1);
   });
 });

@@ -3,7 +3,12 @@ import { operationIds } from '../helpers/spec';
 
 describe('operation handlers', () => {
   test('when the spec is read, then every operationId has exactly one handler and no handler is orphaned', () => {
-    const handlers = operationHandlers({ store: { saveEvent: () => Promise.reject(new Error('unused')) }, now: () => new Date() });
+    const handlers = operationHandlers({
+      store: { saveEvent: () => Promise.reject(new Error('unused')) },
+      now: () => new Date(),
+      pingDatabase: () => Promise.resolve(),
+      isStopping: () => false,
+    });
     const ids = operationIds();
     expect(ids.length).toBeGreaterThan(0);
     expect(new Set(ids).size).toBe(ids.length);

@@ -13,6 +13,8 @@ beforeAll(async () => {
     store: { saveEvent: () => Promise.reject(new Error('not used')) },
     now: () => new Date(),
     authenticate: () => Promise.reject(new Error('not used')),
+    pingDatabase: () => Promise.resolve(),
+    isStopping: () => false,
   });
 });
 

@@ -1,0 +1,23 @@
+import { send } from '../helpers/http';
+import { dbNameFor, startTestApp, type TestApp } from '../helpers/testApp';
+
+let app: TestApp;
+beforeAll(async () => {
+  app = await startTestApp({ dbName: dbNameFor(__filename) });
+});
+afterAll(() => app.stop());
+
+describe('health endpoints', () => {
+  test.each(['/healthz', '/readyz'])('when GET %s is called without a key, then 200 {"status":"ok"}', async (path) => {
+    const res = await send(app.url + path, { method: 'GET' });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ status: 'ok' });
+    expect(res.headers.get('x-request-id')).toBeTruthy();
+  });
+
+  test.each(['/healthz', '/readyz'])('when %s is POSTed to, then 405 with Allow: GET', async (path) => {
+    const res = await send(app.url + path, { method: 'POST', body: '{}', headers: { 'Content-Type': 'application/json' } });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('GET');
+  });
+});

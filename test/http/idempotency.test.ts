@@ -1,0 +1,179 @@
+import { generateApiKey, generateSigningSecret, hashApiKey } from '../../src/auth/credentials';
+import { anEvent } from '../helpers/builders';
+import { post, type Reply } from '../helpers/http';
+import { signedHeaders } from '../helpers/signing';
+import { dbNameFor, startTestApp, type TestApp } from '../helpers/testApp';
+
+const dbName = dbNameFor(__filename);
+let app: TestApp;
+let other: TestApp;
+beforeAll(async () => {
+  [app, other] = await Promise.all([startTestApp({ dbName }), startTestApp({ dbName })]);
+});
+afterAll(async () => {
+  await app.stop();
+  await other.stop();
+});
+beforeEach(() => app.clear());
+
+let partners = 0;
+async function newPartner(signing = false) {
+  const name = `idem-${++partners}`;
+  const apiKey = generateApiKey();
+  const secret = signing ? generateSigningSecret() : undefined;
+  await app.partners.create({ name, keyHash: hashApiKey(apiKey), signingSecret: secret }, new Date());
+  return { name, secret: secret ?? '', auth: { Authorization: `Bearer ${apiKey}` } };
+}
+
+function expectReplayOf(reply: Reply, original: Reply) {
+  expect(reply.status).toBe(201);
+  expect(reply.headers.get('idempotent-replayed')).toBe('true');
+  expect(reply.body).toEqual(original.body);
+}
+
+describe('idempotent delivery', () => {
+  test('when the same Idempotency-Key is sent again, then the identical 201 comes back marked as a replay and nothing new is stored', async () => {
+    const event = anEvent();
+    const first = await app.post(event, { 'Idempotency-Key': 'order-1' });
+    const again = await app.post(event, { 'Idempotency-Key': 'order-1' });
+
+    expect(first.status).toBe(201);
+    expect(first.headers.get('idempotent-replayed')).toBeNull();
+    expectReplayOf(again, first);
+    expect(await app.events.countDocuments()).toBe(1);
+  });
+
+  test('when a repeat arrives after a restart, through another instance, then it is still a replay: the database enforces it', async () => {
+    const partner = await newPartner();
+    const event = anEvent();
+    const first = await post(app.endpoint, event, { ...partner.auth, 'Idempotency-Key': 'survives-restart' });
+    await app.stop();
+    app = await startTestApp({ dbName });
+
+    expectReplayOf(await post(app.endpoint, event, { ...partner.auth, 'Idempotency-Key': 'survives-restart' }), first);
+    expectReplayOf(await post(other.endpoint, event, { ...partner.auth, 'Idempotency-Key': 'survives-restart' }), first);
+    expect(await app.events.countDocuments()).toBe(1);
+  });
+
+  test('when the key is sent as a quoted structured-field string, then it is the same key as the bare token', async () => {
+    const event = anEvent();
+    const first = await app.post(event, { 'Idempotency-Key': 'abc-123' });
+    expectReplayOf(await app.post(event, { 'Idempotency-Key': '"abc-123"' }), first);
+  });
+
+  test('when the same key comes with a different payload, then 422 idempotency_key_reused and nothing new is stored', async () => {
+    await app.post(anEvent(), { 'Idempotency-Key': 'reused' });
+    const res = await app.post(anEvent(), { 'Idempotency-Key': 'reused' });
+
+    expect(res.status).toBe(422);
+    expect(res.body).toEqual({
+      status: 'error',
+      message: 'Idempotency key already used for a different event',
+      errors: [{ loc: ['header', 'idempotency-key'], msg: 'this key was already used for a different event', type: 'value_error.idempotency_key_reused' }],
+    });
+    expect(await app.events.countDocuments()).toBe(1);
+  });
+
+  test.each([
+    ['too long', 'k'.repeat(256)],
+    ['with a space', 'has space'],
+    ['with a control character', 'tab\there'],
+  ])('when the Idempotency-Key is %s, then 422 on that header', async (_case, key) => {
+    const res = await app.post(anEvent(), { 'Idempotency-Key': key });
+    expect(res.status).toBe(422);
+    expect(res.body.errors[0].loc).toEqual(['header', 'idempotency-key']);
+    expect(await app.events.countDocuments()).toBe(0);
+  });
+
+  describe('without an explicit key', () => {
+    test('when the identical payload is sent again, then it is a replay', async () => {
+      const event = anEvent();
+      const first = await app.post(event);
+      expectReplayOf(await app.post(event), first);
+      expect(await app.events.countDocuments()).toBe(1);
+    });
+
+    test('when the same instant is written with another offset, and notes null instead of absent, then it is the same event', async () => {
+      const { notes: _notes, ...event } = anEvent({ timestamp: '2025-01-10T12:30:00.500Z' });
+      const first = await app.post(event);
+      expectReplayOf(await app.post({ ...event, timestamp: '2025-01-10T08:30:00.50-04:00', notes: null }), first);
+    });
+
+    test.each([
+      ['event_type', { event_type: 'appointment.cancelled' }],
+      ['patient_id', { patient_id: 'P0001' }],
+      ['timestamp', { timestamp: '2025-01-10T12:30:00.0001Z' }],
+      ['notes', { notes: 'Annual physical.' }],
+    ])('when only %s differs, then it is a new event', async (_field, change) => {
+      const event = anEvent({ timestamp: '2025-01-10T12:30:00Z' });
+      const first = await app.post(event);
+      const second = await app.post({ ...event, ...change });
+      expect(second.status).toBe(201);
+      expect(second.headers.get('idempotent-replayed')).toBeNull();
+      expect(second.body.event_id).not.toBe(first.body.event_id);
+      expect(await app.events.countDocuments()).toBe(2);
+    });
+
+    test('when two partners send the identical payload, then each is an event of its own', async () => {
+      const event = anEvent();
+      const a = await post(app.endpoint, event, (await newPartner()).auth);
+      const b = await post(app.endpoint, event, (await newPartner()).auth);
+      expect(b.body.event_id).not.toBe(a.body.event_id);
+      expect(await app.events.countDocuments()).toBe(2);
+    });
+  });
+
+  describe('signed requests', () => {
+    test('when a signed delivery is retried with the same webhook-id and a fresh signature, then it is a replay', async () => {
+      const partner = await newPartner(true);
+      const body = JSON.stringify(anEvent());
+      const first = await post(app.endpoint, body, { ...partner.auth, ...signedHeaders(partner.secret, body, { id: 'msg_1' }) });
+      const again = await post(app.endpoint, body, { ...partner.auth, ...signedHeaders(partner.secret, body, { id: 'msg_1', timestamp: Math.floor(Date.now() / 1000) + 5 }) });
+      expectReplayOf(again, first);
+    });
+
+    test('when the same webhook-id comes with another payload, then 422 on webhook-id', async () => {
+      const partner = await newPartner(true);
+      const one = JSON.stringify(anEvent());
+      const two = JSON.stringify(anEvent());
+      await post(app.endpoint, one, { ...partner.auth, ...signedHeaders(partner.secret, one, { id: 'msg_2' }) });
+      const res = await post(app.endpoint, two, { ...partner.auth, ...signedHeaders(partner.secret, two, { id: 'msg_2' }) });
+      expect(res.status).toBe(422);
+      expect(res.body.errors[0]).toMatchObject({ loc: ['header', 'webhook-id'], type: 'value_error.idempotency_key_reused' });
+    });
+
+    test('when Idempotency-Key and webhook-id are both sent, then Idempotency-Key decides', async () => {
+      const partner = await newPartner(true);
+      const body = JSON.stringify(anEvent());
+      const first = await post(app.endpoint, body, { ...partner.auth, ...signedHeaders(partner.secret, body, { id: 'msg_a' }), 'Idempotency-Key': 'decides' });
+      const again = await post(app.endpoint, body, { ...partner.auth, ...signedHeaders(partner.secret, body, { id: 'msg_b' }), 'Idempotency-Key': 'decides' });
+      expectReplayOf(again, first);
+    });
+  });
+
+  describe('concurrency', () => {
+    test('when 20 identical requests race on one instance, then one event is stored and all 20 get its 201', async () => {
+      const event = anEvent();
+      const replies = await Promise.all(Array.from({ length: 20 }, () => app.post(event, { 'Idempotency-Key': 'race-1' })));
+
+      expect(replies.map((r) => r.status)).toEqual(Array(20).fill(201));
+      expect(new Set(replies.map((r) => r.body.event_id)).size).toBe(1);
+      expect(replies.filter((r) => r.headers.get('idempotent-replayed') === null)).toHaveLength(1);
+      expect(await app.events.countDocuments()).toBe(1);
+    });
+
+    test('when identical requests race on two instances, then one event is stored and each gets its 201 (or 409 to retry)', async () => {
+      const partner = await newPartner();
+      const event = anEvent();
+      const send = (target: TestApp) => post(target.endpoint, event, { ...partner.auth, 'Idempotency-Key': 'race-2' });
+      const replies = await Promise.all(Array.from({ length: 20 }, (_, i) => send(i % 2 ? app : other)));
+
+      const statuses = new Set(replies.map((r) => r.status));
+      expect([...statuses].every((s) => s === 201 || s === 409)).toBe(true);
+      const ids = new Set(replies.filter((r) => r.status === 201).map((r) => r.body.event_id));
+      expect(ids.size).toBe(1);
+      for (const r of replies.filter((r) => r.status === 409)) expect(r.headers.get('retry-after')).toBeTruthy();
+      expect(await app.events.countDocuments()).toBe(1);
+    });
+  });
+});

@@ -1,0 +1,19 @@
+import type { Context } from 'openapi-backend';
+import { getReadiness } from '../../src/handlers/getReadiness';
+import type { Exchange } from '../../src/http/exchange';
+
+const call = (handler: ReturnType<typeof getReadiness>) => handler({} as Context, {} as Exchange);
+
+describe('getReadiness', () => {
+  test('when shutdown has begun, then it answers database_unavailable (503) without pinging', async () => {
+    let pinged = false;
+    const handler = getReadiness({ pingDatabase: async () => void (pinged = true), isStopping: () => true });
+    await expect(call(handler)).rejects.toMatchObject({ code: 'database_unavailable' });
+    expect(pinged).toBe(false);
+  });
+
+  test('when the ping succeeds, then 200 ok', async () => {
+    const handler = getReadiness({ pingDatabase: async () => undefined, isStopping: () => false });
+    await expect(call(handler)).resolves.toEqual({ status: 200, body: { status: 'ok' } });
+  });
+});
