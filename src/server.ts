@@ -67,7 +67,7 @@ async function main(): Promise<void> {
     const hardStop = setTimeout(() => {
       logger.error('shutdown took too long; exiting');
       process.exit(1);
-    }, config.shutdownTimeoutMs + 5000);
+    }, config.shutdownTimeoutMs + 1000);
     hardStop.unref();
     void service
       .stop()

@@ -1,0 +1,145 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MongoClient } from 'mongodb';
+import { generateApiKey, hashApiKey } from '../../src/auth/credentials';
+import { startFerretDb, type LocalDatabase } from '../../src/localdb/ferretdb';
+import { PROJECT_ROOT } from '../../src/paths';
+import { EVENTS_COLLECTION } from '../../src/store/eventStore';
+import { openStores } from '../../src/store/stores';
+import { anEvent } from '../helpers/builders';
+import { freePort } from '../helpers/freePort';
+import { deliverAll, type Delivery, type DeliveryStats } from '../helpers/retryingClient';
+import { dbNameFor, startTestApp } from '../helpers/testApp';
+
+// Bounded: N events, at most 40 attempts each, and a deadline; everything it starts, it stops.
+const N = 2000;
+const CONCURRENCY = 32;
+const SERVER = join(PROJECT_ROOT, 'dist', 'src', 'server.js');
+
+let dir: string;
+let dbPort: number;
+let db: LocalDatabase;
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'appointment-webhooks-faults-'));
+  dbPort = await freePort();
+  db = await startFerretDb({ dataDir: dir, port: dbPort });
+});
+afterAll(async () => {
+  await db.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function deliveries(run: string): Delivery[] {
+  return Array.from({ length: N }, (_, i) => ({
+    key: `${run}-key-${i}`,
+    body: anEvent({ appointment_id: `${run}-${i}` }) as Delivery['body'],
+  }));
+}
+
+/** What the database holds after the run, against what the client was told. */
+async function audit(dbName: string, stats: DeliveryStats) {
+  const client = await MongoClient.connect(db.uri);
+  try {
+    const docs = await client.db(dbName).collection(EVENTS_COLLECTION).find({}, { projection: { appointment_id: 1, event_id: 1 } }).toArray();
+    const byAppointment = new Map(docs.map((d) => [d.appointment_id as string, d.event_id as number]));
+    const lost = [...stats.acks].filter(([appointment, eventId]) => byAppointment.get(appointment) !== eventId).length;
+    const duplicated = docs.length - byAppointment.size;
+    const uniqueIds = new Set(docs.map((d) => d.event_id as number)).size;
+    console.log(
+      `${dbName}: sent ${stats.sent}, acknowledged ${stats.acknowledged}, retried ${stats.retried}, ` +
+        `replayed ${stats.replayed}, gave up ${stats.gaveUp}, lost ${lost}, duplicated ${duplicated}, stored ${docs.length}`,
+    );
+    return { stored: docs.length, lost, duplicated, uniqueIds };
+  } finally {
+    await client.close();
+  }
+}
+
+describe('fault injection', () => {
+  test(`when the database is SIGKILLed and restarted while ${N} events are being delivered, then no acknowledged event is lost and none is stored twice`, async () => {
+    const dbName = dbNameFor(`${__filename}-db-kill`);
+    const app = await startTestApp({ dbName, uri: db.uri, config: { retryAfterSeconds: 1, dbTimeoutMs: 1000 } });
+    try {
+      let killed: Promise<void> | undefined;
+      const chaos = (stats: DeliveryStats) => {
+        if (killed || stats.acknowledged < N / 4) return;
+        killed = (async () => {
+          await db.kill();
+          await sleep(1500);
+          db = await startFerretDb({ dataDir: dir, port: dbPort });
+        })();
+      };
+      const stats = await deliverAll(() => app.endpoint, app.auth, deliveries('dbkill'), {
+        concurrency: CONCURRENCY,
+        maxAttempts: 40,
+        deadline: Date.now() + 100000,
+        onAck: chaos,
+      });
+      await killed;
+
+      expect(killed).toBeDefined();
+      expect(stats.unexpected).toEqual([]);
+      expect(stats.acknowledged).toBe(N);
+      expect(stats.retried).toBeGreaterThan(0);
+      const result = await audit(dbName, stats);
+      expect(result).toEqual({ stored: N, lost: 0, duplicated: 0, uniqueIds: N });
+    } finally {
+      await app.stop();
+    }
+  }, 120000);
+
+  test(`when the service is SIGKILLed and restarted while ${N} events are being delivered, then no acknowledged event is lost and none is stored twice`, async () => {
+    const dbName = dbNameFor(`${__filename}-service-kill`);
+    const stores = await openStores({ uri: db.uri, dbName, timeoutMs: 2000 });
+    const apiKey = generateApiKey();
+    await stores.partners.create({ name: 'fault-test', keyHash: hashApiKey(apiKey) }, new Date());
+    await stores.close();
+
+    const port = await freePort();
+    const env = { PATH: process.env.PATH ?? '', PORT: String(port), MONGODB_URI: db.uri, MONGODB_DB: dbName, RETRY_AFTER_SECONDS: '1', LOG_LEVEL: 'warn' };
+    const startServer = async (): Promise<ChildProcess> => {
+      const child = spawn(process.execPath, [SERVER], { env, stdio: ['ignore', 'ignore', 'ignore'] });
+      for (let i = 0; i < 200; i++) {
+        if ((await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.status === 200) return child;
+        await sleep(50);
+      }
+      throw new Error('the service did not come back');
+    };
+    let server = await startServer();
+    try {
+      let killed: Promise<void> | undefined;
+      const chaos = (stats: DeliveryStats) => {
+        if (killed || stats.acknowledged < N / 4) return;
+        killed = (async () => {
+          const exited = once(server, 'exit');
+          server.kill('SIGKILL');
+          await exited;
+          await sleep(500);
+          server = await startServer();
+        })();
+      };
+      const stats = await deliverAll(() => `http://127.0.0.1:${port}/webhook/appointment`, { Authorization: `Bearer ${apiKey}` }, deliveries('svckill'), {
+        concurrency: CONCURRENCY,
+        maxAttempts: 40,
+        deadline: Date.now() + 100000,
+        onAck: chaos,
+      });
+      await killed;
+
+      expect(killed).toBeDefined();
+      expect(stats.unexpected).toEqual([]);
+      expect(stats.acknowledged).toBe(N);
+      expect(stats.retried).toBeGreaterThan(0);
+      const result = await audit(dbName, stats);
+      expect(result).toEqual({ stored: N, lost: 0, duplicated: 0, uniqueIds: N });
+    } finally {
+      server.kill('SIGTERM');
+      await once(server, 'exit').catch(() => undefined);
+    }
+  }, 120000);
+});

@@ -1,0 +1,114 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MongoClient } from 'mongodb';
+import { generateApiKey, hashApiKey } from '../../src/auth/credentials';
+import { startFerretDb, type LocalDatabase } from '../../src/localdb/ferretdb';
+import { PROJECT_ROOT } from '../../src/paths';
+import { EVENTS_COLLECTION } from '../../src/store/eventStore';
+import { openStores } from '../../src/store/stores';
+import { anEvent } from '../helpers/builders';
+import { freePort } from '../helpers/freePort';
+import { post } from '../helpers/http';
+import { dbNameFor } from '../helpers/testApp';
+
+const SERVER = join(PROJECT_ROOT, 'dist', 'src', 'server.js');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// This file freezes its database, so it runs one of its own.
+let dir: string;
+let db: LocalDatabase;
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'appointment-webhooks-shutdown-'));
+  db = await startFerretDb({ dataDir: dir, port: await freePort() });
+});
+afterAll(async () => {
+  await db.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function startServer(dbName: string, env: Record<string, string> = {}) {
+  const stores = await openStores({ uri: db.uri, dbName, timeoutMs: 2000 });
+  const apiKey = generateApiKey();
+  await stores.partners.create({ name: 'shutdown-test', keyHash: hashApiKey(apiKey) }, new Date());
+  await stores.close();
+  const port = await freePort();
+  const child = spawn(process.execPath, [SERVER], {
+    env: { PATH: process.env.PATH ?? '', PORT: String(port), MONGODB_URI: db.uri, MONGODB_DB: dbName, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = once(child, 'exit') as Promise<[number | null]>;
+  while (!out.includes('"msg":"listening"')) {
+    if (child.exitCode !== null) throw new Error('server did not start');
+    await sleep(50);
+  }
+  const url = `http://127.0.0.1:${port}/webhook/appointment`;
+  return { child, exited, url, send: (event: Record<string, unknown>) => post(url, event, { Authorization: `Bearer ${apiKey}` }) };
+}
+
+async function storedAppointments(dbName: string): Promise<string[]> {
+  const client = await MongoClient.connect(db.uri);
+  try {
+    return (await client.db(dbName).collection(EVENTS_COLLECTION).distinct('appointment_id')).sort();
+  } finally {
+    await client.close();
+  }
+}
+
+describe('graceful shutdown', () => {
+  test('when SIGTERM arrives with requests in flight, then they finish with 201 and are stored, new connections are refused, and the process exits 0', async () => {
+    const dbName = dbNameFor(`${__filename}-drain`);
+    const server = await startServer(dbName);
+    expect((await server.send(anEvent({ appointment_id: 'warm-up' }))).status).toBe(201);
+
+    process.kill(db.pid, 'SIGSTOP');
+    const inFlight = Array.from({ length: 5 }, (_, i) => server.send(anEvent({ appointment_id: `in-flight-${i}` })));
+    await sleep(300);
+    const signalled = Date.now();
+    server.child.kill('SIGTERM');
+    await sleep(300);
+    await expect(post(server.url, anEvent())).rejects.toThrow();
+    process.kill(db.pid, 'SIGCONT');
+
+    const replies = await Promise.all(inFlight);
+    const [code] = await server.exited;
+    expect(replies.map((r) => r.status)).toEqual([201, 201, 201, 201, 201]);
+    expect(code).toBe(0);
+    expect(Date.now() - signalled).toBeLessThan(10000);
+    expect(await storedAppointments(dbName)).toEqual(['in-flight-0', 'in-flight-1', 'in-flight-2', 'in-flight-3', 'in-flight-4', 'warm-up']);
+  });
+
+  test('when requests cannot finish within SHUTDOWN_TIMEOUT_MS, then the process still exits 0 within it, and no request got a 201 for an event not stored', async () => {
+    const dbName = dbNameFor(`${__filename}-bound`);
+    const server = await startServer(dbName, { SHUTDOWN_TIMEOUT_MS: '2000', DB_TIMEOUT_MS: '8000' });
+    expect((await server.send(anEvent({ appointment_id: 'warm-up' }))).status).toBe(201);
+
+    process.kill(db.pid, 'SIGSTOP');
+    let code: number | null;
+    let elapsed: number;
+    let outcomes: PromiseSettledResult<{ status: number; body: any }>[];
+    try {
+      const stuck = Array.from({ length: 3 }, (_, i) => server.send(anEvent({ appointment_id: `stuck-${i}` })));
+      await sleep(200);
+      const signalled = Date.now();
+      server.child.kill('SIGTERM');
+      [code] = await server.exited;
+      elapsed = Date.now() - signalled;
+      outcomes = await Promise.allSettled(stuck);
+    } finally {
+      process.kill(db.pid, 'SIGCONT');
+    }
+
+    expect(code).toBe(0);
+    expect(elapsed).toBeLessThan(2500);
+    const stored = await storedAppointments(dbName);
+    for (const [i, outcome] of outcomes.entries()) {
+      if (outcome.status === 'fulfilled' && outcome.value.status === 201) expect(stored).toContain(`stuck-${i}`);
+    }
+    expect(outcomes.filter((o) => o.status === 'fulfilled' && o.value.status === 201)).toHaveLength(0);
+  });
+});
