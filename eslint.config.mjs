@@ -1,4 +1,5 @@
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -34,8 +35,6 @@ export default tseslint.config(
   },
   {
     files: ['**/*.mjs', '**/*.js'],
-    languageOptions: {
-      globals: { console: 'readonly', process: 'readonly', module: 'writable', require: 'readonly', URL: 'readonly' },
-    },
+    languageOptions: { globals: globals.node },
   },
 );

@@ -70,7 +70,12 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** @description One appointment event. Unknown extra fields are ignored. */
+        /**
+         * @description One appointment event. Fields this document does not define are accepted
+         *     and ignored (neither stored nor echoed), but their names may not be
+         *     `__proto__`, `constructor`, `prototype` or start with `$`. No object in the
+         *     body may repeat a name, and the body may not nest more than 32 levels deep.
+         */
         readonly AppointmentEvent: {
             readonly event_type: components["schemas"]["EventType"];
             /**
@@ -91,6 +96,8 @@ export interface components {
              */
             readonly notes?: string | null;
         };
+        /** @description A field name that cannot reach object prototypes or act as a MongoDB operator. */
+        readonly SafeName: string;
         /**
          * @description What happened to the appointment:
          *
@@ -274,6 +281,43 @@ export interface components {
                  *       "status": "error",
                  *       "message": "Method not allowed",
                  *       "errors": []
+                 *     }
+                 */
+                readonly "application/json": components["schemas"]["ErrorResponse"];
+            };
+        };
+        /**
+         * @description Over the rate limit (your partner's, or, for requests without a valid
+         *     key, your address's). Nothing is stored: send the same request again
+         *     after `Retry-After` seconds.
+         */
+        readonly TooManyRequests: {
+            headers: {
+                readonly "X-Request-Id": components["headers"]["X-Request-Id"];
+                readonly "Retry-After": components["headers"]["Retry-After"];
+                readonly RateLimit: components["headers"]["RateLimit"];
+                readonly "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                readonly [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "status": "error",
+                 *       "message": "Too many requests",
+                 *       "errors": [
+                 *         {
+                 *           "loc": [
+                 *             "header",
+                 *             "authorization"
+                 *           ],
+                 *           "msg": "rate limit exceeded",
+                 *           "type": "rate_limit_exceeded",
+                 *           "ctx": {
+                 *             "limit_per_second": 50,
+                 *             "burst": 100
+                 *           }
+                 *         }
+                 *       ]
                  *     }
                  */
                 readonly "application/json": components["schemas"]["ErrorResponse"];
@@ -478,6 +522,10 @@ export interface components {
     parameters: never;
     requestBodies: never;
     headers: {
+        /** @description What is left of your allowance: `"partner";r=<requests left>;t=<seconds until full>`. */
+        readonly RateLimit: string;
+        /** @description Your limit: `"partner";q=<burst>;w=<seconds to refill it>`. */
+        readonly "RateLimit-Policy": string;
         /** @description `true` when this 201 repeats the reply to an event stored earlier. */
         readonly "Idempotent-Replayed": "true";
         /** @description The authentication scheme to use: `Bearer realm="appointment-webhooks"`. */
@@ -527,6 +575,8 @@ export interface operations {
                 headers: {
                     readonly "X-Request-Id": components["headers"]["X-Request-Id"];
                     readonly "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    readonly RateLimit: components["headers"]["RateLimit"];
+                    readonly "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     readonly [name: string]: unknown;
                 };
                 content: {
@@ -555,6 +605,7 @@ export interface operations {
             readonly 413: components["responses"]["PayloadTooLarge"];
             readonly 415: components["responses"]["UnsupportedMediaType"];
             readonly 422: components["responses"]["InvalidPayload"];
+            readonly 429: components["responses"]["TooManyRequests"];
             readonly 431: components["responses"]["HeadersTooLarge"];
             readonly 500: components["responses"]["InternalError"];
             readonly 503: components["responses"]["ServiceUnavailable"];

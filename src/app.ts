@@ -1,4 +1,5 @@
 import express, { type Express, type Request, type Response } from 'express';
+import helmet from 'helmet';
 import { OpenAPIBackend } from 'openapi-backend';
 import type { Logger } from 'pino';
 import type { AuthenticatedPartner } from './auth/authenticate';
@@ -9,12 +10,14 @@ import { errorReply } from './http/errorTable';
 import type { Exchange, Reply } from './http/exchange';
 import { fallbackHandlers } from './http/fallbackHandlers';
 import { requestHooks } from './http/requestHooks';
-import { securityHandlers } from './http/securityHandlers';
+import { securityHandlers, type RateLimits } from './http/securityHandlers';
+import { rateLimitHeaders } from './limits/tokenBuckets';
 import { locals, requestLog } from './http/requestLog';
 import { SPEC_PATH } from './paths';
 
 export interface AppDeps extends HandlerDeps {
   config: Pick<Config, 'bodyLimitBytes' | 'retryAfterSeconds'>;
+  limits: RateLimits;
   logger: Logger;
   authenticate: (headers: Request['headers'], rawBody: () => Promise<Buffer>) => Promise<AuthenticatedPartner>;
 }
@@ -26,7 +29,7 @@ export async function createApi(deps: AppDeps): Promise<OpenAPIBackend> {
     strict: true,
     validate: true,
     customizeAjv,
-    securityHandlers: securityHandlers(deps.authenticate, deps.config.bodyLimitBytes),
+    securityHandlers: securityHandlers(deps.authenticate, deps.config.bodyLimitBytes, deps.limits),
   });
   // openapi-backend checks documents against the OpenAPI 3.0 meta-schema, which rejects 3.1.
   // The spec is linted with Redocly instead (npm run lint:spec), so that check is skipped here.
@@ -47,6 +50,7 @@ export async function createApp(deps: AppDeps): Promise<Express> {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(requestLog(deps.logger));
+  app.use(helmet());
   app.use(async (req: Request, res: Response) => {
     const exchange: Exchange = {
       req,
@@ -65,6 +69,8 @@ export async function createApp(deps: AppDeps): Promise<Express> {
       // The body may not have been read; closing avoids reading an unwanted (possibly huge) body.
       if (!req.complete) res.setHeader('Connection', 'close');
     }
+    // Every reply to an authenticated request says where the partner stands.
+    if (exchange.rateLimit) res.set(rateLimitHeaders(exchange.rateLimit));
     res.status(reply.status).set(reply.headers ?? {}).json(reply.body);
   });
   return app;

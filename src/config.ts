@@ -29,6 +29,12 @@ export interface Config {
   authCacheTtlMs: number;
   /** ROTATION_GRACE: how long a rotated-out key or signing secret keeps working, e.g. 24h, 90m, 30s (default 24h). */
   rotationGraceMs: number;
+  /** RATE_LIMIT_PER_SECOND / RATE_LIMIT_BURST: each partner's default limit (50/s, bursts of 100). `partners add --rate R` sets R/s with bursts of 2R. */
+  rateLimitPerSecond: number;
+  rateLimitBurst: number;
+  /** UNAUTHENTICATED_RATE_LIMIT_PER_SECOND / _BURST: failed authentications allowed per client address (1/s, bursts of 10). */
+  unauthenticatedRatePerSecond: number;
+  unauthenticatedBurst: number;
   /** LOCAL_DB_PORT: port of the local FerretDB database started by `npm start` (default 27117). */
   localDbPort: number;
   /** LOCAL_DB_DIR: where the local database keeps its files (default .local/ferretdb-data). */
@@ -123,6 +129,10 @@ export function loadConfig(env: Env = process.env): Config {
     signatureToleranceSeconds: integer(env, 'SIGNATURE_TOLERANCE_SECONDS', 300, 1, 3600),
     authCacheTtlMs: integer(env, 'AUTH_CACHE_TTL_MS', 30000, 0, 60000),
     rotationGraceMs: duration(env, 'ROTATION_GRACE', '24h'),
+    rateLimitPerSecond: integer(env, 'RATE_LIMIT_PER_SECOND', 50, 1, 1_000_000),
+    rateLimitBurst: integer(env, 'RATE_LIMIT_BURST', 100, 1, 1_000_000),
+    unauthenticatedRatePerSecond: integer(env, 'UNAUTHENTICATED_RATE_LIMIT_PER_SECOND', 1, 1, 1_000_000),
+    unauthenticatedBurst: integer(env, 'UNAUTHENTICATED_RATE_LIMIT_BURST', 10, 1, 1_000_000),
     localDbPort: integer(env, 'LOCAL_DB_PORT', 27117, 1, 65535),
     localDbDir: text(env, 'LOCAL_DB_DIR', '.local/ferretdb-data'),
   };

@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'headers_too_large'
   | 'unsupported_media_type'
   | 'unauthorized'
+  | 'rate_limited'
   | 'payload_too_large'
   | 'not_found'
   | 'method_not_allowed'

@@ -7,6 +7,7 @@ import { createAuthenticator } from './auth/authenticate';
 import { cachedLookup } from './auth/keyCache';
 import type { Config } from './config';
 import { clientErrorHandler } from './http/clientErrors';
+import { TokenBuckets } from './limits/tokenBuckets';
 import type { EventStore } from './store/eventStore';
 import { openStores, type Stores } from './store/stores';
 
@@ -40,6 +41,15 @@ export async function start(config: Config & { mongodbUri: string }, options: St
     const app = await createApp({
       config,
       logger,
+      limits: {
+        partners: new TokenBuckets(),
+        partnerPolicy: (partner) =>
+          partner.ratePerSecond
+            ? { name: 'partner', ratePerSecond: partner.ratePerSecond, burst: 2 * partner.ratePerSecond }
+            : { name: 'partner', ratePerSecond: config.rateLimitPerSecond, burst: config.rateLimitBurst },
+        addresses: new TokenBuckets(),
+        addressPolicy: { name: 'unauthenticated', ratePerSecond: config.unauthenticatedRatePerSecond, burst: config.unauthenticatedBurst },
+      },
       store,
       authenticate,
       now,

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { parse as parseContentType } from 'content-type';
 import getRawBody from 'raw-body';
 import { AppError } from '../errors';
+import { findJsonHazard, MAX_DEPTH, type JsonHazard } from './jsonHazards';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -62,10 +63,20 @@ export function decodeJson(raw: Buffer): unknown {
   } catch (err) {
     throw new AppError('malformed_json', [{ loc: ['body'], msg: 'body is not valid UTF-8', type: 'value_error.jsondecode' }], {}, { cause: err });
   }
+  let value: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    value = JSON.parse(text);
   } catch (err) {
     // JSON.parse's own message quotes the body, which may hold patient data: it stays out of the reply.
     throw new AppError('malformed_json', [{ loc: ['body'], msg: 'body is not valid JSON', type: 'value_error.jsondecode' }], {}, { cause: err });
   }
+  const hazard = findJsonHazard(text);
+  if (hazard) throw new AppError('malformed_json', [{ loc: ['body'], msg: HAZARD_MESSAGES[hazard], type: `value_error.jsondecode.${hazard}` }]);
+  return value;
 }
+
+const HAZARD_MESSAGES: Record<JsonHazard, string> = {
+  duplicate_key: 'an object in the body repeats a key',
+  forbidden_key: 'a field name is reserved (__proto__, constructor, prototype, or one starting with $)',
+  too_deep: `the body nests objects or arrays more than ${MAX_DEPTH} levels deep`,
+};

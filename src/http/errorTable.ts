@@ -15,6 +15,7 @@ const TABLE: Readonly<Record<ErrorCode, { status: number; message: string; retry
   unsupported_media_type: { status: 415, message: 'Unsupported media type' },
   payload_too_large: { status: 413, message: 'Payload too large' },
   unauthorized: { status: 401, message: 'Unauthorized' },
+  rate_limited: { status: 429, message: 'Too many requests' },
   not_found: { status: 404, message: 'Not found' },
   method_not_allowed: { status: 405, message: 'Method not allowed' },
   database_unavailable: { status: 503, message: 'Service temporarily unavailable', retryAfter: true },

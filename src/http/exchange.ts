@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import type { Context, Request as OpenApiRequest } from 'openapi-backend';
 import type { AuthenticatedPartner } from '../auth/authenticate';
+import type { Decision } from '../limits/tokenBuckets';
 
 /** One request on its way through openapi-backend: passed to every hook and handler. */
 export interface Exchange {
@@ -16,6 +17,8 @@ export interface Exchange {
   partner?: AuthenticatedPartner;
   /** Why the security step refused, for the unauthorized handler to answer with. */
   authFailure?: unknown;
+  /** The partner's rate-limit state after this request, reported in RateLimit headers. */
+  rateLimit?: Decision;
 }
 
 export interface Reply {

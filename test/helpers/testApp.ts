@@ -45,7 +45,19 @@ export async function startTestApp(options: {
   const uri = options.uri ?? testDatabaseUri();
   const logs: string[] = [];
   const logger = createLogger('info', { write: (line: string) => void logs.push(line) });
-  const config = { ...loadConfig({}), port: 0, host: '127.0.0.1', mongodbDb: options.dbName, ...options.config, mongodbUri: uri };
+  // Tests send many requests, and many on purpose without a valid key: limits are high unless a test sets them.
+  const config = {
+    ...loadConfig({}),
+    port: 0,
+    host: '127.0.0.1',
+    mongodbDb: options.dbName,
+    rateLimitPerSecond: 100_000,
+    rateLimitBurst: 100_000,
+    unauthenticatedRatePerSecond: 100_000,
+    unauthenticatedBurst: 100_000,
+    ...options.config,
+    mongodbUri: uri,
+  };
   const service = await start(config, { logger, wrapStore: options.wrapStore });
   const client = await MongoClient.connect(uri);
   const db = client.db(options.dbName);

@@ -16,6 +16,10 @@ describe('loadConfig', () => {
       signatureToleranceSeconds: 300,
       authCacheTtlMs: 30000,
       rotationGraceMs: 86400000,
+      rateLimitPerSecond: 50,
+      rateLimitBurst: 100,
+      unauthenticatedRatePerSecond: 1,
+      unauthenticatedBurst: 10,
       localDbPort: 27117,
       localDbDir: '.local/ferretdb-data',
     });
@@ -60,6 +64,9 @@ describe('loadConfig', () => {
     ['AUTH_CACHE_TTL_MS', '60001'],
     ['ROTATION_GRACE', '24 hours'],
     ['ROTATION_GRACE', '31d'],
+    ['RATE_LIMIT_PER_SECOND', '0'],
+    ['RATE_LIMIT_BURST', 'lots'],
+    ['UNAUTHENTICATED_RATE_LIMIT_PER_SECOND', '-5'],
   ])('when %s is %p, then loading fails with a message naming the variable', (variable, value) => {
     let thrown: unknown;
     try {

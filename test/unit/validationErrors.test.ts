@@ -3,6 +3,7 @@ import type { OpenAPIBackend } from 'openapi-backend';
 import pino from 'pino';
 import { createApi } from '../../src/app';
 import { toErrorDetails } from '../../src/http/validationErrors';
+import { TokenBuckets } from '../../src/limits/tokenBuckets';
 import { anEvent, without } from '../helpers/builders';
 
 let api: OpenAPIBackend;
@@ -14,6 +15,12 @@ beforeAll(async () => {
     now: () => new Date(),
     authenticate: () => Promise.reject(new Error('not used')),
     pingDatabase: () => Promise.resolve(),
+    limits: {
+      partners: new TokenBuckets(),
+      partnerPolicy: () => ({ name: 'partner', ratePerSecond: 1, burst: 1 }),
+      addresses: new TokenBuckets(),
+      addressPolicy: { name: 'unauthenticated', ratePerSecond: 1, burst: 1 },
+    },
     isStopping: () => false,
   });
 });
