@@ -7,7 +7,8 @@ let app: TestApp;
 beforeAll(async () => {
   app = await startTestApp({
     dbName: dbNameFor(__filename),
-    config: { rateLimitPerSecond: 5, rateLimitBurst: 10, unauthenticatedRatePerSecond: 1, unauthenticatedBurst: 3 },
+    // Slow refill, so a burst sent one request after another is not topped up while it runs.
+    config: { rateLimitPerSecond: 1, rateLimitBurst: 10, unauthenticatedRatePerSecond: 1, unauthenticatedBurst: 3 },
   });
 });
 afterAll(() => app.stop());
@@ -40,17 +41,23 @@ function expect429(res: Reply, policy: string) {
 describe('rate limits', () => {
   test('when a partner sends its burst, then each 201 carries RateLimit, the next gets 429 with Retry-After and is not stored, and a second later it may send again', async () => {
     const partner = await newPartner();
-    const accepted = await burst(10, partner.auth);
-    expect(accepted.map((r) => r.status)).toEqual(Array(10).fill(201));
-    expect(accepted[0]!.headers.get('ratelimit-policy')).toBe('"partner";q=10;w=2');
+    const replies: Reply[] = [];
+    for (let i = 0; i < 30 && replies.at(-1)?.status !== 429; i++) {
+      replies.push(await post(app.endpoint, anEvent({ appointment_id: `burst-${i}` }), partner.auth));
+    }
+    const refused = replies.at(-1)!;
+    const accepted = replies.slice(0, -1);
+    // The burst of 10, plus at most the odd token refilled (1/s) while a slow machine sends it.
+    expect(accepted.length).toBeGreaterThanOrEqual(10);
+    expect(accepted.length).toBeLessThanOrEqual(12);
+    expect(accepted.every((r) => r.status === 201)).toBe(true);
+    expect(accepted[0]!.headers.get('ratelimit-policy')).toBe('"partner";q=10;w=10');
     expect(accepted[0]!.headers.get('ratelimit')).toMatch(/^"partner";r=9;t=\d+$/);
-    expect(accepted[9]!.headers.get('ratelimit')).toMatch(/^"partner";r=0;t=\d+$/);
 
-    const refused = await post(app.endpoint, anEvent({ appointment_id: 'over-the-limit' }), partner.auth);
-    expect429(refused, '"partner";q=10;w=2');
-    expect(refused.body.errors[0]).toMatchObject({ type: 'rate_limit_exceeded', ctx: { limit_per_second: 5, burst: 10 } });
-    expect(await app.events.countDocuments({ appointment_id: 'over-the-limit' })).toBe(0);
-    expect(await app.events.countDocuments({ partner: partner.name })).toBe(10);
+    expect429(refused, '"partner";q=10;w=10');
+    expect(refused.body.errors[0]).toMatchObject({ type: 'rate_limit_exceeded', ctx: { limit_per_second: 1, burst: 10 } });
+    expect(await app.events.countDocuments({ appointment_id: `burst-${accepted.length}` })).toBe(0);
+    expect(await app.events.countDocuments({ partner: partner.name })).toBe(accepted.length);
 
     await sleep(Number(refused.headers.get('retry-after')) * 1000 + 50);
     expect((await post(app.endpoint, anEvent(), partner.auth)).status).toBe(201);
