@@ -71,7 +71,9 @@ export async function createApp(deps: AppDeps): Promise<Express> {
     }
     // Every reply to an authenticated request says where the partner stands.
     if (exchange.rateLimit) res.set(rateLimitHeaders(exchange.rateLimit));
-    res.status(reply.status).set(reply.headers ?? {}).json(reply.body);
+    res.status(reply.status).set(reply.headers ?? {});
+    if (reply.contentType) res.type(reply.contentType).send(reply.body);
+    else res.json(reply.body);
   });
   return app;
 }

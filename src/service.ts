@@ -8,6 +8,7 @@ import { cachedLookup } from './auth/keyCache';
 import type { Config } from './config';
 import { clientErrorHandler } from './http/clientErrors';
 import { TokenBuckets } from './limits/tokenBuckets';
+import { publishedDocs } from './publishedDocs';
 import type { EventStore } from './store/eventStore';
 import { openStores, type Stores } from './store/stores';
 
@@ -54,6 +55,7 @@ export async function start(config: Config & { mongodbUri: string }, options: St
       authenticate,
       now,
       pingDatabase: () => stores.ping(),
+      published: publishedDocs(),
       isStopping: () => stopping,
     });
     server = createServer(

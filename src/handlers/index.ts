@@ -1,11 +1,14 @@
 import type { operations } from '../../generated/openapi';
 import type { OperationHandler } from '../http/exchange';
+import { getDocs, type DocsDeps } from './getDocs';
 import { getLiveness } from './getLiveness';
+import { getOpenApiJson } from './getOpenApiJson';
+import { getOpenApiYaml } from './getOpenApiYaml';
 import { getReadiness, type ReadinessDeps } from './getReadiness';
 import { receiveAppointmentEvent, type ReceiveDeps } from './receiveAppointmentEvent';
 
 export type OperationId = keyof operations;
-export type HandlerDeps = ReceiveDeps & ReadinessDeps;
+export type HandlerDeps = ReceiveDeps & ReadinessDeps & DocsDeps;
 
 /** Every operationId in openapi.yaml maps to exactly one handler; the type makes a missing one a compile error. */
 export function operationHandlers(deps: HandlerDeps): Record<OperationId, OperationHandler> {
@@ -13,5 +16,8 @@ export function operationHandlers(deps: HandlerDeps): Record<OperationId, Operat
     receiveAppointmentEvent: receiveAppointmentEvent(deps),
     getLiveness: getLiveness(),
     getReadiness: getReadiness(deps),
+    getDocs: getDocs(deps),
+    getOpenApiYaml: getOpenApiYaml(deps),
+    getOpenApiJson: getOpenApiJson(deps),
   };
 }

@@ -23,7 +23,9 @@ export interface Exchange {
 
 export interface Reply {
   status: number;
+  /** Sent as JSON, unless `contentType` is set: then sent as it is. */
   body: unknown;
+  contentType?: string;
   headers?: Record<string, string>;
 }
 

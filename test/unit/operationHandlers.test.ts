@@ -7,6 +7,7 @@ describe('operation handlers', () => {
       store: { saveEvent: () => Promise.reject(new Error('unused')) },
       now: () => new Date(),
       pingDatabase: () => Promise.resolve(),
+      published: () => Promise.reject(new Error('unused')),
       isStopping: () => false,
     });
     const ids = operationIds();

@@ -15,6 +15,7 @@ beforeAll(async () => {
     now: () => new Date(),
     authenticate: () => Promise.reject(new Error('not used')),
     pingDatabase: () => Promise.resolve(),
+    published: () => Promise.reject(new Error('unused')),
     limits: {
       partners: new TokenBuckets(),
       partnerPolicy: () => ({ name: 'partner', ratePerSecond: 1, burst: 1 }),
