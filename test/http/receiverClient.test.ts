@@ -1,0 +1,68 @@
+import { generateApiKey, generateSigningSecret, hashApiKey } from '../../src/auth/credentials';
+import { createReceiverClient, DeliveryRefused, type AppointmentEvent } from '../../src/client/receiverClient';
+import { anEvent } from '../helpers/builders';
+import { dbNameFor, startTestApp, type TestApp } from '../helpers/testApp';
+
+let app: TestApp;
+beforeAll(async () => {
+  app = await startTestApp({ dbName: dbNameFor(__filename), config: { retryAfterSeconds: 1 } });
+});
+afterAll(() => app.stop());
+
+let partners = 0;
+async function client(options: { signing?: boolean; ratePerSecond?: number } = {}) {
+  const name = `client-${++partners}`;
+  const apiKey = generateApiKey();
+  const signingSecret = options.signing ? generateSigningSecret() : undefined;
+  await app.partners.create({ name, keyHash: hashApiKey(apiKey), signingSecret, ratePerSecond: options.ratePerSecond }, new Date());
+  return { name, client: createReceiverClient({ baseUrl: app.url, apiKey, signingSecret, baseDelayMs: 20 }) };
+}
+
+const event = () => anEvent() as unknown as AppointmentEvent;
+
+describe('the typed receiver client', () => {
+  test('when a signing partner sends an event, then it is signed, stored and the typed reply comes back', async () => {
+    const { name, client: receiver } = await client({ signing: true });
+    const sent = event();
+    const delivered = await receiver.sendEvent(sent);
+
+    expect(delivered.attempts).toBe(1);
+    expect(delivered.replayed).toBe(false);
+    expect(delivered.event.data).toEqual({ event_type: sent.event_type, appointment_id: sent.appointment_id, patient_id: sent.patient_id });
+    expect(await app.events.countDocuments({ partner: name, event_id: delivered.event.event_id })).toBe(1);
+  });
+
+  test('when the same event is sent again with its key, then the receiver answers with the stored event', async () => {
+    const { client: receiver } = await client({ signing: true });
+    const sent = event();
+    const first = await receiver.sendEvent(sent, 'client-key-1');
+    const again = await receiver.sendEvent(sent, 'client-key-1');
+    expect(again.replayed).toBe(true);
+    expect(again.event).toEqual(first.event);
+  });
+
+  test('when the receiver answers 429, then the client waits Retry-After and delivers on a later attempt', async () => {
+    const { name, client: receiver } = await client({ ratePerSecond: 1 }); // bursts of 2
+    await receiver.sendEvent(event());
+    await receiver.sendEvent(event());
+
+    const started = Date.now();
+    const third = await receiver.sendEvent(event());
+    expect(third.attempts).toBeGreaterThanOrEqual(2);
+    // The backoff alone would be 10-20 ms; only Retry-After (1 s) explains the wait.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect(await app.events.countDocuments({ partner: name })).toBe(3);
+  });
+
+  test('when the event is invalid, then the client does not retry and reports the 422', async () => {
+    const { client: receiver } = await client();
+    const bad = { ...event(), timestamp: '2025-01-10 12:30:00' };
+    const err: unknown = await receiver.sendEvent(bad).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(DeliveryRefused);
+    expect((err as DeliveryRefused).status).toBe(422);
+    expect((err as DeliveryRefused).reply?.errors[0]).toMatchObject({ loc: ['body', 'timestamp'], type: 'value_error.datetime' });
+  });
+});
