@@ -46,13 +46,19 @@ describe('the published documentation in a real browser', () => {
 
     const response = await page.goto(`${app.url}/docs`, { waitUntil: 'networkidle' });
     expect(response?.status()).toBe(200);
-    const visible = (text: string) => page.getByText(text, { exact: true }).first().isVisible();
+    // Redoc renders as it goes: wait (bounded) for each thing to appear rather than sample once.
+    const shows = (locator: ReturnType<typeof page.getByText>) =>
+      locator.first().waitFor({ state: 'visible', timeout: 10000 }).then(
+        () => true,
+        () => false,
+      );
+    const visible = (text: string) => shows(page.getByText(text, { exact: true }));
 
     // The landing page and its sidebar: every guide section is there to click.
     await page.getByRole('heading', { name: 'Appointment Events Webhook (1.0.0)' }).waitFor();
     const sidebarLink = (name: string) => page.getByRole('link', { name, exact: true }).first();
     for (const section of ['Authentication', 'Payload rules', 'Responses and errors', 'Retries and idempotency', 'Rate limits', 'Health', 'Support', 'Changelog']) {
-      expect(await sidebarLink(section).isVisible()).toBe(true);
+      expect(await shows(sidebarLink(section))).toBe(true);
     }
     mkdirSync(join(PROJECT_ROOT, 'reports'), { recursive: true });
     await page.screenshot({ path: join(PROJECT_ROOT, 'reports', 'docs.png') });
@@ -60,13 +66,14 @@ describe('the published documentation in a real browser', () => {
     // Authentication, as a partner would open it from the sidebar.
     await sidebarLink('Authentication').click();
     await page.getByRole('heading', { name: 'Signing requests' }).waitFor();
-    expect(await page.getByRole('heading', { name: 'Authentication' }).first().isVisible()).toBe(true);
+    expect(await shows(page.getByRole('heading', { name: 'Authentication' }))).toBe(true);
 
     // The operation: its summary, the five event types and every status it can answer.
     await sidebarLink('Appointment events').click();
     await page.getByRole('link', { name: /Deliver one appointment event/ }).first().click();
     await page.getByText('Deliver one appointment event').first().waitFor({ state: 'visible' });
     for (const type of EVENT_TYPES) expect(await visible(`"${type}"`)).toBe(true);
+    await page.getByText('Responses', { exact: true }).first().waitFor({ state: 'visible' });
     const responses = await page.locator('main').innerText();
     const listed = responses.slice(responses.indexOf('Responses'));
     for (const status of ['201', ...ERROR_STATUSES]) expect(listed).toMatch(new RegExp(`^${status}$`, 'm'));
