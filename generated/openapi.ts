@@ -66,6 +66,30 @@ export interface paths {
         readonly patch?: never;
         readonly trace?: never;
     };
+    readonly "/metrics": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        /**
+         * Prometheus metrics, for the operators of the receiver
+         * @description Request counts by status and event type, rejections by reason, events
+         *     stored, request and database write latency, database reachability and
+         *     process metrics, in the Prometheus text format. Requires the operators'
+         *     metrics token (not a partner key); without a configured token every
+         *     request is refused. No metric carries patient data.
+         */
+        readonly get: operations["getMetrics"];
+        readonly put?: never;
+        readonly post?: never;
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
     readonly "/docs": {
         readonly parameters: {
             readonly query?: never;
@@ -693,6 +717,29 @@ export interface operations {
             readonly 200: components["responses"]["Healthy"];
             readonly 405: components["responses"]["MethodNotAllowed"];
             readonly 503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    readonly getMetrics: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The metrics. */
+            readonly 200: {
+                headers: {
+                    readonly "X-Request-Id": components["headers"]["X-Request-Id"];
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "text/plain": string;
+                };
+            };
+            readonly 401: components["responses"]["Unauthorized"];
+            readonly 405: components["responses"]["MethodNotAllowed"];
         };
     };
     readonly getDocs: {

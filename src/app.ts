@@ -10,13 +10,14 @@ import { errorReply } from './http/errorTable';
 import type { Exchange, Reply } from './http/exchange';
 import { fallbackHandlers } from './http/fallbackHandlers';
 import { requestHooks } from './http/requestHooks';
+import { requestMetrics } from './http/requestMetrics';
 import { securityHandlers, type RateLimits } from './http/securityHandlers';
 import { rateLimitHeaders } from './limits/tokenBuckets';
 import { locals, requestLog } from './http/requestLog';
 import { SPEC_PATH } from './paths';
 
 export interface AppDeps extends HandlerDeps {
-  config: Pick<Config, 'bodyLimitBytes' | 'retryAfterSeconds'>;
+  config: Pick<Config, 'bodyLimitBytes' | 'retryAfterSeconds' | 'metricsToken'>;
   limits: RateLimits;
   logger: Logger;
   authenticate: (headers: Request['headers'], rawBody: () => Promise<Buffer>) => Promise<AuthenticatedPartner>;
@@ -29,7 +30,7 @@ export async function createApi(deps: AppDeps): Promise<OpenAPIBackend> {
     strict: true,
     validate: true,
     customizeAjv,
-    securityHandlers: securityHandlers(deps.authenticate, deps.config.bodyLimitBytes, deps.limits),
+    securityHandlers: securityHandlers(deps.authenticate, deps.config.bodyLimitBytes, deps.limits, deps.config.metricsToken),
   });
   // openapi-backend checks documents against the OpenAPI 3.0 meta-schema, which rejects 3.1.
   // The spec is linted with Redocly instead (npm run lint:spec), so that check is skipped here.
@@ -50,6 +51,7 @@ export async function createApp(deps: AppDeps): Promise<Express> {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(requestLog(deps.logger));
+  app.use(requestMetrics(deps.metrics));
   app.use(helmet());
   app.use(async (req: Request, res: Response) => {
     const exchange: Exchange = {

@@ -35,6 +35,10 @@ export interface Config {
   /** UNAUTHENTICATED_RATE_LIMIT_PER_SECOND / _BURST: failed authentications allowed per client address (1/s, bursts of 10). */
   unauthenticatedRatePerSecond: number;
   unauthenticatedBurst: number;
+  /** METRICS_TOKEN: bearer token that GET /metrics requires (16+ characters); unset, /metrics refuses every request. */
+  metricsToken: string | undefined;
+  /** WRITE_BATCH_MAX: events per database insert at most (default 500; 1 turns write batching off). */
+  writeBatchMax: number;
   /** LOCAL_DB_PORT: port of the local FerretDB database started by `npm start` (default 27117). */
   localDbPort: number;
   /** LOCAL_DB_DIR: where the local database keeps its files (default .local/ferretdb-data). */
@@ -96,6 +100,13 @@ function mongodbUri(env: Env): string | undefined {
   return raw;
 }
 
+function metricsToken(env: Env): string | undefined {
+  const token = env.METRICS_TOKEN?.trim();
+  if (!token) return undefined;
+  if (!/^[\x21-\x7e]{16,256}$/.test(token)) throw new ConfigError('METRICS_TOKEN', 'must be 16 to 256 visible ASCII characters');
+  return token;
+}
+
 function databaseName(env: Env): string {
   const name = text(env, 'MONGODB_DB', 'appointment_webhooks');
   // MongoDB forbids these characters in database names, and caps the length at 63 bytes.
@@ -133,6 +144,8 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimitBurst: integer(env, 'RATE_LIMIT_BURST', 100, 1, 1_000_000),
     unauthenticatedRatePerSecond: integer(env, 'UNAUTHENTICATED_RATE_LIMIT_PER_SECOND', 1, 1, 1_000_000),
     unauthenticatedBurst: integer(env, 'UNAUTHENTICATED_RATE_LIMIT_BURST', 10, 1, 1_000_000),
+    metricsToken: metricsToken(env),
+    writeBatchMax: integer(env, 'WRITE_BATCH_MAX', 500, 1, 10000),
     localDbPort: integer(env, 'LOCAL_DB_PORT', 27117, 1, 65535),
     localDbDir: text(env, 'LOCAL_DB_DIR', '.local/ferretdb-data'),
   };

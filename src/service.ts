@@ -8,6 +8,7 @@ import { cachedLookup } from './auth/keyCache';
 import type { Config } from './config';
 import { clientErrorHandler } from './http/clientErrors';
 import { TokenBuckets } from './limits/tokenBuckets';
+import { Metrics } from './metrics';
 import { publishedDocs } from './publishedDocs';
 import type { EventStore } from './store/eventStore';
 import { openStores, type Stores } from './store/stores';
@@ -28,7 +29,19 @@ export interface StartOptions {
 
 export async function start(config: Config & { mongodbUri: string }, options: StartOptions): Promise<RunningService> {
   const { logger } = options;
-  const stores = await openStores({ uri: config.mongodbUri, dbName: config.mongodbDb, timeoutMs: config.dbTimeoutMs });
+  const metrics = new Metrics();
+  const stores = await openStores({
+    uri: config.mongodbUri,
+    dbName: config.mongodbDb,
+    timeoutMs: config.dbTimeoutMs,
+    maxBatch: config.writeBatchMax,
+    onInsert: (sent, stored, seconds) => {
+      metrics.dbWriteSeconds.observe(seconds);
+      metrics.dbBatchSize.observe(sent);
+      metrics.eventsStored.inc(stored);
+    },
+  });
+  metrics.pingDatabase = () => stores.ping();
   const store = options.wrapStore ? options.wrapStore(stores.events) : stores.events;
   const now = () => new Date();
   const authenticate = createAuthenticator({
@@ -55,6 +68,7 @@ export async function start(config: Config & { mongodbUri: string }, options: St
       authenticate,
       now,
       pingDatabase: () => stores.ping(),
+      metrics,
       published: publishedDocs(),
       isStopping: () => stopping,
     });

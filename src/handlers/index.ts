@@ -2,13 +2,14 @@ import type { operations } from '../../generated/openapi';
 import type { OperationHandler } from '../http/exchange';
 import { getDocs, type DocsDeps } from './getDocs';
 import { getLiveness } from './getLiveness';
+import { getMetrics, type MetricsDeps } from './getMetrics';
 import { getOpenApiJson } from './getOpenApiJson';
 import { getOpenApiYaml } from './getOpenApiYaml';
 import { getReadiness, type ReadinessDeps } from './getReadiness';
 import { receiveAppointmentEvent, type ReceiveDeps } from './receiveAppointmentEvent';
 
 export type OperationId = keyof operations;
-export type HandlerDeps = ReceiveDeps & ReadinessDeps & DocsDeps;
+export type HandlerDeps = ReceiveDeps & ReadinessDeps & DocsDeps & MetricsDeps;
 
 /** Every operationId in openapi.yaml maps to exactly one handler; the type makes a missing one a compile error. */
 export function operationHandlers(deps: HandlerDeps): Record<OperationId, OperationHandler> {
@@ -19,5 +20,6 @@ export function operationHandlers(deps: HandlerDeps): Record<OperationId, Operat
     getDocs: getDocs(deps),
     getOpenApiYaml: getOpenApiYaml(deps),
     getOpenApiJson: getOpenApiJson(deps),
+    getMetrics: getMetrics(deps),
   };
 }

@@ -28,7 +28,7 @@ export function receiveAppointmentEvent({ store, now }: ReceiveDeps): OperationH
       webhookId: exchange.partner.webhookId,
     });
     const { accepted, replayed } = await store.saveEvent(event, now(), exchange.partner.name, idempotency);
-    Object.assign(locals(exchange.res), { eventId: accepted.event_id, replayed });
+    Object.assign(locals(exchange.res), { eventId: accepted.event_id, replayed, eventType: event.event_type });
     return { status: 201, body: accepted, headers: replayed ? { 'Idempotent-Replayed': 'true' } : {} };
   };
 }

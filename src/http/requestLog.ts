@@ -16,6 +16,8 @@ export interface RequestLocals {
   partner?: string;
   /** Set when a 201 repeated an already stored event. */
   replayed?: boolean;
+  /** The event_type of a valid event (one of the five, never free text). */
+  eventType?: string;
 }
 
 export function locals(res: Response): RequestLocals {

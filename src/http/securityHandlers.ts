@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'openapi-backend';
 import type { AuthenticatedPartner } from '../auth/authenticate';
 import { AppError } from '../errors';
@@ -39,7 +40,20 @@ function rateLimited(decision: Decision, loc: string[]): AppError {
  * every failed security handler into "unauthorized", and the unauthorized handler answers with
  * the real reason (401, 429, 503 when the partner could not be looked up, 413 for a signed body).
  */
-export function securityHandlers(authenticate: Authenticate, bodyLimitBytes: number, limits: RateLimits) {
+/** GET /metrics: a bearer token of its own, compared in constant time; no token configured, no access. */
+function metricsTokenHandler(token: string | undefined) {
+  const expected = token ? createHash('sha256').update(token).digest() : undefined;
+  return (_c: Context, exchange: Exchange): true => {
+    const presented = /^Bearer +(\S+) *$/i.exec(exchange.req.headers.authorization ?? '')?.[1];
+    const digest = presented ? createHash('sha256').update(presented).digest() : undefined;
+    if (expected && digest && timingSafeEqual(expected, digest)) return true;
+    const failure = new AppError('unauthorized', [{ loc: ['header', 'authorization'], msg: 'the metrics token is required', type: 'auth_error.invalid_key' }]);
+    exchange.authFailure = failure;
+    throw failure;
+  };
+}
+
+export function securityHandlers(authenticate: Authenticate, bodyLimitBytes: number, limits: RateLimits, metricsToken?: string) {
   async function run(exchange: Exchange): Promise<AuthenticatedPartner> {
     const address = exchange.req.socket.remoteAddress ?? 'unknown';
     const before = limits.addresses.peek(address, limits.addressPolicy);
@@ -68,5 +82,5 @@ export function securityHandlers(authenticate: Authenticate, bodyLimitBytes: num
     );
     return exchange.authentication;
   };
-  return { bearerAuth: once, apiKeyHeader: once };
+  return { bearerAuth: once, apiKeyHeader: once, metricsToken: metricsTokenHandler(metricsToken) };
 }

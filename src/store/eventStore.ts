@@ -9,7 +9,7 @@ import {
   type EventAccepted,
   type EventDocument,
 } from './eventDocument';
-import { EventWriter, type InsertOutcome, type SequencedInsertPort, type WriteResult } from './eventWriter';
+import { EventWriter, type EventWriterOptions, type InsertOutcome, type SequencedInsertPort, type WriteResult } from './eventWriter';
 
 export const EVENTS_COLLECTION = 'appointment_events';
 
@@ -28,10 +28,17 @@ export interface EventStore {
   saveEvent(event: AppointmentEvent, receivedAt: Date, partner: string, idempotency: Idempotency): Promise<SavedEvent>;
 }
 
-export async function openEventStore(db: Db, options: { timeoutMs: number }): Promise<EventStore> {
+export interface EventStoreOptions {
+  timeoutMs: number;
+  /** Events per insert at most; 1 turns batching off (for benchmarks). */
+  maxBatch?: number;
+  onInsert?: EventWriterOptions['onInsert'];
+}
+
+export async function openEventStore(db: Db, options: EventStoreOptions): Promise<EventStore> {
   const events = db.collection<EventDocument>(EVENTS_COLLECTION);
   await ensureIndexes(events);
-  const writer = new EventWriter(insertPort(events), { timeoutMs: options.timeoutMs, classify: toAppError });
+  const writer = new EventWriter(insertPort(events), { ...options, classify: toAppError });
   // Identical deliveries racing on this instance share one write, and all get its result.
   const inFlight = new Map<string, Promise<WriteResult>>();
 

@@ -39,6 +39,8 @@ export interface EventWriterOptions {
   maxIdConflicts?: number;
   /** Turns an unknown-outcome failure into the vocabulary (503 or 500). */
   classify: (err: unknown) => AppError;
+  /** Told about every insert: how many documents were sent, how many stored, how long it took. */
+  onInsert?: (sent: number, stored: number, seconds: number) => void;
 }
 
 interface Pending {
@@ -126,7 +128,14 @@ export class EventWriter {
         this.highest ??= await this.port.highestEventId();
         first = this.highest + 1;
         docs = pending.map((p, i) => ({ event_id: first + i, ...p.doc }));
-        outcome = await this.port.insertOrdered(docs);
+        const started = performance.now();
+        let stored = 0;
+        try {
+          outcome = await this.port.insertOrdered(docs);
+          stored = outcome.inserted;
+        } finally {
+          this.options.onInsert?.(docs.length, stored, (performance.now() - started) / 1000);
+        }
       } catch (err) {
         // Unknown outcome: re-read the highest event_id next time; the partner retries on 503.
         this.highest = undefined;

@@ -1,5 +1,5 @@
 import { connectDatabase, type DatabaseOptions } from './database';
-import { openEventStore, type EventStore } from './eventStore';
+import { openEventStore, type EventStore, type EventStoreOptions } from './eventStore';
 import { openPartnerStore, type PartnerStore } from './partnerStore';
 
 export interface Stores {
@@ -10,11 +10,11 @@ export interface Stores {
 }
 
 /** Connects, creates every index, and hands out the stores; the only way the app reaches MongoDB. */
-export async function openStores(options: DatabaseOptions): Promise<Stores> {
+export async function openStores(options: DatabaseOptions & Omit<EventStoreOptions, 'timeoutMs'>): Promise<Stores> {
   const database = await connectDatabase(options);
   try {
     return {
-      events: await openEventStore(database.db, { timeoutMs: options.timeoutMs }),
+      events: await openEventStore(database.db, { timeoutMs: options.timeoutMs, maxBatch: options.maxBatch, onInsert: options.onInsert }),
       partners: await openPartnerStore(database.db),
       ping: () => database.ping(),
       close: () => database.close(),

@@ -20,6 +20,8 @@ describe('loadConfig', () => {
       rateLimitBurst: 100,
       unauthenticatedRatePerSecond: 1,
       unauthenticatedBurst: 10,
+      metricsToken: undefined,
+      writeBatchMax: 500,
       localDbPort: 27117,
       localDbDir: '.local/ferretdb-data',
     });
@@ -67,6 +69,8 @@ describe('loadConfig', () => {
     ['RATE_LIMIT_PER_SECOND', '0'],
     ['RATE_LIMIT_BURST', 'lots'],
     ['UNAUTHENTICATED_RATE_LIMIT_PER_SECOND', '-5'],
+    ['METRICS_TOKEN', 'short'],
+    ['WRITE_BATCH_MAX', '0'],
   ])('when %s is %p, then loading fails with a message naming the variable', (variable, value) => {
     let thrown: unknown;
     try {

@@ -1,4 +1,5 @@
 import { operationHandlers } from '../../src/handlers';
+import { Metrics } from '../../src/metrics';
 import { operationIds } from '../helpers/spec';
 
 describe('operation handlers', () => {
@@ -8,6 +9,7 @@ describe('operation handlers', () => {
       now: () => new Date(),
       pingDatabase: () => Promise.resolve(),
       published: () => Promise.reject(new Error('unused')),
+      metrics: new Metrics(),
       isStopping: () => false,
     });
     const ids = operationIds();

@@ -4,18 +4,20 @@ import pino from 'pino';
 import { createApi } from '../../src/app';
 import { toErrorDetails } from '../../src/http/validationErrors';
 import { TokenBuckets } from '../../src/limits/tokenBuckets';
+import { Metrics } from '../../src/metrics';
 import { anEvent, without } from '../helpers/builders';
 
 let api: OpenAPIBackend;
 beforeAll(async () => {
   api = await createApi({
-    config: { bodyLimitBytes: 65536, retryAfterSeconds: 5 },
+    config: { bodyLimitBytes: 65536, retryAfterSeconds: 5, metricsToken: undefined },
     logger: pino({ level: 'silent' }),
     store: { saveEvent: () => Promise.reject(new Error('not used')) },
     now: () => new Date(),
     authenticate: () => Promise.reject(new Error('not used')),
     pingDatabase: () => Promise.resolve(),
     published: () => Promise.reject(new Error('unused')),
+      metrics: new Metrics(),
     limits: {
       partners: new TokenBuckets(),
       partnerPolicy: () => ({ name: 'partner', ratePerSecond: 1, burst: 1 }),

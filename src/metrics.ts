@@ -1,0 +1,72 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Prometheus metrics. Labels hold only operation names, statuses, event types, error kinds and
+ * the names of fields defined by the spec: never an identifier, a note or a key.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly requests = new Counter({
+    name: 'webhook_http_requests_total',
+    help: 'Requests answered, by operation, status and event_type (event_type "none" when not known).',
+    labelNames: ['operation', 'status', 'event_type'] as const,
+    registers: [this.registry],
+  });
+
+  readonly rejections = new Counter({
+    name: 'webhook_rejections_total',
+    help: 'Requests not stored as a new event, by reason (validation, auth, rate_limit, idempotent_replay, ...) and, for validation, the field.',
+    labelNames: ['reason', 'field'] as const,
+    registers: [this.registry],
+  });
+
+  readonly eventsStored = new Counter({
+    name: 'webhook_events_stored_total',
+    help: 'Events stored and acknowledged by the database.',
+    registers: [this.registry],
+  });
+
+  readonly requestSeconds = new Histogram({
+    name: 'webhook_http_request_duration_seconds',
+    help: 'Time from request to reply, by operation.',
+    labelNames: ['operation'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  readonly dbWriteSeconds = new Histogram({
+    name: 'webhook_db_write_duration_seconds',
+    help: 'Time of one database insert (a batch of events), acknowledged or failed.',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+
+  readonly dbBatchSize = new Histogram({
+    name: 'webhook_db_write_batch_size',
+    help: 'Events per database insert.',
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512],
+    registers: [this.registry],
+  });
+
+  /** Set once the database is connected; the webhook_db_up gauge calls it at each scrape. */
+  pingDatabase: () => Promise<void> = () => Promise.reject(new Error('not connected'));
+
+  readonly dbUp: Gauge;
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+    const ping = () => this.pingDatabase();
+    this.dbUp = new Gauge({
+      name: 'webhook_db_up',
+      help: '1 when the database answered a ping at scrape time, 0 when not.',
+      registers: [this.registry],
+      async collect() {
+        this.set(await ping().then(
+          () => 1,
+          () => 0,
+        ));
+      },
+    });
+  }
+}

@@ -1,0 +1,71 @@
+import { generateApiKey, hashApiKey } from '../../src/auth/credentials';
+import { anEvent } from '../helpers/builders';
+import { post, send } from '../helpers/http';
+import { dbNameFor, startTestApp, type TestApp } from '../helpers/testApp';
+
+const TOKEN = 'metrics-token-0123456789abcdef';
+const dbName = dbNameFor(__filename);
+let app: TestApp;
+beforeAll(async () => {
+  app = await startTestApp({ dbName, config: { metricsToken: TOKEN } });
+});
+afterAll(() => app.stop());
+
+const scrape = (token?: string) => send(`${app.url}/metrics`, { method: 'GET', headers: token ? { Authorization: `Bearer ${token}` } : {} });
+
+function value(text: string, series: string): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line ? Number(line.split(' ')[1]) : 0;
+}
+
+describe('GET /metrics', () => {
+  test('when the token is missing, wrong, or a partner key, then 401; with the token, then Prometheus text', async () => {
+    expect((await scrape()).status).toBe(401);
+    expect((await scrape('wrong-token-0123456789')).status).toBe(401);
+    expect((await scrape(app.apiKey)).status).toBe(401);
+    const ok = await scrape(TOKEN);
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(ok.text).toContain('# TYPE webhook_http_requests_total counter');
+    expect(ok.text).toContain('process_resident_memory_bytes');
+  });
+
+  test('when requests are accepted, rejected, throttled and replayed, then each is counted by reason, and no patient data appears', async () => {
+    const slowKey = generateApiKey();
+    await app.partners.create({ name: 'metrics-slow', keyHash: hashApiKey(slowKey), ratePerSecond: 1 }, new Date());
+    const patient = 'PATIENT-METRICS-7731';
+    const event = anEvent({ patient_id: patient, notes: 'NOTE-METRICS-SECRET' });
+
+    expect((await app.post(event)).status).toBe(201);
+    expect((await app.post(event)).status).toBe(201); // a replay
+    expect((await app.post(anEvent({ timestamp: 'yesterday', patient_id: patient }))).status).toBe(422);
+    expect((await post(app.endpoint, anEvent(), { Authorization: `Bearer ${generateApiKey()}` })).status).toBe(401);
+    const slow = { Authorization: `Bearer ${slowKey}` };
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await post(app.endpoint, anEvent(), slow)).status);
+    expect(statuses).toEqual([201, 201, 429]);
+
+    const text = (await scrape(TOKEN)).text;
+    expect(value(text, 'webhook_http_requests_total{operation="receiveAppointmentEvent",status="201",event_type="appointment.scheduled"}')).toBe(4);
+    expect(value(text, 'webhook_http_requests_total{operation="receiveAppointmentEvent",status="422",event_type="none"}')).toBe(1);
+    expect(value(text, 'webhook_rejections_total{reason="validation",field="body.timestamp"}')).toBe(1);
+    expect(value(text, 'webhook_rejections_total{reason="auth",field="none"}')).toBeGreaterThanOrEqual(1);
+    expect(value(text, 'webhook_rejections_total{reason="rate_limit",field="none"}')).toBe(1);
+    expect(value(text, 'webhook_rejections_total{reason="idempotent_replay",field="none"}')).toBe(1);
+    expect(value(text, 'webhook_events_stored_total')).toBe(3);
+    expect(value(text, 'webhook_db_write_duration_seconds_count')).toBeGreaterThanOrEqual(3);
+    expect(value(text, 'webhook_http_request_duration_seconds_count{operation="receiveAppointmentEvent"}')).toBe(7);
+    expect(value(text, 'webhook_db_up')).toBe(1);
+    expect(text).not.toContain(patient);
+    expect(text).not.toContain('NOTE-METRICS');
+  });
+
+  test('when no METRICS_TOKEN is configured, then /metrics refuses every request', async () => {
+    const closed = await startTestApp({ dbName });
+    try {
+      expect((await send(`${closed.url}/metrics`, { method: 'GET', headers: { Authorization: `Bearer ${TOKEN}` } })).status).toBe(401);
+    } finally {
+      await closed.stop();
+    }
+  });
+});
