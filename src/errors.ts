@@ -31,7 +31,12 @@ export class AppError extends Error {
     readonly headers: Readonly<Record<string, string>> = {},
     options?: { cause?: unknown },
   ) {
+    // An AppError is an expected outcome (a 422, a 401), not a bug: capturing its stack cost more
+    // CPU than validating the request (by profile). Unexpected errors keep theirs as `cause`.
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(code, options);
+    Error.stackTraceLimit = stackTraceLimit;
     this.name = 'AppError';
   }
 }
