@@ -11,10 +11,10 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from './lib/freePort.mjs';
 import autocannon from 'autocannon';
 
 const require = createRequire(import.meta.url);
@@ -31,16 +31,6 @@ const { toUnnumberedDocument } = require(join(ROOT, 'dist/src/store/eventDocumen
 const { idempotencyOf } = require(join(ROOT, 'dist/src/idempotency.js'));
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer().once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 let sequence = 0;
 function event() {
   sequence += 1;

@@ -6,10 +6,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from './lib/freePort.mjs';
 
 const require = createRequire(import.meta.url);
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -18,16 +18,6 @@ const MIN_REQUESTS = 1000;
 const { startFerretDb } = require(join(ROOT, 'dist/src/localdb/ferretdb.js'));
 const { openStores } = require(join(ROOT, 'dist/src/store/stores.js'));
 const { generateApiKey, hashApiKey } = require(join(ROOT, 'dist/src/auth/credentials.js'));
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer().once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const install = spawnSync('bash', [join(ROOT, 'scripts/install-schemathesis.sh')], { stdio: 'inherit' });
 if (install.status !== 0) process.exit(1);

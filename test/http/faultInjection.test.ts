@@ -60,34 +60,40 @@ async function audit(dbName: string, stats: DeliveryStats) {
   }
 }
 
+/**
+ * Delivers N events with the retrying client, injects `fault` once a quarter of them are
+ * acknowledged, and checks the outcome: every event acknowledged, stored once, none lost.
+ */
+async function deliverThrough(fault: () => Promise<void>, run: string, dbName: string, url: () => string, headers: Record<string, string>) {
+  let faulted: Promise<void> | undefined;
+  const stats = await deliverAll(url, headers, deliveries(run), {
+    concurrency: CONCURRENCY,
+    maxAttempts: 40,
+    deadline: Date.now() + 100000,
+    onAck: (progress) => {
+      if (!faulted && progress.acknowledged >= N / 4) faulted = fault();
+    },
+  });
+  await faulted;
+
+  expect(faulted).toBeDefined();
+  expect(stats.unexpected).toEqual([]);
+  expect(stats.acknowledged).toBe(N);
+  expect(stats.retried).toBeGreaterThan(0);
+  expect(await audit(dbName, stats)).toEqual({ stored: N, lost: 0, duplicated: 0, uniqueIds: N });
+}
+
 describe('fault injection', () => {
   test(`when the database is SIGKILLed and restarted while ${N} events are being delivered, then no acknowledged event is lost and none is stored twice`, async () => {
     const dbName = dbNameFor(`${__filename}-db-kill`);
     const app = await startTestApp({ dbName, uri: db.uri, config: { retryAfterSeconds: 1, dbTimeoutMs: 1000 } });
     try {
-      let killed: Promise<void> | undefined;
-      const chaos = (stats: DeliveryStats) => {
-        if (killed || stats.acknowledged < N / 4) return;
-        killed = (async () => {
-          await db.kill();
-          await sleep(1500);
-          db = await startFerretDb({ dataDir: dir, port: dbPort });
-        })();
+      const killDatabase = async () => {
+        await db.kill();
+        await sleep(1500);
+        db = await startFerretDb({ dataDir: dir, port: dbPort });
       };
-      const stats = await deliverAll(() => app.endpoint, app.auth, deliveries('dbkill'), {
-        concurrency: CONCURRENCY,
-        maxAttempts: 40,
-        deadline: Date.now() + 100000,
-        onAck: chaos,
-      });
-      await killed;
-
-      expect(killed).toBeDefined();
-      expect(stats.unexpected).toEqual([]);
-      expect(stats.acknowledged).toBe(N);
-      expect(stats.retried).toBeGreaterThan(0);
-      const result = await audit(dbName, stats);
-      expect(result).toEqual({ stored: N, lost: 0, duplicated: 0, uniqueIds: N });
+      await deliverThrough(killDatabase, 'dbkill', dbName, () => app.endpoint, app.auth);
     } finally {
       await app.stop();
     }
@@ -113,31 +119,14 @@ describe('fault injection', () => {
     };
     let server = await startServer();
     try {
-      let killed: Promise<void> | undefined;
-      const chaos = (stats: DeliveryStats) => {
-        if (killed || stats.acknowledged < N / 4) return;
-        killed = (async () => {
-          const exited = once(server, 'exit');
-          server.kill('SIGKILL');
-          await exited;
-          await sleep(500);
-          server = await startServer();
-        })();
+      const killService = async () => {
+        const exited = once(server, 'exit');
+        server.kill('SIGKILL');
+        await exited;
+        await sleep(500);
+        server = await startServer();
       };
-      const stats = await deliverAll(() => `http://127.0.0.1:${port}/webhook/appointment`, { Authorization: `Bearer ${apiKey}` }, deliveries('svckill'), {
-        concurrency: CONCURRENCY,
-        maxAttempts: 40,
-        deadline: Date.now() + 100000,
-        onAck: chaos,
-      });
-      await killed;
-
-      expect(killed).toBeDefined();
-      expect(stats.unexpected).toEqual([]);
-      expect(stats.acknowledged).toBe(N);
-      expect(stats.retried).toBeGreaterThan(0);
-      const result = await audit(dbName, stats);
-      expect(result).toEqual({ stored: N, lost: 0, duplicated: 0, uniqueIds: N });
+      await deliverThrough(killService, 'svckill', dbName, () => `http://127.0.0.1:${port}/webhook/appointment`, { Authorization: `Bearer ${apiKey}` });
     } finally {
       server.kill('SIGTERM');
       await once(server, 'exit').catch(() => undefined);
