@@ -72,10 +72,16 @@ async function main(): Promise<void> {
     void service
       .stop()
       .then(() => localDb?.stop())
-      .then(() => {
-        logger.info('stopped');
-        process.exit(0);
-      });
+      .then(
+        () => {
+          logger.info('stopped');
+          process.exit(0);
+        },
+        (err: unknown) => {
+          logger.error({ err: { name: (err as Error).name, message: (err as Error).message } }, 'stop failed');
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
