@@ -26,7 +26,7 @@ const CONCURRENCIES = (process.env.BENCH_CONCURRENCY ?? '1,16,64,256').split(','
 const { MongoClient } = require('mongodb');
 const { startFerretDb } = require(join(ROOT, 'dist/src/localdb/ferretdb.js'));
 const { openStores } = require(join(ROOT, 'dist/src/store/stores.js'));
-const { generateApiKey, hashApiKey } = require(join(ROOT, 'dist/src/auth/credentials.js'));
+const { registerPartner } = require(join(ROOT, 'dist/src/auth/registerPartner.js'));
 const { toUnnumberedDocument } = require(join(ROOT, 'dist/src/store/eventDocument.js'));
 const { idempotencyOf } = require(join(ROOT, 'dist/src/idempotency.js'));
 
@@ -83,13 +83,11 @@ function rssKb(pid, field = 'VmRSS') {
 
 const dir = mkdtempSync(join(tmpdir(), 'appointment-webhooks-bench-'));
 const db = await startFerretDb({ dataDir: dir, port: await freePort() });
-const apiKey = generateApiKey();
-const auth = { Authorization: `Bearer ${apiKey}` };
 const report = { machine: { cpus: (await import('node:os')).cpus().length, node: process.version }, seconds: SECONDS, rows: [] };
 
 async function service(dbName, extraEnv = {}) {
   const stores = await openStores({ uri: db.uri, dbName, timeoutMs: 5000 });
-  await stores.partners.create({ name: 'bench', keyHash: hashApiKey(apiKey), ratePerSecond: 1_000_000 }, new Date()).catch(() => undefined);
+  const { apiKey } = await registerPartner(stores.partners, { name: 'bench', ratePerSecond: 1_000_000 });
   await stores.close();
   const port = await freePort();
   const child = await startProcess(
@@ -97,7 +95,7 @@ async function service(dbName, extraEnv = {}) {
     { PORT: String(port), MONGODB_URI: db.uri, MONGODB_DB: dbName, LOG_LEVEL: 'info', ...extraEnv },
     `http://127.0.0.1:${port}/readyz`,
   );
-  return { child, url: `http://127.0.0.1:${port}/webhook/appointment` };
+  return { child, url: `http://127.0.0.1:${port}/webhook/appointment`, auth: { Authorization: `Bearer ${apiKey}` } };
 }
 
 /** The same driver, documents and write concern as the service, one insertOne per event, `connections` at a time. */
@@ -143,11 +141,11 @@ try {
 
   for (const c of CONCURRENCIES) {
     process.stderr.write(`bench: concurrency ${c}...\n`);
-    const svc = await load(batched.url, c, auth, valid);
-    const noBatch = await load(unbatched.url, c, auth, valid);
+    const svc = await load(batched.url, c, batched.auth, valid);
+    const noBatch = await load(unbatched.url, c, unbatched.auth, valid);
     const ceiling = await databaseCeiling(c);
     const bare = await load(`http://127.0.0.1:${httpPort}/`, c, {}, valid);
-    const rejected = await load(batched.url, c, auth, invalid);
+    const rejected = await load(batched.url, c, batched.auth, invalid);
     report.rows.push({ concurrency: c, service: svc, serviceUnbatched: noBatch, databaseCeiling: ceiling, httpCeiling: bare, rejected422: { ...rejected, perSecond: Math.round(rejected.other / SECONDS) } });
   }
   report.peakRssMb = Math.round(rssKb(batched.child.pid, 'VmHWM') / 1024);
@@ -158,7 +156,7 @@ try {
     const sustained = await service('bench_sustained');
     const samples = [];
     const sampler = setInterval(() => samples.push({ t: samples.length * 5 + 5, rssMb: rssKb(sustained.child.pid) / 1024 }), 5000);
-    const result = await load(sustained.url, 16, auth, valid, SUSTAIN_SECONDS);
+    const result = await load(sustained.url, 16, sustained.auth, valid, SUSTAIN_SECONDS);
     clearInterval(sampler);
     const atMinute = samples.find((s) => s.t >= 60) ?? samples[0];
     const atEnd = samples[samples.length - 1];

@@ -2,7 +2,7 @@ import { loadConfig, ConfigError, type Config } from './config';
 import { startFerretDb, type LocalDatabase } from './localdb/ferretdb';
 import { createLogger } from './logger';
 import { start } from './service';
-import { generateApiKey, hashApiKey } from './auth/credentials';
+import { registerPartner } from './auth/registerPartner';
 import type { PartnerStore } from './store/partnerStore';
 
 /**
@@ -11,8 +11,7 @@ import type { PartnerStore } from './store/partnerStore';
  */
 async function ensureLocalPartner(partners: PartnerStore, url: string): Promise<void> {
   if ((await partners.count()) > 0) return;
-  const apiKey = generateApiKey();
-  await partners.create({ name: 'local', keyHash: hashApiKey(apiKey) }, new Date());
+  const { apiKey } = await registerPartner(partners, { name: 'local' });
   console.error(
     [
       '',

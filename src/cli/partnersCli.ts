@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { generateApiKey, generateSigningSecret, hashApiKey } from '../auth/credentials';
+import { registerPartner } from '../auth/registerPartner';
 import { parseDuration } from '../config';
 import { NoSigningSecretError, PartnerExistsError, PartnerNotFoundError, type PartnerStore } from '../store/partnerStore';
 
@@ -88,9 +89,7 @@ export async function runCommand(cmd: Parsed, partners: PartnerStore, io: CliIo)
   try {
     switch (cmd.command) {
       case 'add': {
-        const apiKey = generateApiKey();
-        const signingSecret = cmd.signing ? generateSigningSecret() : undefined;
-        await partners.create({ name, keyHash: hashApiKey(apiKey), signingSecret, ratePerSecond: cmd.rate }, now);
+        const { apiKey, signingSecret } = await registerPartner(partners, { name, signing: cmd.signing, ratePerSecond: cmd.rate }, now);
         print(
           { name, api_key: apiKey, signing_secret: signingSecret ?? null, rate_per_second: cmd.rate ?? null },
           [

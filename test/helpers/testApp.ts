@@ -1,11 +1,11 @@
 import { MongoClient, type Collection, type Db, type Document } from 'mongodb';
-import { generateApiKey, hashApiKey } from '../../src/auth/credentials';
 import { loadConfig, type Config } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { start, type StartOptions } from '../../src/service';
 import { EVENTS_COLLECTION } from '../../src/store/eventStore';
 import type { PartnerStore } from '../../src/store/partnerStore';
 import { post, type Reply } from './http';
+import { aPartner } from './partners';
 
 export interface TestApp {
   url: string;
@@ -62,10 +62,7 @@ export async function startTestApp(options: {
   const client = await MongoClient.connect(uri);
   const db = client.db(options.dbName);
   const events = db.collection(EVENTS_COLLECTION);
-  const partner = `test-${process.pid}-${++apps}`;
-  const apiKey = generateApiKey();
-  await service.stores.partners.create({ name: partner, keyHash: hashApiKey(apiKey) }, new Date());
-  const auth = { Authorization: `Bearer ${apiKey}` };
+  const { name: partner, apiKey, auth } = await aPartner(service.stores.partners, { name: `test-${process.pid}-${++apps}` });
   const endpoint = `${service.url}/webhook/appointment`;
   return {
     url: service.url,

@@ -1,4 +1,5 @@
 import { generateApiKey, generateSigningSecret, hashApiKey } from '../../src/auth/credentials';
+import { aPartner } from '../helpers/partners';
 import { anEvent } from '../helpers/builders';
 import { post } from '../helpers/http';
 import { hmac, signedHeaders } from '../helpers/signing';
@@ -12,14 +13,7 @@ beforeAll(async () => {
 afterAll(() => app.stop());
 beforeEach(() => app.clear());
 
-let partners = 0;
-async function newPartner(options: { signing?: boolean } = {}) {
-  const name = `p${++partners}`;
-  const apiKey = generateApiKey();
-  const secret = options.signing ? generateSigningSecret() : undefined;
-  await app.partners.create({ name, keyHash: hashApiKey(apiKey), signingSecret: secret }, new Date());
-  return { name, apiKey, secret: secret ?? '', auth: { Authorization: `Bearer ${apiKey}` } };
-}
+const newPartner = (options: { signing?: boolean } = {}) => aPartner(app.partners, options);
 
 function expect401(res: { status: number; headers: Headers; body: any }, type: string) {
   expect(res.status).toBe(401);

@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFerretDb, type LocalDatabase } from '../../src/localdb/ferretdb';
-import { generateApiKey, hashApiKey } from '../../src/auth/credentials';
 import { anEvent } from '../helpers/builders';
 import { post, send } from '../helpers/http';
+import { aPartner } from '../helpers/partners';
 import { freePort } from '../helpers/freePort';
 import { dbNameFor, startTestApp, type TestApp } from '../helpers/testApp';
 
@@ -75,12 +75,11 @@ describe('database outages', () => {
   });
 
   test('when the database is down and a key is not cached yet, then 503 rather than 401', async () => {
-    const apiKey = generateApiKey();
-    await app.partners.create({ name: 'uncached', keyHash: hashApiKey(apiKey) }, new Date());
+    const { auth } = await aPartner(app.partners);
     await db.kill();
     try {
       const started = performance.now();
-      const res = await post(app.endpoint, anEvent(), { Authorization: `Bearer ${apiKey}` });
+      const res = await post(app.endpoint, anEvent(), auth);
       expect(res.status).toBe(503);
       expect(res.headers.get('retry-after')).toBe('5');
       expect(performance.now() - started).toBeLessThan(3000);

@@ -4,13 +4,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
-import { generateApiKey, hashApiKey } from '../../src/auth/credentials';
 import { startFerretDb, type LocalDatabase } from '../../src/localdb/ferretdb';
 import { PROJECT_ROOT } from '../../src/paths';
 import { EVENTS_COLLECTION } from '../../src/store/eventStore';
 import { openStores } from '../../src/store/stores';
 import { anEvent } from '../helpers/builders';
 import { freePort } from '../helpers/freePort';
+import { aPartner } from '../helpers/partners';
 import { deliverAll, type Delivery, type DeliveryStats } from '../helpers/retryingClient';
 import { dbNameFor, startTestApp } from '../helpers/testApp';
 
@@ -102,9 +102,8 @@ describe('fault injection', () => {
   test(`when the service is SIGKILLed and restarted while ${N} events are being delivered, then no acknowledged event is lost and none is stored twice`, async () => {
     const dbName = dbNameFor(`${__filename}-service-kill`);
     const stores = await openStores({ uri: db.uri, dbName, timeoutMs: 2000 });
-    const apiKey = generateApiKey();
     // This partner is a fast sender: a limit that lets it through keeps the test about faults, not throttling.
-    await stores.partners.create({ name: 'fault-test', keyHash: hashApiKey(apiKey), ratePerSecond: 100000 }, new Date());
+    const { apiKey } = await aPartner(stores.partners, { ratePerSecond: 100000 });
     await stores.close();
 
     const port = await freePort();

@@ -4,7 +4,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
-import { generateApiKey, hashApiKey } from '../../src/auth/credentials';
 import { startFerretDb, type LocalDatabase } from '../../src/localdb/ferretdb';
 import { PROJECT_ROOT } from '../../src/paths';
 import { EVENTS_COLLECTION } from '../../src/store/eventStore';
@@ -12,6 +11,7 @@ import { openStores } from '../../src/store/stores';
 import { anEvent } from '../helpers/builders';
 import { freePort } from '../helpers/freePort';
 import { post } from '../helpers/http';
+import { aPartner } from '../helpers/partners';
 import { dbNameFor } from '../helpers/testApp';
 
 const SERVER = join(PROJECT_ROOT, 'dist', 'src', 'server.js');
@@ -31,8 +31,7 @@ afterAll(async () => {
 
 async function startServer(dbName: string, env: Record<string, string> = {}) {
   const stores = await openStores({ uri: db.uri, dbName, timeoutMs: 2000 });
-  const apiKey = generateApiKey();
-  await stores.partners.create({ name: 'shutdown-test', keyHash: hashApiKey(apiKey) }, new Date());
+  const { apiKey } = await aPartner(stores.partners);
   await stores.close();
   const port = await freePort();
   const child = spawn(process.execPath, [SERVER], {

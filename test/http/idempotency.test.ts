@@ -1,4 +1,4 @@
-import { generateApiKey, generateSigningSecret, hashApiKey } from '../../src/auth/credentials';
+import { aPartner } from '../helpers/partners';
 import { anEvent } from '../helpers/builders';
 import { post, type Reply } from '../helpers/http';
 import { signedHeaders } from '../helpers/signing';
@@ -16,14 +16,7 @@ afterAll(async () => {
 });
 beforeEach(() => app.clear());
 
-let partners = 0;
-async function newPartner(signing = false) {
-  const name = `idem-${++partners}`;
-  const apiKey = generateApiKey();
-  const secret = signing ? generateSigningSecret() : undefined;
-  await app.partners.create({ name, keyHash: hashApiKey(apiKey), signingSecret: secret }, new Date());
-  return { name, secret: secret ?? '', auth: { Authorization: `Bearer ${apiKey}` } };
-}
+const newPartner = (signing = false) => aPartner(app.partners, { signing });
 
 function expectReplayOf(reply: Reply, original: Reply) {
   expect(reply.status).toBe(201);

@@ -1,4 +1,5 @@
-import { generateApiKey, hashApiKey } from '../../src/auth/credentials';
+import { generateApiKey } from '../../src/auth/credentials';
+import { aPartner } from '../helpers/partners';
 import { anEvent } from '../helpers/builders';
 import { post, send } from '../helpers/http';
 import { dbNameFor, startTestApp, type TestApp } from '../helpers/testApp';
@@ -31,8 +32,7 @@ describe('GET /metrics', () => {
   });
 
   test('when requests are accepted, rejected, throttled and replayed, then each is counted by reason, and no patient data appears', async () => {
-    const slowKey = generateApiKey();
-    await app.partners.create({ name: 'metrics-slow', keyHash: hashApiKey(slowKey), ratePerSecond: 1 }, new Date());
+    const slow = await aPartner(app.partners, { ratePerSecond: 1 });
     const patient = 'PATIENT-METRICS-7731';
     const event = anEvent({ patient_id: patient, notes: 'NOTE-METRICS-SECRET' });
 
@@ -40,9 +40,8 @@ describe('GET /metrics', () => {
     expect((await app.post(event)).status).toBe(201); // a replay
     expect((await app.post(anEvent({ timestamp: 'yesterday', patient_id: patient }))).status).toBe(422);
     expect((await post(app.endpoint, anEvent(), { Authorization: `Bearer ${generateApiKey()}` })).status).toBe(401);
-    const slow = { Authorization: `Bearer ${slowKey}` };
     const statuses = [];
-    for (let i = 0; i < 3; i++) statuses.push((await post(app.endpoint, anEvent(), slow)).status);
+    for (let i = 0; i < 3; i++) statuses.push((await post(app.endpoint, anEvent(), slow.auth)).status);
     expect(statuses).toEqual([201, 201, 429]);
 
     const text = (await scrape(TOKEN)).text;

@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { generateApiKey, generateSigningSecret, hashApiKey } from '../../src/auth/credentials';
 import { send } from '../helpers/http';
+import { aPartner } from '../helpers/partners';
 import { spec } from '../helpers/spec';
 import { dbNameFor, startTestApp, type TestApp } from '../helpers/testApp';
 
@@ -56,9 +56,7 @@ describe('published documentation', () => {
 
     test.each(samples.map((s) => [s.label, s] as const))('when the %s sample runs against the service, then it gets 201 and the event is stored', async (_label, sample) => {
       const name = `sample-${sample.lang.toLowerCase()}`;
-      const apiKey = generateApiKey();
-      const signingSecret = generateSigningSecret();
-      await app.partners.create({ name, keyHash: hashApiKey(apiKey), signingSecret }, new Date());
+      const { apiKey, signingSecret } = await aPartner(app.partners, { name, signing: true });
       const dir = mkdtempSync(join(tmpdir(), 'sample-'));
       try {
         const file = join(dir, 'sample');
@@ -66,7 +64,7 @@ describe('published documentation', () => {
         const [command, args] = runners[sample.lang]!(file);
         // Asynchronous: the service answering it runs in this very process.
         const run = await promisify(execFile)(command, args, {
-          env: { PATH: process.env.PATH ?? '', RECEIVER_URL: app.url, API_KEY: apiKey, SIGNING_SECRET: signingSecret },
+          env: { PATH: process.env.PATH ?? '', RECEIVER_URL: app.url, API_KEY: apiKey, SIGNING_SECRET: signingSecret! },
           encoding: 'utf8',
           timeout: 20000,
         });

@@ -1,4 +1,5 @@
-import { generateApiKey, hashApiKey } from '../../src/auth/credentials';
+import { generateApiKey } from '../../src/auth/credentials';
+import { aPartner } from '../helpers/partners';
 import { anEvent } from '../helpers/builders';
 import { post, type Reply } from '../helpers/http';
 import { dbNameFor, startTestApp, type TestApp } from '../helpers/testApp';
@@ -15,13 +16,7 @@ afterAll(() => app.stop());
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-let partners = 0;
-async function newPartner(ratePerSecond?: number) {
-  const name = `rl-${++partners}`;
-  const apiKey = generateApiKey();
-  await app.partners.create({ name, keyHash: hashApiKey(apiKey), ratePerSecond }, new Date());
-  return { name, auth: { Authorization: `Bearer ${apiKey}` } };
-}
+const newPartner = (ratePerSecond?: number) => aPartner(app.partners, { ratePerSecond });
 
 async function burst(count: number, headers: Record<string, string>): Promise<Reply[]> {
   const replies: Reply[] = [];

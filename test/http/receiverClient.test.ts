@@ -1,6 +1,6 @@
-import { generateApiKey, generateSigningSecret, hashApiKey } from '../../src/auth/credentials';
 import { createReceiverClient, DeliveryRefused, type AppointmentEvent } from '../../src/client/receiverClient';
 import { anEvent } from '../helpers/builders';
+import { aPartner } from '../helpers/partners';
 import { dbNameFor, startTestApp, type TestApp } from '../helpers/testApp';
 
 let app: TestApp;
@@ -9,12 +9,8 @@ beforeAll(async () => {
 });
 afterAll(() => app.stop());
 
-let partners = 0;
 async function client(options: { signing?: boolean; ratePerSecond?: number } = {}) {
-  const name = `client-${++partners}`;
-  const apiKey = generateApiKey();
-  const signingSecret = options.signing ? generateSigningSecret() : undefined;
-  await app.partners.create({ name, keyHash: hashApiKey(apiKey), signingSecret, ratePerSecond: options.ratePerSecond }, new Date());
+  const { name, apiKey, signingSecret } = await aPartner(app.partners, options);
   return { name, client: createReceiverClient({ baseUrl: app.url, apiKey, signingSecret, baseDelayMs: 20 }) };
 }
 

@@ -3,20 +3,18 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateApiKey, hashApiKey } from '../../src/auth/credentials';
 import { PROJECT_ROOT } from '../../src/paths';
 import { openStores } from '../../src/store/stores';
 import { anEvent } from '../helpers/builders';
 import { freePort } from '../helpers/freePort';
 import { post } from '../helpers/http';
+import { aPartner } from '../helpers/partners';
 import { dbNameFor, testDatabaseUri } from '../helpers/testApp';
 
 async function createPartner(dbName: string, name: string): Promise<string> {
   const stores = await openStores({ uri: testDatabaseUri(), dbName, timeoutMs: 2000 });
   try {
-    const apiKey = generateApiKey();
-    await stores.partners.create({ name, keyHash: hashApiKey(apiKey) }, new Date());
-    return apiKey;
+    return (await aPartner(stores.partners, { name })).apiKey;
   } finally {
     await stores.close();
   }

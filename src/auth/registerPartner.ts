@@ -1,0 +1,22 @@
+import type { PartnerStore } from '../store/partnerStore';
+import { generateApiKey, generateSigningSecret, hashApiKey } from './credentials';
+
+export interface RegisteredPartner {
+  name: string;
+  /** Shown once: only its digest is stored. */
+  apiKey: string;
+  /** `whsec_…` when the partner signs its requests. */
+  signingSecret?: string;
+}
+
+/** Issues a partner's credentials and stores the partner: the one way a partner comes to exist. */
+export async function registerPartner(
+  partners: Pick<PartnerStore, 'create'>,
+  options: { name: string; signing?: boolean; ratePerSecond?: number },
+  now = new Date(),
+): Promise<RegisteredPartner> {
+  const apiKey = generateApiKey();
+  const signingSecret = options.signing ? generateSigningSecret() : undefined;
+  await partners.create({ name: options.name, keyHash: hashApiKey(apiKey), signingSecret, ratePerSecond: options.ratePerSecond }, now);
+  return { name: options.name, apiKey, signingSecret };
+}
