@@ -6,6 +6,11 @@ export type PresentedKey =
 
 const BEARER = /^Bearer +([^\s]+) *$/i;
 
+/** The token of an `Authorization: Bearer <token>` header; undefined when absent or in another form. */
+export function bearerToken(authorization: string | undefined): string | undefined {
+  return authorization === undefined ? undefined : BEARER.exec(authorization)?.[1];
+}
+
 /** The API key a request carries, as `Authorization: Bearer <key>` or `X-API-Key: <key>`. */
 export function presentedKey(headers: IncomingHttpHeaders): PresentedKey {
   const authorization = headers.authorization;
@@ -14,9 +19,8 @@ export function presentedKey(headers: IncomingHttpHeaders): PresentedKey {
 
   let fromAuthorization: string | undefined;
   if (authorization !== undefined) {
-    const match = BEARER.exec(authorization);
-    if (!match?.[1]) return { ok: false, problem: 'malformed', header: 'authorization' };
-    fromAuthorization = match[1];
+    fromAuthorization = bearerToken(authorization);
+    if (!fromAuthorization) return { ok: false, problem: 'malformed', header: 'authorization' };
   }
   if (apiKey !== undefined && (apiKey.trim() === '' || /[\s,]/.test(apiKey.trim()))) {
     return { ok: false, problem: 'malformed', header: 'x-api-key' };

@@ -1,6 +1,7 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'openapi-backend';
 import type { AuthenticatedPartner } from '../auth/authenticate';
+import { hashApiKey, sameDigest } from '../auth/credentials';
+import { bearerToken } from '../auth/presentedKey';
 import { AppError } from '../errors';
 import { rateLimitHeaders, type Decision, type Policy, type TokenBuckets } from '../limits/tokenBuckets';
 import type { Exchange } from './exchange';
@@ -42,11 +43,10 @@ function rateLimited(decision: Decision, loc: string[]): AppError {
  */
 /** GET /metrics: a bearer token of its own, compared in constant time; no token configured, no access. */
 function metricsTokenHandler(token: string | undefined) {
-  const expected = token ? createHash('sha256').update(token).digest() : undefined;
+  const expected = token ? hashApiKey(token) : undefined;
   return (_c: Context, exchange: Exchange): true => {
-    const presented = /^Bearer +(\S+) *$/i.exec(exchange.req.headers.authorization ?? '')?.[1];
-    const digest = presented ? createHash('sha256').update(presented).digest() : undefined;
-    if (expected && digest && timingSafeEqual(expected, digest)) return true;
+    const presented = bearerToken(exchange.req.headers.authorization);
+    if (expected && presented && sameDigest(expected, hashApiKey(presented))) return true;
     const failure = new AppError('unauthorized', [{ loc: ['header', 'authorization'], msg: 'the metrics token is required', type: 'auth_error.invalid_key' }]);
     exchange.authFailure = failure;
     throw failure;
