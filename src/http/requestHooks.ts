@@ -3,6 +3,17 @@ import { assertJsonContent, decodeJson, readBody } from './body';
 import type { Exchange } from './exchange';
 import { locals } from './requestLog';
 
+// Operations are built once (see createApi), so their declared query parameters are too.
+const declaredQueries = new WeakMap<Context['operation'], Set<string>>();
+function declaredQuery(operation: Context['operation']): Set<string> {
+  let names = declaredQueries.get(operation);
+  if (!names) {
+    names = new Set((operation.parameters ?? []).flatMap((p) => ('in' in p && p.in === 'query' ? [p.name] : [])));
+    declaredQueries.set(operation, names);
+  }
+  return names;
+}
+
 /** The raw body, read at most once, stopping at the limit (413). */
 export function rawBodyOf(exchange: Exchange, limit: number): Promise<Buffer> {
   return (exchange.rawBody ??= readBody(exchange.req, limit));
@@ -21,7 +32,7 @@ export function requestHooks(bodyLimitBytes: number) {
       locals(exchange.res).operationId = c.operation.operationId;
       // Like unknown body fields, query parameters the operation does not declare are ignored
       // (openapi-backend would reject them): some senders append their own to every URL.
-      const declared = new Set((c.operation.parameters ?? []).flatMap((p) => ('in' in p && p.in === 'query' ? [p.name] : [])));
+      const declared = declaredQuery(c.operation);
       exchange.request.query = Object.fromEntries(Object.entries(exchange.request.query ?? {}).filter(([name]) => declared.has(name)));
     },
     postSecurityHandler: async (c: Context, exchange: Exchange): Promise<void> => {
