@@ -1,10 +1,13 @@
 // Fuzzes the running service against openapi.yaml with Schemathesis, as part of `npm test`.
 // Starts its own local database and service on free ports, creates a partner for the run,
-// runs every check in every phase with a fixed seed, writes reports/schemathesis-junit.xml,
-// and fails unless there are zero failures and at least MIN_REQUESTS generated test cases.
+// runs every check in every phase with a fixed seed, and fails unless there are zero failures and
+// at least MIN_REQUESTS generated test cases. Schemathesis' own report goes to reports/ (text and
+// JUnit), not to the console: it closes with a pytest-style "=== … in Ns ===" line, which CI
+// would read as a run without tests. The console gets the figures in a few plain lines, and
+// reports/fuzz-summary.json the totals for scripts/run-tests.mjs.
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -14,6 +17,8 @@ import { freePort } from './lib/freePort.mjs';
 const require = createRequire(import.meta.url);
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const MIN_REQUESTS = 1000;
+const REPORTS = join(ROOT, 'reports');
+const METRICS_TOKEN = `fuzz-metrics-${process.pid}-${Date.now()}`;
 
 const { startFerretDb } = require(join(ROOT, 'dist/src/localdb/ferretdb.js'));
 const { openStores } = require(join(ROOT, 'dist/src/store/stores.js'));
@@ -26,6 +31,7 @@ const dir = mkdtempSync(join(tmpdir(), 'appointment-webhooks-fuzz-'));
 const db = await startFerretDb({ dataDir: dir, port: await freePort() });
 let service;
 let code = 1;
+let totals = { passed: 0, failed: 1 };
 try {
   const dbName = 'fuzz';
   const stores = await openStores({ uri: db.uri, dbName, timeoutMs: 5000 });
@@ -45,6 +51,7 @@ try {
       LOG_LEVEL: 'silent',
       UNAUTHENTICATED_RATE_LIMIT_PER_SECOND: '100000',
       UNAUTHENTICATED_RATE_LIMIT_BURST: '100000',
+      METRICS_TOKEN,
     },
     stdio: 'ignore',
   });
@@ -55,41 +62,38 @@ try {
     await new Promise((r) => setTimeout(r, 50));
   }
 
-  mkdirSync(join(ROOT, 'reports'), { recursive: true });
+  mkdirSync(REPORTS, { recursive: true });
   const st = spawn(
     join(ROOT, '.local/bin/st'),
     [
       '--config-file', join(ROOT, 'test/fuzz/schemathesis.toml'),
       'run', join(ROOT, 'openapi.yaml'),
       '--url', base,
-      '--header', `Authorization: Bearer ${apiKey}`,
       '--checks', 'all',
       '--mode', 'all',
       '--phases', 'examples,coverage,fuzzing,stateful',
       '--workers', '2',
       '--request-timeout', '10',
       '--report', 'junit',
-      '--report-junit-path', join(ROOT, 'reports/schemathesis-junit.xml'),
+      '--report-junit-path', join(REPORTS, 'schemathesis-junit.xml'),
       '--output-sanitize', 'true',
+      '--no-color',
     ],
-    // Hooks are imported as a module from the working directory.
-    { cwd: join(ROOT, 'test/fuzz'), env: { ...process.env, SCHEMATHESIS_HOOKS: 'hooks' }, stdio: ['ignore', 'pipe', 'inherit'] },
+    // Hooks are imported as a module from the working directory; the credentials reach the
+    // configuration's auth sections through the environment.
+    {
+      cwd: join(ROOT, 'test/fuzz'),
+      env: { ...process.env, SCHEMATHESIS_HOOKS: 'hooks', FUZZ_API_KEY: apiKey, FUZZ_METRICS_TOKEN: METRICS_TOKEN },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
   let output = '';
-  st.stdout.on('data', (chunk) => {
-    output += chunk;
-    process.stdout.write(chunk);
-  });
+  st.stdout.on('data', (chunk) => (output += chunk));
+  st.stderr.on('data', (chunk) => (output += chunk));
   const [stCode] = await once(st, 'exit');
-  const generated = Number(/(\d+) generated/.exec(output)?.[1] ?? 0);
-  if (stCode !== 0) {
-    console.error(`fuzz: Schemathesis reported failures (exit ${stCode})`);
-  } else if (generated < MIN_REQUESTS) {
-    console.error(`fuzz: only ${generated} test cases were generated; at least ${MIN_REQUESTS} are required`);
-  } else {
-    console.log(`fuzz: ${generated} passed, 0 failed`);
-    code = 0;
-  }
+  writeFileSync(join(REPORTS, 'schemathesis.txt'), output);
+  totals = summarise(output, stCode);
+  code = totals.failed === 0 ? 0 : 1;
 } finally {
   if (service && service.exitCode === null) {
     service.kill('SIGTERM');
@@ -97,5 +101,33 @@ try {
   }
   await db.stop();
   rmSync(dir, { recursive: true, force: true });
+  mkdirSync(REPORTS, { recursive: true });
+  writeFileSync(join(REPORTS, 'fuzz-summary.json'), JSON.stringify(totals));
 }
 process.exit(code);
+
+/**
+ * Schemathesis' figures in plain lines. On failure its report is shown too, with its banner lines
+ * ("=== … ===") turned into plain headings.
+ */
+function summarise(output, stCode) {
+  const cases = /Test cases:\s*\n?\s*(\d+) generated, (\d+) passed(?:, (\d+) failed)?(?:, (\d+) skipped)?/.exec(output);
+  const generated = Number(cases?.[1] ?? 0);
+  const passed = Number(cases?.[2] ?? 0);
+  const skipped = Number(cases?.[4] ?? 0);
+  let failed = Number(cases?.[3] ?? 0);
+  const problems = [];
+  if (stCode !== 0) problems.push(`Schemathesis exited with ${stCode}`);
+  if (generated < MIN_REQUESTS) problems.push(`only ${generated} test cases were generated; at least ${MIN_REQUESTS} are required`);
+  if (problems.length > 0) {
+    console.log(output.replace(/^=+ (.*?) =+$/gm, '-- $1 --'));
+    failed = Math.max(failed, 1);
+  }
+  const phases = [...output.matchAll(/^\s*(?:✅|❌|🚫|⏭)\s+(Examples|Coverage|Fuzzing|Stateful) \(in/gm)].map((m) => m[1].toLowerCase());
+  const warnings = [...output.matchAll(/^\s*⚠️\s*(.+)$/gm)].map((m) => m[1].trim());
+  console.log(`fuzz: Schemathesis checked ${generated} test cases against openapi.yaml (phases: ${phases.join(', ') || 'none'}): ${passed} passed, ${failed} failed, ${skipped} skipped`);
+  for (const warning of warnings) console.log(`fuzz: warning: ${warning}`);
+  for (const problem of problems) console.log(`fuzz: ${problem}`);
+  console.log('fuzz: full report in reports/schemathesis.txt and reports/schemathesis-junit.xml');
+  return { passed, failed };
+}

