@@ -172,7 +172,8 @@ export interface components {
             readonly timestamp: components["schemas"]["Timestamp"];
             /**
              * @description Free text about the event, at most 1000 characters (Unicode code
-             *     points). Omit it or send `null` when there is nothing to say.
+             *     points), stored exactly as sent (see Identifier). Omit it or send
+             *     `null` when there is nothing to say.
              * @example Annual physical
              */
             readonly notes?: string | null;
@@ -190,19 +191,28 @@ export interface components {
          * @enum {string}
          */
         readonly EventType: "appointment.scheduled" | "appointment.cancelled" | "appointment.rescheduled" | "appointment.completed" | "appointment.no_show";
-        /** @description 1 to 50 characters, counted as Unicode code points (an emoji counts as one). */
+        /**
+         * @description 1 to 50 characters, counted as Unicode code points (an emoji counts as
+         *     one), stored exactly as sent. Any Unicode character may appear except
+         *     U+0000; an unpaired surrogate escape such as `\ud800` (half of a pair,
+         *     which no UTF-8 store can keep) is refused. Text is not normalised: a
+         *     letter sent precomposed and the same letter sent with a combining mark
+         *     are two different identifiers.
+         */
         readonly Identifier: string;
         /**
          * Format: date-time
          * @description When the event happened, as an RFC 3339 date-time: an upper-case `T`
-         *     between date and time, optional fractional seconds of any length, and a
-         *     mandatory zone, either `Z` or an offset `+HH:MM` / `-HH:MM`.
+         *     between date and time, optional fractional seconds of 1 to 9 digits
+         *     (down to the nanosecond), and a mandatory zone, either `Z` or an offset
+         *     `+HH:MM` / `-HH:MM`.
          *     Accepted: `2025-01-10T12:30:00Z`, `2025-01-10T12:30:00+00:00`,
          *     `2025-01-10T08:30:00-04:00`, `2025-01-10T12:30:00.123456Z`.
          *     Rejected: `01/10/2025 12:30 PM`, `2025-01-10 12:30:00`, `1704888600`,
-         *     a time without a zone, and dates or times that do not exist.
-         *     The string is stored exactly as sent, beside the instant it denotes
-         *     (a leap second `:60` is stored as the last millisecond of its minute).
+         *     a time without a zone, more than 9 fractional digits, and dates or
+         *     times that do not exist, including the leap second `:60`, which
+         *     cannot be stored as the instant it names.
+         *     The string is stored exactly as sent, beside the instant it denotes.
          * @example 2025-01-10T12:30:00Z
          */
         readonly Timestamp: string;

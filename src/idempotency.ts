@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { components } from '../generated/openapi';
-import { instantOf } from './timestamp';
+import { normalisedInstant } from './timestamp';
 
 type AppointmentEvent = components['schemas']['AppointmentEvent'];
 
@@ -15,16 +15,6 @@ export interface Idempotency {
 
 function digest(parts: unknown[]): string {
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
-}
-
-/**
- * The instant a timestamp denotes, at full precision: whole seconds since the epoch plus the
- * fractional digits as sent, so the same moment written with another offset is the same event.
- */
-export function normalisedInstant(timestamp: string): string {
-  const fraction = /\.(\d+)/.exec(timestamp)?.[1]?.replace(/0+$/, '') ?? '';
-  const seconds = Math.floor(instantOf(timestamp).getTime() / 1000);
-  return fraction ? `${seconds}.${fraction}` : String(seconds);
 }
 
 export function payloadFingerprint(partner: string, event: AppointmentEvent): string {

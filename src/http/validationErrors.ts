@@ -35,6 +35,14 @@ function isDateTimeSchema(error: ErrorObject): boolean {
   return parent?.format === 'date-time';
 }
 
+/** The error item a schema declares for a mismatch of its pattern (x-pattern-error-type and -msg in the spec). */
+function declaredPatternError(error: ErrorObject): { type: string; msg: string } | undefined {
+  const parent: Record<string, unknown> | undefined = error.parentSchema;
+  const type = parent?.['x-pattern-error-type'];
+  const msg = parent?.['x-pattern-error-msg'];
+  return typeof type === 'string' && typeof msg === 'string' ? { type, msg } : undefined;
+}
+
 function translate(error: ErrorObject): { rank: number; detail: ErrorDetail } | undefined {
   const loc = locationOf(error);
   const params = error.params as Record<string, unknown>;
@@ -64,6 +72,8 @@ function translate(error: ErrorObject): { rank: number; detail: ErrorDetail } | 
         return { rank: 2, detail: { loc, msg: 'invalid datetime format', type: 'value_error.datetime' } };
       }
       if (error.keyword === 'pattern') {
+        const declared = declaredPatternError(error);
+        if (declared) return { rank: 3, detail: { loc, ...declared } };
         const pattern = String(params.pattern);
         return {
           rank: 3,

@@ -124,7 +124,8 @@ describe('POST /webhook/appointment with a valid event', () => {
     ['milliseconds', '2025-01-10T12:30:00.123Z', '2025-01-10T12:30:00.123Z'],
     ['nanoseconds', '2025-01-10T12:30:00.123456789+05:30', '2025-01-10T07:00:00.123Z'],
     ['29 February of a leap year', '2024-02-29T00:00:00Z', '2024-02-29T00:00:00.000Z'],
-    ['a leap second', '2016-12-31T23:59:60Z', '2016-12-31T23:59:59.999Z'],
+    ['the last second of a day', '2016-12-31T23:59:59.999999999Z', '2016-12-31T23:59:59.999Z'],
+    ['the largest offsets', '2025-01-10T23:59:59-23:59', '2025-01-11T23:58:59.000Z'],
   ])('when the timestamp is valid (%s), then the exact string and its instant are stored', async (_case, timestamp, instant) => {
     const res = await app.post(anEvent({ timestamp }));
 

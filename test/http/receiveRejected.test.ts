@@ -99,6 +99,14 @@ describe('POST /webhook/appointment with an invalid event', () => {
     ['hour 25', '2025-01-10T25:30:00Z'],
     ['minute 60', '2025-01-10T12:60:00Z'],
     ['a leap second at the wrong time', '2025-01-10T12:30:60Z'],
+    // A leap second cannot be stored as the instant it names (JavaScript dates have none).
+    ['a leap second at the end of a UTC day', '2016-12-31T23:59:60Z'],
+    ['a leap second that an offset moves to the end of a UTC day', '2025-01-10T24:59:60+01:00'],
+    ['a leap second with a fraction', '2016-12-31T23:59:60.5Z'],
+    ['hour 24', '2025-01-10T24:00:00Z'],
+    ['ten fractional digits', '2025-01-10T12:30:00.1234567890Z'],
+    ['64,000 fractional digits', `2025-01-10T12:30:00.${'0'.repeat(64_000)}1Z`],
+    ['an offset with minute 60', '2025-01-10T12:30:00+05:60'],
     ['month 13', '2025-13-10T12:30:00Z'],
     ['an offset beyond 23 hours', '2025-01-10T12:30:00+24:00'],
     ['a date only', '2025-01-10'],
@@ -118,10 +126,18 @@ describe('POST /webhook/appointment with an invalid event', () => {
     expect(res.body.errors).toEqual([{ loc: ['body', 'timestamp'], msg: 'str type expected', type: 'type_error.str' }]);
   });
 
-  test.each(['appointment_id', 'patient_id', 'notes'])('when %s contains U+0000, then 422 and nothing is stored', async (field) => {
-    const res = await expect422(anEvent({ [field]: 'A1\u0000B2' }));
+  test.each([
+    ['appointment_id', 'U+0000', 'A1\u0000B2'],
+    ['patient_id', 'U+0000', 'P\u0000'],
+    ['notes', 'U+0000', 'note \u0000'],
+    ['appointment_id', 'an unpaired high surrogate', 'A\ud800'],
+    ['patient_id', 'an unpaired low surrogate', '\udc00P'],
+    ['notes', 'two high surrogates', '\ud83e\ud83e'],
+    ['patient_id', 'a pair in the wrong order', '\udd7a\ud83e'],
+  ])('when %s contains %s, which no database stores exactly, then 422 value_error.str.unstorable and nothing is stored', async (field, _case, value) => {
+    const res = await expect422(anEvent({ [field]: value }));
     expect(res.body.errors).toEqual([
-      expect.objectContaining({ loc: ['body', field], type: 'value_error.str.regex' }),
+      { loc: ['body', field], msg: 'text must not contain U+0000 or an unpaired surrogate', type: 'value_error.str.unstorable' },
     ]);
   });
 
