@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { components } from '../generated/openapi';
+import { AppError } from './errors';
 import { normalisedInstant } from './timestamp';
 
 type AppointmentEvent = components['schemas']['AppointmentEvent'];
@@ -27,16 +28,29 @@ export function unquote(key: string): string {
 }
 
 /**
- * The key a delivery is deduplicated by: the Idempotency-Key header, else the webhook-id of a
- * signed request, else the payload itself (an identical payload from one partner is one event).
+ * The key a delivery is deduplicated by. A signed request is its signed webhook-id: the
+ * signature does not cover Idempotency-Key, so that header may repeat the webhook-id but never
+ * stand in for it (a captured request re-sent with another key would otherwise be stored again).
+ * Unsigned: the Idempotency-Key header, else the payload itself (an identical payload from one
+ * partner is one event). Both explicit keys share one namespace: an Idempotency-Key equal to the
+ * webhook-id names the same delivery either way.
  */
 export function idempotencyOf(partner: string, event: AppointmentEvent, explicit: { idempotencyKey?: string; webhookId?: string }): Idempotency {
   const fingerprint = payloadFingerprint(partner, event);
+  if (explicit.webhookId !== undefined) {
+    if (explicit.idempotencyKey !== undefined && unquote(explicit.idempotencyKey) !== explicit.webhookId) {
+      throw new AppError('invalid_payload', [
+        {
+          loc: ['header', 'idempotency-key'],
+          msg: 'on a signed request the webhook-id is the idempotency key: send no Idempotency-Key, or the same value',
+          type: 'value_error.idempotency_key.mismatch',
+        },
+      ]);
+    }
+    return { key: digest([partner, 'key', explicit.webhookId]), fingerprint, source: 'webhook-id' };
+  }
   if (explicit.idempotencyKey !== undefined) {
     return { key: digest([partner, 'key', unquote(explicit.idempotencyKey)]), fingerprint, source: 'idempotency-key' };
-  }
-  if (explicit.webhookId !== undefined) {
-    return { key: digest([partner, 'key', explicit.webhookId]), fingerprint, source: 'webhook-id' };
   }
   return { key: digest([partner, 'payload', fingerprint]), fingerprint, source: 'payload' };
 }

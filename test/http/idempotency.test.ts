@@ -135,11 +135,39 @@ describe('idempotent delivery', () => {
       expect(res.body.errors[0]).toMatchObject({ loc: ['header', 'webhook-id'], type: 'value_error.idempotency_key_reused' });
     });
 
-    test('when Idempotency-Key and webhook-id are both sent, then Idempotency-Key decides', async () => {
+    test('when a captured signed request is replayed inside the signature window with new Idempotency-Keys, or without one, then nothing is stored twice', async () => {
       const partner = await newPartner(true);
       const body = JSON.stringify(anEvent());
-      const first = await post(app.endpoint, body, { ...partner.auth, ...signedHeaders(partner.secret, body, { id: 'msg_a' }), 'Idempotency-Key': 'decides' });
-      const again = await post(app.endpoint, body, { ...partner.auth, ...signedHeaders(partner.secret, body, { id: 'msg_b' }), 'Idempotency-Key': 'decides' });
+      const captured = { ...partner.auth, ...signedHeaders(partner.secret, body, { id: 'msg_captured' }) };
+      const original = await post(app.endpoint, body, captured);
+      expect(original.status).toBe(201);
+
+      const replays = [
+        ...(await Promise.all(['replay-1', 'replay-2', 'replay-3'].map((key) => post(app.endpoint, body, { ...captured, 'Idempotency-Key': key })))),
+        await post(app.endpoint, body, captured),
+        await post(app.endpoint, body, { ...captured, 'Idempotency-Key': '"msg_captured"' }),
+      ];
+      // A changed key is refused; the same request again is the original's 201, marked a replay.
+      for (const refused of replays.slice(0, 3)) {
+        expect(refused.status).toBe(422);
+        expect(refused.body.errors).toEqual([
+          {
+            loc: ['header', 'idempotency-key'],
+            msg: 'on a signed request the webhook-id is the idempotency key: send no Idempotency-Key, or the same value',
+            type: 'value_error.idempotency_key.mismatch',
+          },
+        ]);
+      }
+      for (const repeat of replays.slice(3)) expectReplayOf(repeat, original);
+      expect(await app.events.countDocuments({ partner: partner.name })).toBe(1);
+    });
+
+    test('when a signed request also sends Idempotency-Key equal to its webhook-id, then it is accepted, and its retry is a replay', async () => {
+      const partner = await newPartner(true);
+      const body = JSON.stringify(anEvent());
+      const first = await post(app.endpoint, body, { ...partner.auth, ...signedHeaders(partner.secret, body, { id: 'msg_same' }), 'Idempotency-Key': 'msg_same' });
+      expect(first.status).toBe(201);
+      const again = await post(app.endpoint, body, { ...partner.auth, ...signedHeaders(partner.secret, body, { id: 'msg_same' }), 'Idempotency-Key': 'msg_same' });
       expectReplayOf(again, first);
     });
   });
