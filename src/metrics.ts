@@ -52,10 +52,36 @@ export class Metrics {
   /** Set once the database is connected; the webhook_db_up gauge calls it at each scrape. */
   pingDatabase: () => Promise<void> = () => Promise.reject(new Error('not connected'));
 
+  /** Set once the event store is open; the write queue gauges read it at each scrape. */
+  writeQueue: () => { queued: number; peak: number; limit: number } = () => ({ queued: 0, peak: 0, limit: 0 });
+
+  readonly writeQueueRejections = new Counter({
+    name: 'webhook_write_queue_full_total',
+    help: 'Events answered 503 at once because WRITE_QUEUE_MAX events were already waiting for the database.',
+    registers: [this.registry],
+  });
+
   readonly dbUp: Gauge;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    const queue = () => this.writeQueue();
+    new Gauge({
+      name: 'webhook_write_queue_events',
+      help: 'Events waiting for a database write now.',
+      registers: [this.registry],
+      collect() {
+        this.set(queue().queued);
+      },
+    });
+    new Gauge({
+      name: 'webhook_write_queue_peak_events',
+      help: 'The most events that have waited for a database write at once since start (at most WRITE_QUEUE_MAX).',
+      registers: [this.registry],
+      collect() {
+        this.set(queue().peak);
+      },
+    });
     const ping = () => this.pingDatabase();
     this.dbUp = new Gauge({
       name: 'webhook_db_up',

@@ -1,6 +1,6 @@
 import { MongoClient, type Db } from 'mongodb';
-import { AppError } from '../errors';
 import { toAppError } from './dbErrors';
+import { WaitBudget } from './waitBudget';
 
 export interface Database {
   db: Db;
@@ -35,16 +35,11 @@ export async function connectDatabase(options: DatabaseOptions): Promise<Databas
   const db = client.db(options.dbName);
   return {
     db,
-    ping: () => withDeadline(db.command({ ping: 1 }), options.timeoutMs).then(() => undefined, (err: unknown) => Promise.reject(toAppError(err))),
+    ping: () =>
+      new WaitBudget(options.timeoutMs).wait(db.command({ ping: 1 })).then(
+        () => undefined,
+        (err: unknown) => Promise.reject(toAppError(err)),
+      ),
     close: () => client.close(),
   };
-}
-
-/** Rejects when `promise` has not settled after `ms` (the operation itself goes on). */
-function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new AppError('database_unavailable')), ms);
-  });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }

@@ -62,7 +62,11 @@ function isUnavailableCode(code: unknown): boolean {
   return typeof code === 'number' && UNAVAILABLE_CODES.has(code);
 }
 
-/** The vocabulary error for a failed database call: 503 when retrying later can help, 500 otherwise. */
+/**
+ * The vocabulary error for a failed database call: 503 when retrying later can help, 500
+ * otherwise. An error already in the vocabulary (a deadline's 503) is kept as it is.
+ */
 export function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
   return new AppError(isUnavailable(err) ? 'database_unavailable' : 'internal', [], {}, { cause: err });
 }

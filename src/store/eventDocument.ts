@@ -1,3 +1,4 @@
+import type { ObjectId } from 'mongodb';
 import type { components } from '../../generated/openapi';
 import { instantOf } from '../timestamp';
 
@@ -6,6 +7,11 @@ export type EventAccepted = components['schemas']['EventAccepted'];
 
 /** An event as stored in `appointment_events`. Only the fields the spec defines are kept. */
 export interface EventDocument {
+  /**
+   * The idempotency key again (events stored before this existed have an ObjectId): a lookup by
+   * `_id` alone is the one query the local database (FerretDB on SQLite) serves from an index.
+   */
+  _id?: string | ObjectId;
   event_id: number;
   event_type: AppointmentEvent['event_type'];
   appointment_id: string;
@@ -33,6 +39,7 @@ export function toUnnumberedDocument(
   idempotency: { key: string; fingerprint: string },
 ): UnnumberedEvent {
   return {
+    _id: idempotency.key,
     event_type: event.event_type,
     appointment_id: event.appointment_id,
     patient_id: event.patient_id,

@@ -12,6 +12,14 @@ import {
 import { EventWriter, type EventWriterOptions, type InsertOutcome, type SequencedInsertPort, type WriteResult } from './eventWriter';
 
 export const EVENTS_COLLECTION = 'appointment_events';
+/** Small documents keyed by name; `event_id` holds the hint of the highest event_id taken. */
+export const SEQUENCES_COLLECTION = 'sequences';
+const EVENT_ID_SEQUENCE = 'event_id';
+
+interface SequenceDocument {
+  _id: string;
+  highest: number;
+}
 
 export interface SavedEvent {
   accepted: EventAccepted;
@@ -23,31 +31,38 @@ export interface EventStore {
   /**
    * Stores the event once per idempotency key. Resolves once it is stored and acknowledged, or
    * with the stored event for a repeat; rejects with an AppError otherwise (422 when the key was
-   * used for a different event).
+   * used for a different event, 503 when the database does not confirm within `timeoutMs`).
    */
-  saveEvent(event: AppointmentEvent, receivedAt: Date, partner: string, idempotency: Idempotency): Promise<SavedEvent>;
+  saveEvent(event: AppointmentEvent, receivedAt: Date, partner: string, idempotency: Idempotency, timeoutMs?: number): Promise<SavedEvent>;
+  /** Events waiting for a database write now, the most there have been, and the bound. */
+  queueStats(): { queued: number; peak: number; limit: number };
 }
 
 export interface EventStoreOptions {
   timeoutMs: number;
   /** Events per insert at most; 1 turns batching off (for benchmarks). */
   maxBatch?: number;
+  /** Events waiting for a write at most; past it, 503 at once. */
+  maxQueued?: number;
   onInsert?: EventWriterOptions['onInsert'];
+  onQueueFull?: EventWriterOptions['onQueueFull'];
 }
 
 export async function openEventStore(db: Db, options: EventStoreOptions): Promise<EventStore> {
   const events = db.collection<EventDocument>(EVENTS_COLLECTION);
   await ensureIndexes(events);
-  const writer = new EventWriter(insertPort(events), { ...options, classify: toAppError });
+  const writer = new EventWriter(insertPort(events, db.collection<SequenceDocument>(SEQUENCES_COLLECTION)), { ...options, classify: toAppError });
   // Identical deliveries racing on this instance share one write, and all get its result.
   const inFlight = new Map<string, Promise<WriteResult>>();
 
   return {
-    async saveEvent(event, receivedAt, partner, idempotency) {
+    queueStats: () => writer.queueStats,
+
+    async saveEvent(event, receivedAt, partner, idempotency, timeoutMs) {
       let write = inFlight.get(idempotency.key);
       const joined = write !== undefined;
       if (!write) {
-        write = writer.write(toUnnumberedDocument(event, receivedAt, partner, idempotency));
+        write = writer.write(toUnnumberedDocument(event, receivedAt, partner, idempotency), timeoutMs);
         inFlight.set(idempotency.key, write);
         void write.then(
           () => inFlight.delete(idempotency.key),
@@ -67,7 +82,6 @@ export async function openEventStore(db: Db, options: EventStoreOptions): Promis
 }
 
 async function ensureIndexes(events: Collection<EventDocument>): Promise<void> {
-  await giveOlderEventsAKey(events);
   // One call per index: FerretDB 1.24 drops the connection when a multi-index createIndexes
   // finds all of them already there, which is every start but the first.
   await events.createIndex({ event_id: 1 }, { name: 'event_id_unique', unique: true });
@@ -76,34 +90,55 @@ async function ensureIndexes(events: Collection<EventDocument>): Promise<void> {
   await events.createIndex({ patient_id: 1, timestamp: 1 }, { name: 'patient_id_timestamp' });
 }
 
-/**
- * Events stored before idempotency keys existed have none; a unique index counts every missing
- * key as the same value, so each gets one of its own (FerretDB has no partial indexes).
- */
-async function giveOlderEventsAKey(events: Collection<EventDocument>): Promise<void> {
-  const older = events.find({ idempotency_key: { $exists: false } }, { projection: { _id: 1, event_id: 1 } });
-  for await (const doc of older) {
-    await events.updateOne({ _id: doc._id }, { $set: { idempotency_key: `legacy:${doc.event_id}`, payload_fingerprint: '' } });
-  }
-}
-
 function duplicateIndex(error: WriteError): 'event_id' | 'idempotency_key' | undefined {
   // MongoDB names the index; FerretDB does not, and the writer then looks the key up to find out.
+  // The idempotency key is both `_id` and the idempotency_key field (see EventDocument).
   const message = error.errmsg ?? '';
-  if (message.includes('idempotency_key_unique')) return 'idempotency_key';
+  if (message.includes('idempotency_key_unique') || message.includes('index: _id_')) return 'idempotency_key';
   if (message.includes('event_id_unique')) return 'event_id';
   return undefined;
 }
 
-function insertPort(events: Collection<EventDocument>): SequencedInsertPort {
+/** The highest event_id among the events themselves: an indexed sort on MongoDB, a scan on FerretDB. */
+async function scanHighest(events: Collection<EventDocument>): Promise<number> {
+  const top = await events.findOne({}, { sort: { event_id: -1 }, projection: { _id: 0, event_id: 1 } });
+  return top?.event_id ?? 0;
+}
+
+/** Raises the hint to `highest` (never lowers it). */
+async function raiseHint(sequences: Collection<SequenceDocument>, highest: number): Promise<void> {
+  const raise = () => sequences.updateOne({ _id: EVENT_ID_SEQUENCE }, { $max: { highest } }, { upsert: true });
+  try {
+    await raise();
+  } catch (err) {
+    // Two first raises at once both try to insert the document; the loser updates it instead.
+    if ((err as { code?: unknown }).code !== DUPLICATE_KEY) throw err;
+    await raise();
+  }
+}
+
+/** Gives the hint its first value from the events themselves; a migration runs it once per database. */
+export async function seedEventIdHint(db: Db): Promise<void> {
+  await raiseHint(db.collection<SequenceDocument>(SEQUENCES_COLLECTION), await scanHighest(db.collection<EventDocument>(EVENTS_COLLECTION)));
+}
+
+function insertPort(events: Collection<EventDocument>, sequences: Collection<SequenceDocument>): SequencedInsertPort {
+  const majority = { readConcern: { level: 'majority' as const }, projection: { _id: 0 } };
   return {
-    async highestEventId() {
-      const top = await events.findOne({}, { sort: { event_id: -1 }, projection: { _id: 0, event_id: 1 } });
-      return top?.event_id ?? 0;
+    async highestEventId(taken) {
+      const hint = (await sequences.findOne({ _id: EVENT_ID_SEQUENCE }))?.highest ?? 0;
+      if (taken === undefined || hint >= taken) return hint;
+      // The hint lags (an instance stopped between its insert and the hint, or two raised it at
+      // once on a database without atomic updates): the events themselves tell, and repair it.
+      const exact = await scanHighest(events);
+      await raiseHint(sequences, exact);
+      return exact;
     },
+    recordHighest: (highest) => raiseHint(sequences, highest),
     async findByIdempotencyKey(key) {
-      // Majority read: a repeat is answered 201 only for an event that is durably stored.
-      return events.findOne({ idempotency_key: key }, { readConcern: { level: 'majority' }, projection: { _id: 0 } });
+      // Majority read: a repeat is answered 201 only for an event that is durably stored. By
+      // `_id` first (indexed everywhere); events stored before `_id` held the key, by the field.
+      return (await events.findOne({ _id: key }, majority)) ?? (await events.findOne({ idempotency_key: key }, majority));
     },
     async insertOrdered(docs): Promise<InsertOutcome> {
       try {

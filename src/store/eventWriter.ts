@@ -3,8 +3,14 @@ import type { EventDocument, UnnumberedEvent } from './eventDocument';
 
 /** What the writer needs from the database; store/eventStore.ts provides it over the events collection. */
 export interface SequencedInsertPort {
-  /** The highest event_id stored, 0 when there is none. */
-  highestEventId(): Promise<number>;
+  /**
+   * The highest event_id stored (0 when there is none), as far as a hint kept beside the events
+   * tells: it may lag behind the truth, never run ahead of it. Given `taken`, an event_id found
+   * taken, the answer is at least that: a hint below it is replaced by the exact figure.
+   */
+  highestEventId(taken?: number): Promise<number>;
+  /** Records that every event_id up to `highest` is taken, for other instances and restarts. */
+  recordHighest(highest: number): Promise<void>;
   /**
    * Inserts in order, stopping at the first failure. Throws when the outcome is unknown
    * (network, timeout, write concern not met): some of the documents may then be stored.
@@ -31,10 +37,14 @@ export interface WriteResult {
 }
 
 export interface EventWriterOptions {
-  /** A write not acknowledged within this time is answered 503. */
+  /** A write not acknowledged within this time is answered 503 (unless the write names its own). */
   timeoutMs: number;
   /** Documents sent in one insert at most. */
   maxBatch?: number;
+  /** Events waiting for their insert at most; past it a write fails at once (503) instead of queueing. */
+  maxQueued?: number;
+  /** Told each time a write is refused because the queue is full. */
+  onQueueFull?: () => void;
   /** How often one event may lose its event_id to another instance before it is answered 503. */
   maxIdConflicts?: number;
   /** Turns an unknown-outcome failure into the vocabulary (503 or 500). */
@@ -59,7 +69,10 @@ interface Pending {
  *
  * So event_ids are taken by inserting: each batch is numbered from the highest event_id known
  * and inserted in order. An insert that finds its number taken (another instance got there
- * first) re-reads the highest event_id and tries again. One batch is in flight per instance,
+ * first) re-reads the highest event_id and tries again. Where the highest comes from: a hint
+ * updated after each batch (one small document), because finding it among the events is a full
+ * scan on the local database (FerretDB on SQLite uses no index to sort); only a hint proven
+ * stale by a taken number sends the writer to the events themselves. One batch is in flight per instance,
  * and ordered inserts stop at the first failure, so the stored event_ids always run without
  * holes from 1 to the highest; hence a number is never handed out twice, and an event that
  * arrives after another event's 201 always gets a larger number. Events that queue while a
@@ -71,10 +84,15 @@ interface Pending {
  * This relies on events never being deleted from the top of the sequence.
  */
 export class EventWriter {
-  private queue: Pending[] = [];
+  /** Events waiting for an insert, oldest first. A Set keeps arrival order and removes in O(1). */
+  private readonly queue = new Set<Pending>();
   private highest: number | undefined;
+  /** An event_id found taken by another instance, when the highest must be read anew. */
+  private taken: number | undefined;
   private draining = false;
+  private peakQueued = 0;
   private readonly maxBatch: number;
+  private readonly maxQueued: number;
   private readonly maxIdConflicts: number;
 
   constructor(
@@ -82,27 +100,35 @@ export class EventWriter {
     private readonly options: EventWriterOptions,
   ) {
     this.maxBatch = options.maxBatch ?? 500;
+    this.maxQueued = options.maxQueued ?? 5000;
     this.maxIdConflicts = options.maxIdConflicts ?? 50;
   }
 
-  write(doc: UnnumberedEvent): Promise<WriteResult> {
+  /** Stores one event, answering within `timeoutMs` (the writer's default when not given). */
+  write(doc: UnnumberedEvent, timeoutMs = this.options.timeoutMs): Promise<WriteResult> {
+    // A full queue means the database is far behind: waiting in it would only end in a 503 later.
+    if (timeoutMs <= 0) return Promise.reject(new AppError('database_unavailable'));
+    if (this.queue.size >= this.maxQueued) {
+      this.options.onQueueFull?.();
+      return Promise.reject(new AppError('database_unavailable'));
+    }
     return new Promise<WriteResult>((resolve, reject) => {
       const pending: Pending = { doc, settled: false, conflicts: 0, resolve, reject, timer: undefined as never };
-      pending.timer = setTimeout(() => this.expire(pending), this.options.timeoutMs);
-      this.queue.push(pending);
+      pending.timer = setTimeout(() => this.expire(pending), timeoutMs);
+      this.queue.add(pending);
+      if (this.queue.size > this.peakQueued) this.peakQueued = this.queue.size;
       void this.drain();
     });
   }
 
-  /** Requests still waiting for the database. */
-  get backlog(): number {
-    return this.queue.length;
+  /** Events waiting for an insert now, the most there have been, and the bound. */
+  get queueStats(): { queued: number; peak: number; limit: number } {
+    return { queued: this.queue.size, peak: this.peakQueued, limit: this.maxQueued };
   }
 
   private expire(pending: Pending): void {
     // Still queued: it is dropped and never written. Already sent: its outcome is unknown, and 503 says so.
-    const index = this.queue.indexOf(pending);
-    if (index >= 0) this.queue.splice(index, 1);
+    this.queue.delete(pending);
     this.fail(pending, new AppError('database_unavailable'));
   }
 
@@ -110,8 +136,14 @@ export class EventWriter {
     if (this.draining) return;
     this.draining = true;
     try {
-      while (this.queue.length > 0) {
-        await this.writeBatch(this.queue.splice(0, this.maxBatch));
+      while (this.queue.size > 0) {
+        const batch: Pending[] = [];
+        for (const pending of this.queue) {
+          this.queue.delete(pending);
+          batch.push(pending);
+          if (batch.length === this.maxBatch) break;
+        }
+        await this.writeBatch(batch);
       }
     } finally {
       this.draining = false;
@@ -125,7 +157,7 @@ export class EventWriter {
       let docs: EventDocument[];
       let first: number;
       try {
-        this.highest ??= await this.port.highestEventId();
+        this.highest ??= await this.port.highestEventId(this.taken);
         first = this.highest + 1;
         docs = pending.map((p, i) => ({ event_id: first + i, ...p.doc }));
         const started = performance.now();
@@ -145,6 +177,11 @@ export class EventWriter {
       }
       for (let i = 0; i < outcome.inserted; i++) this.succeed(pending[i]!, { doc: docs[i]!, replayed: false });
       this.highest = first + outcome.inserted - 1;
+      if (outcome.inserted > 0) {
+        this.taken = undefined;
+        // Only a hint (a lagging one costs one exact read later), so a failure here is no failure.
+        await this.port.recordHighest(this.highest).catch(() => undefined);
+      }
       if (!outcome.failure) return;
 
       const failed = pending[outcome.inserted];
@@ -173,6 +210,7 @@ export class EventWriter {
       } else {
         // Another instance took this event_id.
         this.highest = undefined;
+        this.taken = first + outcome.inserted;
         failed.conflicts += 1;
         if (failed.conflicts > this.maxIdConflicts) this.fail(failed, new AppError('database_unavailable'));
       }

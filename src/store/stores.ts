@@ -1,5 +1,6 @@
 import { connectDatabase, type DatabaseOptions } from './database';
 import { openEventStore, type EventStore, type EventStoreOptions } from './eventStore';
+import { runMigrations } from './migrations';
 import { openPartnerStore, type PartnerStore } from './partnerStore';
 
 export interface Stores {
@@ -9,12 +10,17 @@ export interface Stores {
   close(): Promise<void>;
 }
 
-/** Connects, creates every index, and hands out the stores; the only way the app reaches MongoDB. */
+/**
+ * Connects, runs the migrations the database has not had yet (once each, ever), creates every
+ * index, and hands out the stores; the only way the app reaches MongoDB. Nothing here reads the
+ * events themselves, so start-up does not slow down as they pile up.
+ */
 export async function openStores(options: DatabaseOptions & Omit<EventStoreOptions, 'timeoutMs'>): Promise<Stores> {
   const database = await connectDatabase(options);
   try {
+    await runMigrations(database.db);
     return {
-      events: await openEventStore(database.db, { timeoutMs: options.timeoutMs, maxBatch: options.maxBatch, onInsert: options.onInsert }),
+      events: await openEventStore(database.db, { timeoutMs: options.timeoutMs, maxBatch: options.maxBatch, maxQueued: options.maxQueued, onInsert: options.onInsert, onQueueFull: options.onQueueFull }),
       partners: await openPartnerStore(database.db),
       ping: () => database.ping(),
       close: () => database.close(),

@@ -13,13 +13,22 @@ class MemoryEvents {
   delayMs = 0;
   /** Scripted inserts, used in order before the normal behaviour resumes. */
   scripted: ((docs: EventDocument[]) => Promise<InsertOutcome>)[] = [];
+  /** The hint of the highest event_id, as writers record it; it may lag. */
+  hint = 0;
+  exactReads = 0;
 
   port(): SequencedInsertPort {
     return {
       findByIdempotencyKey: async (key) => [...this.stored.values()].find((d) => d.idempotency_key === key && !this.unacknowledged.has(d.event_id)) ?? null,
-      highestEventId: async () => {
+      highestEventId: async (taken) => {
         await this.pause();
-        return Math.max(0, ...this.stored.keys());
+        if (taken === undefined || this.hint >= taken) return this.hint;
+        this.exactReads += 1;
+        this.hint = Math.max(this.hint, this.exact());
+        return this.hint;
+      },
+      recordHighest: async (highest) => {
+        this.hint = Math.max(this.hint, highest);
       },
       insertOrdered: async (docs) => {
         this.inserts++;
@@ -40,6 +49,10 @@ class MemoryEvents {
       this.stored.set(doc.event_id, doc);
     }
     return { inserted: docs.length };
+  }
+
+  exact(): number {
+    return Math.max(0, ...this.stored.keys());
   }
 
   private pause() {
@@ -126,6 +139,20 @@ describe('EventWriter', () => {
     expect(db.contiguous()).toBe(true);
   });
 
+  test('when the hint lags behind the stored events, then a taken number sends the writer to the exact highest once, and numbering continues without a hole', async () => {
+    const db = new MemoryEvents();
+    const writer = new EventWriter(db.port(), { timeoutMs: 5000, classify });
+    for (const tag of ['a', 'b', 'c']) await writer.write(doc(tag));
+    // Another instance stored 4 and 5, then stopped before recording them in the hint.
+    db.insertNow([4, 5].map((event_id) => ({ event_id, ...doc(`other-${event_id}`) })));
+    db.hint = 3;
+    const fresh = new EventWriter(db.port(), { timeoutMs: 5000, classify });
+    expect((await fresh.write(doc('after'))).doc.event_id).toBe(6);
+    expect(db.exactReads).toBe(1);
+    expect(db.hint).toBe(6);
+    expect(db.contiguous()).toBe(true);
+  });
+
   test('when the database refuses one document, then only that event fails (500) and the others are numbered without a hole', async () => {
     const db = new MemoryEvents();
     const writer = new EventWriter(db.port(), { timeoutMs: 5000, classify });
@@ -189,7 +216,57 @@ describe('EventWriter', () => {
     release();
     await new Promise((r) => setTimeout(r, 20));
     expect([...db.stored.values()].map((d) => d.appointment_id)).toEqual(['in-flight']);
-    expect(writer.backlog).toBe(0);
+    expect(writer.queueStats.queued).toBe(0);
+  });
+
+  test('when the queue is at its bound, then a further write fails at once with database_unavailable, and the queue never grows past the bound', async () => {
+    const db = new MemoryEvents();
+    const writer = new EventWriter(db.port(), { timeoutMs: 60_000, maxQueued: 3, classify });
+    let release!: () => void;
+    db.scripted.push((docs) => new Promise((resolve) => (release = () => resolve(db.insertNow(docs)))));
+
+    const inFlight = writer.write(doc('in-flight'));
+    await new Promise((r) => setTimeout(r, 5));
+    const queued = [1, 2, 3].map((i) => writer.write(doc(`queued-${i}`)));
+    const refused = writer.write(doc('refused'));
+    expect((await rejection(refused)).code).toBe('database_unavailable');
+    expect(writer.queueStats).toEqual({ queued: 3, peak: 3, limit: 3 });
+
+    release();
+    await inFlight;
+    await Promise.all(queued);
+    expect([...db.stored.values()].map((d) => d.appointment_id)).toEqual(['in-flight', 'queued-1', 'queued-2', 'queued-3']);
+    expect(writer.queueStats).toEqual({ queued: 0, peak: 3, limit: 3 });
+  });
+
+  test('when queued writes expire in any order, then each leaves the queue, is never written, and the rest keep their order', async () => {
+    const db = new MemoryEvents();
+    const writer = new EventWriter(db.port(), { timeoutMs: 60_000, classify });
+    let release!: () => void;
+    db.scripted.push((docs) => new Promise((resolve) => (release = () => resolve(db.insertNow(docs)))));
+    const inFlight = writer.write(doc('in-flight'));
+    await new Promise((r) => setTimeout(r, 5));
+    // Every other queued write has a short deadline of its own.
+    const writes = Array.from({ length: 1000 }, (_, i) => writer.write(doc(`q-${i}`), i % 2 === 0 ? 20 : 60_000));
+    const outcomes = writes.map((w) => w.then(() => 'stored', (err: AppError) => err.code));
+    await new Promise((r) => setTimeout(r, 60));
+    expect(writer.queueStats.queued).toBe(500);
+
+    release();
+    await inFlight;
+    const results = await Promise.all(outcomes);
+    expect(results.filter((r) => r === 'database_unavailable')).toHaveLength(500);
+    const stored = [...db.stored.values()].sort((a, b) => a.event_id - b.event_id).map((d) => d.appointment_id);
+    expect(stored).toEqual(['in-flight', ...Array.from({ length: 500 }, (_, i) => `q-${2 * i + 1}`)]);
+    expect(db.contiguous()).toBe(true);
+  });
+
+  test('when a write is given no time left, then it fails at once and nothing is queued', async () => {
+    const db = new MemoryEvents();
+    const writer = new EventWriter(db.port(), { timeoutMs: 5000, classify });
+    expect((await rejection(writer.write(doc('late'), 0))).code).toBe('database_unavailable');
+    expect(writer.queueStats.peak).toBe(0);
+    expect(db.inserts).toBe(0);
   });
 
   test('when an event keeps losing its id to other instances, then it fails with database_unavailable instead of looping', async () => {
