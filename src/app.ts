@@ -1,10 +1,11 @@
-import express, { type Express, type Request, type Response } from 'express';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { OpenAPIBackend } from 'openapi-backend';
 import type { Logger } from 'pino';
-import type { AuthenticatedPartner } from './auth/authenticate';
+import type { AuthenticatedPartner, AuthenticationRequest } from './auth/authenticate';
 import type { Config } from './config';
 import { operationHandlers, type HandlerDeps } from './handlers';
+import { AppError } from './errors';
 import { customizeAjv } from './http/ajv';
 import { errorReply } from './http/errorTable';
 import type { Exchange, Reply } from './http/exchange';
@@ -15,12 +16,13 @@ import { securityHandlers, type RateLimits } from './http/securityHandlers';
 import { rateLimitHeaders } from './limits/tokenBuckets';
 import { locals, requestLog } from './http/requestLog';
 import { SPEC_PATH } from './paths';
+import { WaitBudget } from './store/waitBudget';
 
 export interface AppDeps extends HandlerDeps {
-  config: Pick<Config, 'bodyLimitBytes' | 'retryAfterSeconds' | 'metricsToken'>;
+  config: Pick<Config, 'bodyLimitBytes' | 'retryAfterSeconds' | 'metricsToken' | 'dbTimeoutMs' | 'trustProxy'>;
   limits: RateLimits;
   logger: Logger;
-  authenticate: (headers: Request['headers'], rawBody: () => Promise<Buffer>) => Promise<AuthenticatedPartner>;
+  authenticate: (request: AuthenticationRequest) => Promise<AuthenticatedPartner>;
 }
 
 /** Builds the API from openapi.yaml: routing, validation and dispatch by operationId. */
@@ -55,6 +57,8 @@ export async function createApp(deps: AppDeps): Promise<Express> {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  // Which X-Forwarded-For hops to believe (TRUST_PROXY); off, the socket's peer is the client.
+  app.set('trust proxy', deps.config.trustProxy);
   app.use(requestLog(deps.logger));
   app.use(requestMetrics(deps.metrics));
   app.use(helmet());
@@ -62,7 +66,10 @@ export async function createApp(deps: AppDeps): Promise<Express> {
     const exchange: Exchange = {
       req,
       res,
-      request: { method: req.method, path: req.path, headers: req.headers as Record<string, string>, query: req.query as Record<string, string> },
+      // HEAD is answered as GET without a body (RFC 9110), wherever GET is.
+      request: { method: req.method === 'HEAD' ? 'GET' : req.method, path: req.path, headers: req.headers as Record<string, string>, query: req.query as Record<string, string> },
+      address: req.ip ?? req.socket.remoteAddress ?? 'unknown',
+      budget: new WaitBudget(deps.config.dbTimeoutMs),
     };
     let reply: Reply;
     try {
@@ -82,5 +89,27 @@ export async function createApp(deps: AppDeps): Promise<Express> {
     if (reply.contentType) res.type(reply.contentType).send(reply.body);
     else res.json(reply.body);
   });
+  app.use(lastResort(deps.config.retryAfterSeconds));
   return app;
+}
+
+/** Headers an interrupted reply may have set that would misdescribe the 500 sent instead. */
+const REPLY_HEADERS = ['content-type', 'content-length', 'idempotent-replayed', 'retry-after', 'allow', 'www-authenticate', 'ratelimit', 'ratelimit-policy'];
+
+/**
+ * Whatever fails outside the request's own handling (a middleware, sending the reply) still ends
+ * as the declared 500 envelope, logged once by the request log; never Express's HTML page.
+ */
+function lastResort(retryAfterSeconds: number) {
+  return (err: unknown, _req: Request, res: Response, _next: NextFunction): void => {
+    const failure = errorReply(new AppError('internal', [], {}, { cause: err }), retryAfterSeconds);
+    locals(res).errorReply = failure;
+    if (res.headersSent) {
+      // Part of a reply is on its way: the only honest end is to cut the connection.
+      res.destroy();
+      return;
+    }
+    for (const name of REPLY_HEADERS) res.removeHeader(name);
+    res.status(failure.status).set(failure.headers).json(failure.body);
+  };
 }

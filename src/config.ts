@@ -1,3 +1,5 @@
+import proxyaddr from 'proxy-addr';
+
 /**
  * The service's configuration: every key is read from the environment here and nowhere else.
  * A bad value stops start-up with a message naming the variable.
@@ -32,13 +34,25 @@ export interface Config {
   /** RATE_LIMIT_PER_SECOND / RATE_LIMIT_BURST: each partner's default limit (50/s, bursts of 100). `partners add --rate R` sets R/s with bursts of 2R. */
   rateLimitPerSecond: number;
   rateLimitBurst: number;
-  /** UNAUTHENTICATED_RATE_LIMIT_PER_SECOND / _BURST: failed authentications allowed per client address (1/s, bursts of 10). */
+  /**
+   * UNAUTHENTICATED_RATE_LIMIT_PER_SECOND / _BURST: failed authentications allowed (1/s, bursts of
+   * 10) per client address for requests without a known key, per refused key, and per partner for
+   * bad signatures. A valid key with a valid signature never spends from them.
+   */
   unauthenticatedRatePerSecond: number;
   unauthenticatedBurst: number;
   /** METRICS_TOKEN: bearer token that GET /metrics requires (16+ characters); unset, /metrics refuses every request. */
   metricsToken: string | undefined;
   /** WRITE_BATCH_MAX: events per database insert at most (default 500; 1 turns write batching off). */
   writeBatchMax: number;
+  /** WRITE_QUEUE_MAX: events waiting for a database write at most (default 5000); past it, 503 at once. */
+  writeQueueMax: number;
+  /**
+   * TRUST_PROXY: which X-Forwarded-For entries name the client. Off (default): the connection's
+   * peer is the client. A hop count (1 to 10): that many proxies in front. A comma-separated list
+   * of addresses and CIDR ranges (or loopback, linklocal, uniquelocal): the proxies to believe.
+   */
+  trustProxy: false | number | string[];
   /** LOCAL_DB_PORT: port of the local FerretDB database started by `npm start` (default 27117). */
   localDbPort: number;
   /** LOCAL_DB_DIR: where the local database keeps its files (default .local/ferretdb-data). */
@@ -117,6 +131,27 @@ function databaseName(env: Env): string {
   return name;
 }
 
+function trustProxy(env: Env): false | number | string[] {
+  const raw = text(env, 'TRUST_PROXY', 'off').toLowerCase();
+  if (['off', 'false', '0', 'no'].includes(raw)) return false;
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops > 10) throw new ConfigError('TRUST_PROXY', 'must be off, a hop count from 1 to 10, or a list of proxy addresses and CIDR ranges');
+    return hops;
+  }
+  if (raw === 'true' || raw === 'on' || raw === 'yes') {
+    throw new ConfigError('TRUST_PROXY', 'cannot trust every hop: any client could then name any address; give a hop count or the proxies\' addresses');
+  }
+  const list = raw.split(',').map((entry) => entry.trim());
+  try {
+    if (list.some((entry) => entry === '')) throw new TypeError('empty entry');
+    proxyaddr.compile(list);
+  } catch {
+    throw new ConfigError('TRUST_PROXY', 'must be off, a hop count from 1 to 10, or a comma-separated list of addresses and CIDR ranges (or loopback, linklocal, uniquelocal)');
+  }
+  return list;
+}
+
 function logLevel(env: Env): LogLevel {
   const level = text(env, 'LOG_LEVEL', 'info').toLowerCase();
   if (!(LOG_LEVELS as readonly string[]).includes(level)) {
@@ -146,6 +181,8 @@ export function loadConfig(env: Env = process.env): Config {
     unauthenticatedBurst: integer(env, 'UNAUTHENTICATED_RATE_LIMIT_BURST', 10, 1, 1_000_000),
     metricsToken: metricsToken(env),
     writeBatchMax: integer(env, 'WRITE_BATCH_MAX', 500, 1, 10000),
+    writeQueueMax: integer(env, 'WRITE_QUEUE_MAX', 5000, 1, 1_000_000),
+    trustProxy: trustProxy(env),
     localDbPort: integer(env, 'LOCAL_DB_PORT', 27117, 1, 65535),
     localDbDir: text(env, 'LOCAL_DB_DIR', '.local/ferretdb-data'),
   };

@@ -40,3 +40,14 @@ export class AppError extends Error {
     this.name = 'AppError';
   }
 }
+
+/**
+ * An unexpected failure the service describes itself (a missing build, a broken wiring). Its
+ * message never holds request data, so unlike other errors' messages it may be logged.
+ */
+export class InternalFault extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'InternalFault';
+  }
+}

@@ -4,13 +4,15 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { createApp } from './app';
 import { createAuthenticator } from './auth/authenticate';
-import { cachedLookup } from './auth/keyCache';
+import { PartnerDirectory } from './auth/partnerDirectory';
 import type { Config } from './config';
 import { clientErrorHandler } from './http/clientErrors';
+import { FailedAuthentications } from './limits/failedAuthentications';
 import { TokenBuckets } from './limits/tokenBuckets';
 import { Metrics } from './metrics';
 import { publishedDocs } from './publishedDocs';
 import type { EventStore } from './store/eventStore';
+import type { PartnerStore } from './store/partnerStore';
 import { openStores, type Stores } from './store/stores';
 
 export interface RunningService {
@@ -25,27 +27,37 @@ export interface StartOptions {
   logger: Logger;
   /** Lets tests put a faulty store in front of the real one. */
   wrapStore?: (store: EventStore) => EventStore;
+  /** Lets tests put a faulty or counting partner store in front of the real one. */
+  wrapPartners?: (partners: PartnerStore) => PartnerStore;
+  /** Lets tests inject failing metrics. */
+  metrics?: Metrics;
 }
 
 export async function start(config: Config & { mongodbUri: string }, options: StartOptions): Promise<RunningService> {
   const { logger } = options;
-  const metrics = new Metrics();
+  const metrics = options.metrics ?? new Metrics();
   const stores = await openStores({
     uri: config.mongodbUri,
     dbName: config.mongodbDb,
     timeoutMs: config.dbTimeoutMs,
     maxBatch: config.writeBatchMax,
+    maxQueued: config.writeQueueMax,
     onInsert: (sent, stored, seconds) => {
       metrics.dbWriteSeconds.observe(seconds);
       metrics.dbBatchSize.observe(sent);
       metrics.eventsStored.inc(stored);
     },
+    onQueueFull: () => metrics.writeQueueRejections.inc(),
   });
   metrics.pingDatabase = () => stores.ping();
+  metrics.writeQueue = () => stores.events.queueStats();
   const store = options.wrapStore ? options.wrapStore(stores.events) : stores.events;
+  const partners = options.wrapPartners ? options.wrapPartners(stores.partners) : stores.partners;
   const now = () => new Date();
+  const failures = new FailedAuthentications({ ratePerSecond: config.unauthenticatedRatePerSecond, burst: config.unauthenticatedBurst });
   const authenticate = createAuthenticator({
-    findByKeyHash: cachedLookup((hash) => stores.partners.findByKeyHash(hash), { ttlMs: config.authCacheTtlMs }),
+    directory: new PartnerDirectory({ findByKeyHashes: (hashes) => partners.findByKeyHashes(hashes), ttlMs: config.authCacheTtlMs }),
+    failures,
     toleranceSeconds: config.signatureToleranceSeconds,
     now,
   });
@@ -61,8 +73,7 @@ export async function start(config: Config & { mongodbUri: string }, options: St
           partner.ratePerSecond
             ? { name: 'partner', ratePerSecond: partner.ratePerSecond, burst: 2 * partner.ratePerSecond }
             : { name: 'partner', ratePerSecond: config.rateLimitPerSecond, burst: config.rateLimitBurst },
-        addresses: new TokenBuckets(),
-        addressPolicy: { name: 'unauthenticated', ratePerSecond: config.unauthenticatedRatePerSecond, burst: config.unauthenticatedBurst },
+        failures,
       },
       store,
       authenticate,
@@ -82,6 +93,11 @@ export async function start(config: Config & { mongodbUri: string }, options: St
       app,
     );
     server.on('clientError', clientErrorHandler(logger, config.retryAfterSeconds));
+    // Node answers `Expect: 100-continue` itself, before the app has checked anything, unless
+    // the app takes the request: then 100 Continue is sent only when the body is wanted
+    // (rawBodyOf), after authentication. Other expectations are ignored, as RFC 9110 allows.
+    server.on('checkContinue', app);
+    server.on('checkExpectation', app);
     server.listen(config.port, config.host);
     await once(server, 'listening');
   } catch (err) {

@@ -1,8 +1,10 @@
-import type { IncomingHttpHeaders } from 'node:http';
 import { AppError, type ErrorDetail } from '../errors';
+import { FailedAuthentications } from '../limits/failedAuthentications';
 import type { PartnerCredentials } from '../store/partnerStore';
-import { hashApiKey, isWellFormedApiKey, sameDigest } from './credentials';
-import { presentedKey } from './presentedKey';
+import type { WaitBudget } from '../store/waitBudget';
+import { hashApiKey, isWellFormedApiKey } from './credentials';
+import type { PartnerDirectory } from './partnerDirectory';
+import { presentedKey, type DistinctHeaders, type PresentedKey } from './presentedKey';
 import { verifySignature, type SignatureProblem } from './signature';
 
 export interface AuthenticatedPartner {
@@ -12,8 +14,19 @@ export interface AuthenticatedPartner {
   webhookId?: string;
 }
 
+/** What authentication looks at in one request. */
+export interface AuthenticationRequest {
+  headers: DistinctHeaders;
+  /** The client's address (behind trusted proxies, the one they name). */
+  address: string;
+  rawBody: () => Promise<Buffer>;
+  /** The request's database wait budget: lookups share it with the write. */
+  budget: WaitBudget;
+}
+
 export interface AuthenticatorOptions {
-  findByKeyHash: (keyHash: string) => Promise<PartnerCredentials | null>;
+  directory: Pick<PartnerDirectory, 'cached' | 'lookup' | 'reread'>;
+  failures: FailedAuthentications;
   toleranceSeconds: number;
   now: () => Date;
 }
@@ -30,59 +43,103 @@ function unauthorized(detail: ErrorDetail): AppError {
   return new AppError('unauthorized', [detail]);
 }
 
+function keyProblem(presented: Exclude<PresentedKey, { ok: true }>): ErrorDetail {
+  const loc = ['header', presented.header];
+  switch (presented.problem) {
+    case 'missing':
+      return { loc, msg: 'an API key is required: Authorization: Bearer <key> or X-API-Key: <key>', type: 'auth_error.missing_key' };
+    case 'multiple':
+      return { loc, msg: 'send one API key, in one Authorization or one X-API-Key header', type: 'auth_error.multiple_keys' };
+    default:
+      return { loc, msg: 'credentials are not in the form Authorization: Bearer <key> or X-API-Key: <key>', type: 'auth_error.malformed_key' };
+  }
+}
+
+function single(values: string[] | undefined): string | undefined {
+  return values?.join(' ');
+}
+
 /**
  * Who is sending: the partner behind the API key, and, for partners with a signing secret,
  * proof that the raw body was signed by them recently. Unknown, revoked and expired keys get
- * one and the same answer.
+ * one and the same answer. Failures are throttled where they happen (see FailedAuthentications);
+ * keys and signatures are 256-bit secrets, so a valid one is always judged on its own merits.
  */
 export function createAuthenticator(options: AuthenticatorOptions) {
-  return async function authenticate(headers: IncomingHttpHeaders, rawBody: () => Promise<Buffer>): Promise<AuthenticatedPartner> {
-    const presented = presentedKey(headers);
+  const { directory, failures } = options;
+  const expired = (partner: PartnerCredentials, now: Date) => partner.keyExpiresAt !== null && partner.keyExpiresAt <= now;
+
+  return async function authenticate(request: AuthenticationRequest): Promise<AuthenticatedPartner> {
+    const { address, budget } = request;
+    const presented = presentedKey(request.headers);
     if (!presented.ok) {
-      throw unauthorized(
-        presented.problem === 'missing'
-          ? { loc: ['header', 'authorization'], msg: 'an API key is required: Authorization: Bearer <key> or X-API-Key: <key>', type: 'auth_error.missing_key' }
-          : { loc: ['header', presented.header], msg: 'credentials are not in the form Authorization: Bearer <key> or X-API-Key: <key>', type: 'auth_error.malformed_key' },
-      );
+      throw FailedAuthentications.answer(failures.spend('address', address), unauthorized(keyProblem(presented)), ['client']);
     }
     const invalidKey = unauthorized({ loc: ['header', presented.header], msg: 'invalid API key', type: 'auth_error.invalid_key' });
-    if (!isWellFormedApiKey(presented.key)) throw invalidKey;
+    if (!isWellFormedApiKey(presented.key)) throw FailedAuthentications.answer(failures.spend('address', address), invalidKey, ['client']);
 
     const keyHash = hashApiKey(presented.key);
-    const partner = await options.findByKeyHash(keyHash);
-    const now = options.now();
-    if (!partner || !sameDigest(keyHash, partner.keyHash) || (partner.keyExpiresAt && partner.keyExpiresAt <= now)) {
-      throw invalidKey;
-    }
+    // A key refused before stays refused: it is answered from memory, under its own budget.
+    if (failures.refusedBefore(keyHash)) throw FailedAuthentications.answer(failures.spend('key', keyHash), invalidKey, ['header', presented.header]);
 
-    const secrets = partner.signingSecrets.filter((s) => !s.expiresAt || s.expiresAt > now).map((s) => s.secret);
+    let partner = directory.cached(keyHash);
+    if (!partner) {
+      // Spent before the lookup, so parallel guesses from one address cannot all reach the
+      // database at once: past the budget, keys wait for the slow lane (a few queries a second in
+      // all). They are still read, so a valid key is never refused for others' failures; its
+      // spend is given back.
+      const advance = failures.spend('address', address);
+      let found: PartnerCredentials | null;
+      try {
+        found = await budget.wait(directory.lookup(keyHash, advance.allowed ? 'fast' : 'slow'));
+      } catch (err) {
+        if (advance.allowed) failures.refund('address', address);
+        throw err;
+      }
+      if (!found) {
+        failures.spend('key', keyHash);
+        throw FailedAuthentications.answer(advance, invalidKey, ['client']);
+      }
+      if (advance.allowed) failures.refund('address', address);
+      partner = found;
+    }
+    const now = options.now();
+    if (expired(partner, now)) throw FailedAuthentications.answer(failures.spend('key', keyHash), invalidKey, ['header', presented.header]);
     if (partner.signingSecrets.length === 0) return { name: partner.name, ratePerSecond: partner.ratePerSecond };
 
     const signed = {
-      id: single(headers['webhook-id']),
-      timestamp: single(headers['webhook-timestamp']),
-      signature: single(headers['webhook-signature']),
+      id: single(request.headers['webhook-id']),
+      timestamp: single(request.headers['webhook-timestamp']),
+      signature: single(request.headers['webhook-signature']),
     };
-    const problem = verifySignature({
-      secrets,
-      headers: signed,
-      body: await rawBody(),
-      nowSeconds: Math.floor(now.getTime() / 1000),
-      toleranceSeconds: options.toleranceSeconds,
-    });
+    const body = await request.rawBody();
+    const verify = (p: PartnerCredentials) =>
+      verifySignature({
+        secrets: p.signingSecrets.filter((s) => !s.expiresAt || s.expiresAt > now).map((s) => s.secret),
+        headers: signed,
+        body,
+        nowSeconds: Math.floor(now.getTime() / 1000),
+        toleranceSeconds: options.toleranceSeconds,
+      });
+    let problem = verify(partner);
+    if (problem === 'signature_mismatch') {
+      // The secret may have been rotated since the partner was remembered: read it again (at
+      // most once a second per key) before refusing, so a new secret works at once.
+      const fresh = await budget.wait(directory.reread(keyHash));
+      if (!fresh || expired(fresh, now)) throw FailedAuthentications.answer(failures.spend('key', keyHash), invalidKey, ['header', presented.header]);
+      partner = fresh;
+      problem = verify(partner);
+    }
     if (problem) {
       const header = problem === 'webhook_id_invalid' ? 'webhook-id' : problem.startsWith('timestamp') ? 'webhook-timestamp' : 'webhook-signature';
-      throw unauthorized({
+      const failure = unauthorized({
         loc: ['header', header],
         msg: SIGNATURE_MESSAGES[problem],
         type: `auth_error.${problem}`,
         ...(problem === 'timestamp_out_of_range' ? { ctx: { tolerance_seconds: options.toleranceSeconds } } : {}),
       });
+      throw FailedAuthentications.answer(failures.spend('partner', partner.name), failure, ['header', header]);
     }
     return { name: partner.name, ratePerSecond: partner.ratePerSecond, webhookId: signed.id };
   };
-}
-
-function single(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value.join(' ') : value;
 }

@@ -2,7 +2,7 @@ import type { Context } from 'openapi-backend';
 import type { components } from '../../generated/openapi';
 import type { Exchange, OperationHandler, Reply } from '../http/exchange';
 import { locals } from '../http/requestLog';
-import { AppError } from '../errors';
+import { AppError, InternalFault } from '../errors';
 import { idempotencyOf } from '../idempotency';
 import type { EventStore } from '../store/eventStore';
 
@@ -22,12 +22,14 @@ export function receiveAppointmentEvent({ store, now }: ReceiveDeps): OperationH
     // openapi-backend has validated the body against AppointmentEvent before this runs.
     const event = c.request.requestBody as AppointmentEvent;
     // The security step ran first; no partner here would mean the operation lost its security.
-    if (!exchange.partner) throw new AppError('internal', [], {}, { cause: new Error('no authenticated partner') });
-    const idempotency = idempotencyOf(exchange.partner.name, event, {
+    const partner = exchange.partner;
+    if (!partner) throw new AppError('internal', [], {}, { cause: new InternalFault('no authenticated partner') });
+    const idempotency = idempotencyOf(partner.name, event, {
       idempotencyKey: exchange.req.get('idempotency-key'),
-      webhookId: exchange.partner.webhookId,
+      webhookId: partner.webhookId,
     });
-    const { accepted, replayed } = await store.saveEvent(event, now(), exchange.partner.name, idempotency);
+    // The write gets what the request's database budget has left after the partner lookup.
+    const { accepted, replayed } = await exchange.budget.spend((remainingMs) => store.saveEvent(event, now(), partner.name, idempotency, remainingMs));
     Object.assign(locals(exchange.res), { eventId: accepted.event_id, replayed, eventType: event.event_type });
     return { status: 201, body: accepted, headers: replayed ? { 'Idempotent-Replayed': 'true' } : {} };
   };

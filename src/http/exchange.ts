@@ -2,6 +2,7 @@ import type { Request, Response } from 'express';
 import type { Context, Request as OpenApiRequest } from 'openapi-backend';
 import type { AuthenticatedPartner } from '../auth/authenticate';
 import type { Decision } from '../limits/tokenBuckets';
+import type { WaitBudget } from '../store/waitBudget';
 
 /** One request on its way through openapi-backend: passed to every hook and handler. */
 export interface Exchange {
@@ -9,6 +10,10 @@ export interface Exchange {
   res: Response;
   /** The request as openapi-backend sees it; the decoded body is placed here before validation. */
   request: OpenApiRequest;
+  /** The client's address: the socket's peer, or the one trusted proxies name (TRUST_PROXY). */
+  address: string;
+  /** How long this request may still wait for the database, across all its calls. */
+  budget: WaitBudget;
   /** The raw body, read once (signature checks and JSON decoding both need it). */
   rawBody?: Promise<Buffer>;
   /** The one authentication of this request, shared by every security scheme. */

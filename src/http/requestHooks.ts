@@ -14,9 +14,18 @@ function declaredQuery(operation: Context['operation']): Set<string> {
   return names;
 }
 
-/** The raw body, read at most once, stopping at the limit (413). */
+/**
+ * The raw body, read at most once, stopping at the limit (413). A client that sent
+ * `Expect: 100-continue` waits for our go-ahead before sending it: that is given here, once the
+ * request has got this far (authenticated, routed), never before.
+ */
 export function rawBodyOf(exchange: Exchange, limit: number): Promise<Buffer> {
-  return (exchange.rawBody ??= readBody(exchange.req, limit));
+  if (!exchange.rawBody) {
+    const { req, res } = exchange;
+    if (req.headers.expect?.trim().toLowerCase() === '100-continue' && !res.headersSent) res.writeContinue();
+    exchange.rawBody = readBody(req, limit);
+  }
+  return exchange.rawBody;
 }
 
 /**

@@ -1,3 +1,5 @@
+import { AppError } from '../errors';
+
 /** A token bucket: up to `burst` requests at once, refilled at `ratePerSecond`. */
 export interface Policy {
   /** Names the policy in the RateLimit headers. */
@@ -11,9 +13,12 @@ export interface Decision {
   policy: Policy;
   /** Whole requests left right now. */
   remaining: number;
-  /** Seconds until the bucket is full again. */
+  /**
+   * Seconds until more requests are allowed: until the next whole token (0 when the bucket is
+   * full). That is the RateLimit field's `t` (draft-ietf-httpapi-ratelimit-headers-10).
+   */
   resetSeconds: number;
-  /** Seconds until one more request is allowed (0 when one is). */
+  /** Seconds until one more request is allowed (0 when one is); equals `resetSeconds` when none is. */
   retryAfterSeconds: number;
 }
 
@@ -44,6 +49,17 @@ export class TokenBuckets {
     return this.decide(policy, left, allowed);
   }
 
+  /** Gives back a request spent in advance that turned out not to count. */
+  refund(key: string, policy: Policy): void {
+    if (!this.buckets.has(key)) return;
+    this.store(key, Math.min(policy.burst, this.level(key, policy) + 1));
+  }
+
+  /** True while this key has a bucket, that is, once it has spent and until it is evicted. */
+  has(key: string): boolean {
+    return this.buckets.has(key);
+  }
+
   get size(): number {
     return this.buckets.size;
   }
@@ -62,12 +78,13 @@ export class TokenBuckets {
   }
 
   private decide(policy: Policy, tokens: number, allowed: boolean): Decision {
+    const nextToken = tokens >= policy.burst ? 0 : Math.max(1, Math.ceil((Math.floor(tokens) + 1 - tokens) / policy.ratePerSecond));
     return {
       allowed,
       policy,
       remaining: Math.floor(tokens),
-      resetSeconds: Math.ceil((policy.burst - tokens) / policy.ratePerSecond),
-      retryAfterSeconds: tokens >= 1 ? 0 : Math.max(1, Math.ceil((1 - tokens) / policy.ratePerSecond)),
+      resetSeconds: nextToken,
+      retryAfterSeconds: tokens >= 1 ? 0 : nextToken,
     };
   }
 }
@@ -79,4 +96,20 @@ export function rateLimitHeaders(decision: Decision): Record<string, string> {
     'RateLimit-Policy': `"${name}";q=${burst};w=${Math.max(1, Math.ceil(burst / ratePerSecond))}`,
     RateLimit: `"${name}";r=${decision.remaining};t=${decision.resetSeconds}`,
   };
+}
+
+/** The 429 for a refused decision: the same shape for every policy, its Retry-After agreeing with RateLimit's `t`. */
+export function rateLimitExceeded(decision: Decision, loc: (string | number)[]): AppError {
+  return new AppError(
+    'rate_limited',
+    [
+      {
+        loc,
+        msg: 'rate limit exceeded',
+        type: 'rate_limit_exceeded',
+        ctx: { policy: decision.policy.name, limit_per_second: decision.policy.ratePerSecond, burst: decision.policy.burst },
+      },
+    ],
+    { ...rateLimitHeaders(decision), 'Retry-After': String(Math.max(1, decision.retryAfterSeconds)) },
+  );
 }

@@ -57,8 +57,11 @@ export class NoSigningSecretError extends Error {
 }
 
 export interface PartnerStore {
-  /** The partner behind a key hash; null when the key is unknown, or its partner revoked. */
-  findByKeyHash(keyHash: string): Promise<PartnerCredentials | null>;
+  /**
+   * The partners behind these key hashes, in two queries whatever their number; a hash whose key
+   * is unknown, or whose partner is revoked, is absent from the result.
+   */
+  findByKeyHashes(keyHashes: readonly string[]): Promise<Map<string, PartnerCredentials>>;
   create(input: { name: string; keyHash: string; signingSecret?: string; ratePerSecond?: number }, now: Date): Promise<void>;
   list(): Promise<PartnerSummary[]>;
   count(): Promise<number>;
@@ -81,25 +84,30 @@ export async function openPartnerStore(db: Db): Promise<PartnerStore> {
   }
 
   return {
-    async findByKeyHash(keyHash) {
+    async findByKeyHashes(keyHashes) {
       // On the request path: a database failure here is a 503, not a refused key.
-      let key: KeyDocument | null;
-      let partner: PartnerDocument | null;
+      const found = new Map<string, PartnerCredentials>();
       try {
-        key = await keys.findOne({ _id: keyHash });
-        if (!key) return null;
-        partner = await partners.findOne({ _id: key.partner });
+        const keyDocs = await keys.find({ _id: { $in: [...keyHashes] } }).toArray();
+        if (keyDocs.length === 0) return found;
+        const names = [...new Set(keyDocs.map((k) => k.partner))];
+        const partnerDocs = await partners.find({ _id: { $in: names } }).toArray();
+        const byName = new Map(partnerDocs.map((p) => [p._id, p]));
+        for (const key of keyDocs) {
+          const partner = byName.get(key.partner);
+          if (!partner || partner.revoked_at) continue;
+          found.set(key._id, {
+            name: partner._id,
+            keyHash: key._id,
+            keyExpiresAt: key.expires_at,
+            signingSecrets: partner.signing_secrets.map((s) => ({ secret: s.secret, expiresAt: s.expires_at })),
+            ratePerSecond: partner.rate_per_second,
+          });
+        }
       } catch (err) {
         throw toAppError(err);
       }
-      if (!partner || partner.revoked_at) return null;
-      return {
-        name: partner._id,
-        keyHash: key._id,
-        keyExpiresAt: key.expires_at,
-        signingSecrets: partner.signing_secrets.map((s) => ({ secret: s.secret, expiresAt: s.expires_at })),
-        ratePerSecond: partner.rate_per_second,
-      };
+      return found;
     },
 
     async create({ name, keyHash, signingSecret, ratePerSecond }, now) {

@@ -4,6 +4,7 @@ import { createLogger } from '../../src/logger';
 import { start, type StartOptions } from '../../src/service';
 import { EVENTS_COLLECTION } from '../../src/store/eventStore';
 import type { PartnerStore } from '../../src/store/partnerStore';
+import type { Stores } from '../../src/store/stores';
 import { post, type Reply } from './http';
 import { aPartner } from './partners';
 
@@ -15,6 +16,8 @@ export interface TestApp {
   events: Collection<Document>;
   db: Db;
   partners: PartnerStore;
+  /** The running service's stores (the write queue's figures, for one). */
+  stores: Stores;
   /** A partner created for this app, and its key as an Authorization header. */
   partner: string;
   apiKey: string;
@@ -41,6 +44,8 @@ export async function startTestApp(options: {
   uri?: string;
   config?: Partial<Config>;
   wrapStore?: StartOptions['wrapStore'];
+  wrapPartners?: StartOptions['wrapPartners'];
+  metrics?: StartOptions['metrics'];
 }): Promise<TestApp> {
   const uri = options.uri ?? testDatabaseUri();
   const logs: string[] = [];
@@ -58,7 +63,7 @@ export async function startTestApp(options: {
     ...options.config,
     mongodbUri: uri,
   };
-  const service = await start(config, { logger, wrapStore: options.wrapStore });
+  const service = await start(config, { logger, wrapStore: options.wrapStore, wrapPartners: options.wrapPartners, metrics: options.metrics });
   const client = await MongoClient.connect(uri);
   const db = client.db(options.dbName);
   const events = db.collection(EVENTS_COLLECTION);
@@ -70,6 +75,7 @@ export async function startTestApp(options: {
     events,
     db,
     partners: service.stores.partners,
+    stores: service.stores,
     partner,
     apiKey,
     auth,

@@ -1,7 +1,7 @@
 import { generateApiKey, generateSigningSecret, hashApiKey } from '../../src/auth/credentials';
 import { aPartner } from '../helpers/partners';
 import { anEvent } from '../helpers/builders';
-import { post } from '../helpers/http';
+import { post, rawSocket } from '../helpers/http';
 import { hmac, signedHeaders } from '../helpers/signing';
 import { dbNameFor, startTestApp, type TestApp } from '../helpers/testApp';
 
@@ -45,9 +45,35 @@ describe('API keys', () => {
     expect(await app.events.countDocuments()).toBe(0);
   });
 
-  test('when Authorization and X-API-Key carry two different keys, then 401', async () => {
+  test('when Authorization and X-API-Key carry two different keys, then 401 auth_error.multiple_keys', async () => {
     const other = await newPartner();
-    expect401(await app.post(anEvent(), { 'X-API-Key': other.apiKey }), 'auth_error.malformed_key');
+    expect401(await app.post(anEvent(), { 'X-API-Key': other.apiKey }), 'auth_error.multiple_keys');
+    expect(await app.events.countDocuments()).toBe(0);
+  });
+
+  test.each([
+    ['two Authorization headers with different keys', (a: string, b: string) => [`Authorization: Bearer ${a}`, `Authorization: Bearer ${b}`]],
+    ['two Authorization headers with the same key', (a: string) => [`Authorization: Bearer ${a}`, `Authorization: Bearer ${a}`]],
+    ['two X-API-Key headers', (a: string, b: string) => [`X-API-Key: ${a}`, `X-API-Key: ${b}`]],
+  ])('when a request carries %s, then 401 auth_error.multiple_keys rather than whichever came first', async (_case, lines) => {
+    const [one, two] = [await newPartner(), await newPartner()];
+    const body = JSON.stringify(anEvent());
+    const target = new URL(app.endpoint);
+    const res = await rawSocket(
+      app.endpoint,
+      [
+        `POST ${target.pathname} HTTP/1.1`,
+        `Host: ${target.host}`,
+        'Content-Type: application/json',
+        `Content-Length: ${Buffer.byteLength(body)}`,
+        'Connection: close',
+        ...lines(one.apiKey, two.apiKey),
+        '',
+        body,
+      ].join('\r\n'),
+    );
+    expect(res.status).toBe(401);
+    expect(res.body.errors[0].type).toBe('auth_error.multiple_keys');
     expect(await app.events.countDocuments()).toBe(0);
   });
 

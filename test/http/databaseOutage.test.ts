@@ -1,11 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { generateSigningSecret } from '../../src/auth/credentials';
 import { startFerretDb, type LocalDatabase } from '../../src/localdb/ferretdb';
 import { anEvent } from '../helpers/builders';
 import { post, send } from '../helpers/http';
 import { aPartner } from '../helpers/partners';
 import { freePort } from '../helpers/freePort';
+import { signedHeaders } from '../helpers/signing';
 import { dbNameFor, startTestApp, type TestApp } from '../helpers/testApp';
 
 // This file stops its database, so it runs one of its own rather than the shared one.
@@ -108,6 +110,65 @@ describe('database outages', () => {
       const { res, ms } = await timedPost(`thawed-${i}`);
       expect(ms).toBeLessThan(3000);
       status = res.status;
+    }
+    expect(status).toBe(201);
+  });
+});
+
+describe('a frozen database, path by path', () => {
+  const TIMEOUT_MS = 1000;
+  let bounded: TestApp;
+  beforeAll(async () => {
+    bounded = await startTestApp({ dbName: `${dbNameFor(__filename)}_bounded`, uri: db.uri, config: { dbTimeoutMs: TIMEOUT_MS } });
+  });
+  afterAll(() => bounded.stop());
+
+  async function timed(request: Promise<{ status: number; headers: Headers }>) {
+    const started = performance.now();
+    const res = await request;
+    return { status: res.status, retryAfter: res.headers.get('retry-after'), ms: performance.now() - started };
+  }
+
+  test('when the database is frozen, then every request gets 503 with Retry-After within DB_TIMEOUT_MS + 0.5 s, whatever path it takes', async () => {
+    // Set up while the database answers: a key never used (so not remembered), a signing partner
+    // never used, a signing partner remembered whose secret then changes, and a stored event.
+    const uncached = await aPartner(bounded.partners);
+    const signer = await aPartner(bounded.partners, { signing: true });
+    const rotated = await aPartner(bounded.partners, { signing: true });
+    const warmBody = JSON.stringify(anEvent());
+    expect((await post(bounded.endpoint, warmBody, { ...rotated.auth, ...signedHeaders(rotated.secret, warmBody) })).status).toBe(201);
+    const newSecret = generateSigningSecret();
+    await bounded.partners.rotateSecret(rotated.name, newSecret, new Date(Date.now() + 60_000), new Date());
+    const stored = anEvent();
+    expect((await bounded.post(stored, { 'Idempotency-Key': 'stored-before-freeze' })).status).toBe(201);
+
+    process.kill(db.pid, 'SIGSTOP');
+    let paths: Record<string, { status: number; retryAfter: string | null; ms: number }>;
+    try {
+      const signedBody = JSON.stringify(anEvent());
+      const rotatedBody = JSON.stringify(anEvent());
+      const [uncachedKey, signedPartner, secretReread, replay, newEvent, readiness] = await Promise.all([
+        timed(post(bounded.endpoint, anEvent(), uncached.auth)),
+        timed(post(bounded.endpoint, signedBody, { ...signer.auth, ...signedHeaders(signer.secret, signedBody) })),
+        timed(post(bounded.endpoint, rotatedBody, { ...rotated.auth, ...signedHeaders(newSecret, rotatedBody) })),
+        timed(bounded.post(stored, { 'Idempotency-Key': 'stored-before-freeze' })),
+        timed(bounded.post(anEvent())),
+        timed(send(`${bounded.url}/readyz`, { method: 'GET' })),
+      ]);
+      paths = { uncachedKey, signedPartner, secretReread, replay, newEvent, readiness };
+    } finally {
+      process.kill(db.pid, 'SIGCONT');
+    }
+    for (const [, outcome] of Object.entries(paths)) {
+      expect(outcome).toMatchObject({ status: 503, retryAfter: '5' });
+      expect(outcome.ms).toBeLessThan(TIMEOUT_MS + 500);
+    }
+
+    // Thawed, the same requests go through again without a restart.
+    let status = 0;
+    for (let i = 0; i < 20 && status !== 201; i++) {
+      status = (await post(bounded.endpoint, anEvent(), uncached.auth)).status;
+      if (status !== 201) await new Promise((r) => setTimeout(r, 250));
     }
     expect(status).toBe(201);
   });

@@ -2,6 +2,7 @@ import { generateApiKey } from '../../src/auth/credentials';
 import { aPartner } from '../helpers/partners';
 import { anEvent } from '../helpers/builders';
 import { post, type Reply } from '../helpers/http';
+import { signedHeaders } from '../helpers/signing';
 import { dbNameFor, startTestApp, type TestApp } from '../helpers/testApp';
 
 let app: TestApp;
@@ -9,12 +10,16 @@ beforeAll(async () => {
   app = await startTestApp({
     dbName: dbNameFor(__filename),
     // Slow refill, so a burst sent one request after another is not topped up while it runs.
-    config: { rateLimitPerSecond: 1, rateLimitBurst: 10, unauthenticatedRatePerSecond: 1, unauthenticatedBurst: 3 },
+    // Loopback is a trusted proxy here, so each test can speak from an address of its own.
+    config: { rateLimitPerSecond: 1, rateLimitBurst: 10, unauthenticatedRatePerSecond: 1, unauthenticatedBurst: 3, trustProxy: ['loopback'] },
   });
 });
 afterAll(() => app.stop());
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+let addresses = 0;
+/** A client address of its own, as a trusted proxy in front would name it. */
+const from = () => ({ 'X-Forwarded-For': `203.0.113.${++addresses}` });
 
 const newPartner = (ratePerSecond?: number) => aPartner(app.partners, { ratePerSecond });
 
@@ -71,18 +76,113 @@ describe('rate limits', () => {
     expect((await post(app.endpoint, anEvent(), quiet.auth)).status).toBe(201);
   });
 
-  test('when an address keeps failing authentication, then it gets 429 before its keys are looked at, and recovers', async () => {
+  test('when one key keeps being refused, then that key gets 429 from memory, and a valid partner at the same address is not held back', async () => {
+    const address = from();
     const valid = await newPartner();
-    const wrong = { Authorization: `Bearer ${generateApiKey()}` };
+    const wrong = { Authorization: `Bearer ${generateApiKey()}`, ...address };
     const replies = await burst(4, wrong);
     expect(replies.map((r) => r.status)).toEqual([401, 401, 401, 429]);
-    expect429(replies[3]!, '"unauthenticated";q=3;w=3');
-    expect(replies[3]!.body.errors[0]).toMatchObject({ loc: ['client'], type: 'rate_limit_exceeded' });
-    // The address is slowed whatever key it shows, so a correct guess is not told apart.
-    expect((await post(app.endpoint, anEvent(), valid.auth)).status).toBe(429);
-    expect(await app.events.countDocuments({ partner: valid.name })).toBe(0);
+    expect429(replies[3]!, '"rejected_key";q=3;w=3');
+    expect(replies[3]!.body.errors[0]).toMatchObject({ loc: ['header', 'authorization'], type: 'rate_limit_exceeded', ctx: { policy: 'rejected_key' } });
+    expect((await post(app.endpoint, anEvent(), { ...valid.auth, ...address })).status).toBe(201);
+  });
 
-    await sleep(1100);
-    expect((await post(app.endpoint, anEvent(), valid.auth)).status).toBe(201);
+  test('when an address keeps guessing keys, then it gets 429 once its budget is spent, while valid partners at that address, known or new, are still served', async () => {
+    const address = from();
+    const known = await newPartner();
+    expect((await post(app.endpoint, anEvent(), { ...known.auth, ...address })).status).toBe(201);
+    const guesses: Reply[] = [];
+    for (let i = 0; i < 4; i++) guesses.push(await post(app.endpoint, anEvent(), { Authorization: `Bearer ${generateApiKey()}`, ...address }));
+    expect(guesses.map((r) => r.status)).toEqual([401, 401, 401, 429]);
+    expect429(guesses[3]!, '"unauthenticated";q=3;w=3');
+    expect(guesses[3]!.body.errors[0]).toMatchObject({ loc: ['client'], type: 'rate_limit_exceeded' });
+    // Requests with no key at all spend the same address budget.
+    expect429(await post(app.endpoint, anEvent(), address), '"unauthenticated";q=3;w=3');
+    // Another address is untouched.
+    expect((await post(app.endpoint, anEvent(), { Authorization: `Bearer ${generateApiKey()}`, ...from() })).status).toBe(401);
+
+    const fresh = await newPartner();
+    expect((await post(app.endpoint, anEvent(), { ...known.auth, ...address })).status).toBe(201);
+    expect((await post(app.endpoint, anEvent(), { ...fresh.auth, ...address })).status).toBe(201);
+    expect(await app.events.countDocuments({ partner: { $in: [known.name, fresh.name] } })).toBe(3);
+
+    await sleep(Number(guesses[3]!.headers.get('retry-after')) * 1000 + 50);
+    expect((await post(app.endpoint, anEvent(), { Authorization: `Bearer ${generateApiKey()}`, ...address })).status).toBe(401);
+  });
+
+  test('when X-Forwarded-For comes from a client that is not a trusted proxy, then it is ignored', async () => {
+    const untrusted = await startTestApp({ dbName: `${dbNameFor(__filename)}_untrusted`, config: { unauthenticatedRatePerSecond: 1, unauthenticatedBurst: 2 } });
+    try {
+      // Each guess claims another address; without TRUST_PROXY they all count against the socket's.
+      const statuses: number[] = [];
+      for (let i = 0; i < 3; i++) statuses.push((await post(untrusted.endpoint, anEvent(), { Authorization: `Bearer ${generateApiKey()}`, ...from() })).status);
+      expect(statuses).toEqual([401, 401, 429]);
+    } finally {
+      await untrusted.stop();
+    }
+  });
+
+  test('when a partner keeps sending bad signatures, then its bad ones get 429, and its correctly signed requests are still stored', async () => {
+    const partner = await aPartner(app.partners, { signing: true, ratePerSecond: 1000 });
+    const address = from();
+    const badly = (body: string) => ({ ...partner.auth, ...address, ...signedHeaders('whsec_' + Buffer.alloc(32, 7).toString('base64'), body) });
+    const replies: Reply[] = [];
+    for (let i = 0; i < 4; i++) {
+      const body = JSON.stringify(anEvent());
+      replies.push(await post(app.endpoint, body, badly(body)));
+    }
+    expect(replies.map((r) => r.status)).toEqual([401, 401, 401, 429]);
+    expect429(replies[3]!, '"rejected_signature";q=3;w=3');
+    expect(replies[3]!.body.errors[0]).toMatchObject({ loc: ['header', 'webhook-signature'], type: 'rate_limit_exceeded' });
+
+    const body = JSON.stringify(anEvent());
+    const good = await post(app.endpoint, body, { ...partner.auth, ...address, ...signedHeaders(partner.secret, body) });
+    expect(good.status).toBe(201);
+    expect(await app.events.countDocuments({ partner: partner.name })).toBe(1);
+  });
+
+  test('when any 429 is sent, then Retry-After equals the seconds RateLimit says until more requests are allowed', async () => {
+    const slow = await newPartner(1);
+    const partnerLimit = (await burst(3, slow.auth))[2]!;
+    const guessLimit = (await burst(4, { Authorization: `Bearer ${generateApiKey()}`, ...from() }))[3]!;
+    for (const res of [partnerLimit, guessLimit]) {
+      expect(res.status).toBe(429);
+      const t = Number(/;t=(\d+)$/.exec(res.headers.get('ratelimit')!)![1]);
+      expect(t).toBeGreaterThanOrEqual(1);
+      expect(Number(res.headers.get('retry-after'))).toBe(t);
+    }
+  });
+});
+
+describe('the cost of guessing', () => {
+  let counted: TestApp;
+  let queries = 0;
+  beforeAll(async () => {
+    counted = await startTestApp({
+      dbName: `${dbNameFor(__filename)}_counted`,
+      config: { unauthenticatedRatePerSecond: 1, unauthenticatedBurst: 10 },
+      wrapPartners: (partners) => ({
+        ...partners,
+        findByKeyHashes: (hashes) => {
+          queries += 1;
+          return partners.findByKeyHashes(hashes);
+        },
+      }),
+    });
+  });
+  afterAll(() => counted.stop());
+
+  test('when 300 requests with different unknown keys arrive at once from one address, then 10 get 401, the rest 429, and the database sees at most the burst of reads plus the slow lane\'s, not 300', async () => {
+    const replies = await Promise.all(
+      Array.from({ length: 300 }, () => post(counted.endpoint, anEvent(), { Authorization: `Bearer ${generateApiKey()}` })),
+    );
+    const statuses = replies.map((r) => r.status);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(10);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(290);
+    // At most one read per request within the burst (10), plus the slow lane's few per second.
+    expect(queries).toBeGreaterThanOrEqual(2);
+    expect(queries).toBeLessThanOrEqual(10 + 3);
+    // The partner the app made for itself is still served from that address.
+    expect((await counted.post(anEvent())).status).toBe(201);
   });
 });

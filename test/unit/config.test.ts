@@ -22,6 +22,8 @@ describe('loadConfig', () => {
       unauthenticatedBurst: 10,
       metricsToken: undefined,
       writeBatchMax: 500,
+      writeQueueMax: 5000,
+      trustProxy: false,
       localDbPort: 27117,
       localDbDir: '.local/ferretdb-data',
     });
@@ -39,6 +41,16 @@ describe('loadConfig', () => {
     ['7d', 604800000],
   ])('when ROTATION_GRACE is %s, then it is %i ms', (text, ms) => {
     expect(loadConfig({ ROTATION_GRACE: text }).rotationGraceMs).toBe(ms);
+  });
+
+  test.each([
+    ['off', false],
+    ['0', false],
+    ['2', 2],
+    ['10.0.0.0/8', ['10.0.0.0/8']],
+    ['loopback, 192.168.1.10, fd00::/8', ['loopback', '192.168.1.10', 'fd00::/8']],
+  ])('when TRUST_PROXY is %p, then it is read as %p', (value, expected) => {
+    expect(loadConfig({ TRUST_PROXY: value }).trustProxy).toEqual(expected);
   });
 
   test('when values are set, then they are used', () => {
@@ -71,6 +83,12 @@ describe('loadConfig', () => {
     ['UNAUTHENTICATED_RATE_LIMIT_PER_SECOND', '-5'],
     ['METRICS_TOKEN', 'short'],
     ['WRITE_BATCH_MAX', '0'],
+    ['WRITE_QUEUE_MAX', '0'],
+    ['TRUST_PROXY', 'true'],
+    ['TRUST_PROXY', '11'],
+    ['TRUST_PROXY', '10.0.0.0/33'],
+    ['TRUST_PROXY', 'proxy.internal'],
+    ['TRUST_PROXY', '10.0.0.1,,10.0.0.2'],
   ])('when %s is %p, then loading fails with a message naming the variable', (variable, value) => {
     let thrown: unknown;
     try {

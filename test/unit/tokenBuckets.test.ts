@@ -8,7 +8,8 @@ describe('TokenBuckets', () => {
     const buckets = new TokenBuckets(10, () => now);
     for (let i = 0; i < 100; i++) expect(buckets.take('p', policy).allowed).toBe(true);
     const refused = buckets.take('p', policy);
-    expect(refused).toMatchObject({ allowed: false, remaining: 0, retryAfterSeconds: 1, resetSeconds: 2 });
+    // With no whole token left, more quota comes with the next token: t and Retry-After agree.
+    expect(refused).toMatchObject({ allowed: false, remaining: 0, retryAfterSeconds: 1, resetSeconds: 1 });
 
     now = 0.02; // one token at 50/s
     expect(buckets.take('p', policy).allowed).toBe(true);
@@ -29,6 +30,36 @@ describe('TokenBuckets', () => {
     const buckets = new TokenBuckets(1000, () => 0);
     for (let i = 0; i < 5000; i++) buckets.take(`address-${i}`, policy);
     expect(buckets.size).toBe(1000);
+  });
+
+  test('when a bucket is slow to refill, then Retry-After and t both name the wait for the next request', () => {
+    let now = 0;
+    const buckets = new TokenBuckets(10, () => now);
+    const slow = { name: 'slow', ratePerSecond: 0.25, burst: 2 };
+    buckets.take('a', slow);
+    buckets.take('a', slow);
+    const refused = buckets.take('a', slow);
+    expect(refused).toMatchObject({ allowed: false, remaining: 0, retryAfterSeconds: 4, resetSeconds: 4 });
+    now = 3;
+    expect(buckets.peek('a', slow)).toMatchObject({ remaining: 0, retryAfterSeconds: 1, resetSeconds: 1 });
+    now = 4;
+    expect(buckets.peek('a', slow)).toMatchObject({ remaining: 1, retryAfterSeconds: 0, resetSeconds: 4 });
+    now = 100;
+    expect(buckets.peek('a', slow)).toMatchObject({ remaining: 2, retryAfterSeconds: 0, resetSeconds: 0 });
+  });
+
+  test('when a request spent in advance is refunded, then the bucket is as if it had not been spent, never above its burst', () => {
+    const buckets = new TokenBuckets(10, () => 0);
+    const tight = { ...policy, burst: 2 };
+    buckets.take('a', tight);
+    buckets.take('a', tight);
+    buckets.refund('a', tight);
+    expect(buckets.peek('a', tight).remaining).toBe(1);
+    buckets.refund('a', tight);
+    buckets.refund('a', tight);
+    expect(buckets.peek('a', tight).remaining).toBe(2);
+    expect(buckets.has('a')).toBe(true);
+    expect(buckets.has('never-seen')).toBe(false);
   });
 
   test('when headers are rendered, then they follow the IETF structured form', () => {

@@ -3,6 +3,7 @@ import type { OpenAPIBackend } from 'openapi-backend';
 import pino from 'pino';
 import { createApi } from '../../src/app';
 import { toErrorDetails } from '../../src/http/validationErrors';
+import { FailedAuthentications } from '../../src/limits/failedAuthentications';
 import { TokenBuckets } from '../../src/limits/tokenBuckets';
 import { Metrics } from '../../src/metrics';
 import { anEvent, without } from '../helpers/builders';
@@ -10,7 +11,7 @@ import { anEvent, without } from '../helpers/builders';
 let api: OpenAPIBackend;
 beforeAll(async () => {
   api = await createApi({
-    config: { bodyLimitBytes: 65536, retryAfterSeconds: 5, metricsToken: undefined },
+    config: { bodyLimitBytes: 65536, retryAfterSeconds: 5, metricsToken: undefined, dbTimeoutMs: 2500, trustProxy: false },
     logger: pino({ level: 'silent' }),
     store: { saveEvent: () => Promise.reject(new Error('not used')) },
     now: () => new Date(),
@@ -21,8 +22,7 @@ beforeAll(async () => {
     limits: {
       partners: new TokenBuckets(),
       partnerPolicy: () => ({ name: 'partner', ratePerSecond: 1, burst: 1 }),
-      addresses: new TokenBuckets(),
-      addressPolicy: { name: 'unauthenticated', ratePerSecond: 1, burst: 1 },
+      failures: new FailedAuthentications({ ratePerSecond: 1, burst: 1 }),
     },
     isStopping: () => false,
   });
