@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AppError } from './errors';
+import { AppError, InternalFault } from './errors';
 import { PROJECT_ROOT } from './paths';
 
 /** Where `npm run docs` puts the documentation page and the bundled spec. */
@@ -16,7 +16,7 @@ export function publishedDocs(dir = DOCS_DIR): (name: PublishedFile) => Promise<
     if (!file) {
       file = readFile(join(dir, name)).catch((err: unknown) => {
         cache.delete(name);
-        throw new AppError('internal', [], {}, { cause: new Error(`${name} is not built: run npm run docs`, { cause: err }) });
+        throw new AppError('internal', [], {}, { cause: new InternalFault(`${name} is not built: run npm run docs`, { cause: err }) });
       });
       cache.set(name, file);
     }

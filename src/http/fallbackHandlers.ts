@@ -1,9 +1,9 @@
 import type { Context, OpenAPIBackend } from 'openapi-backend';
-import { AppError } from '../errors';
+import { AppError, InternalFault } from '../errors';
 import type { Exchange } from './exchange';
 import { toErrorDetails } from './validationErrors';
 
-const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
+const METHODS = ['get', 'put', 'post', 'delete', 'options', 'patch', 'trace'];
 
 /**
  * openapi-backend's fallbacks, all registered: without validationFail it would skip validation,
@@ -19,10 +19,12 @@ export function fallbackHandlers(api: OpenAPIBackend) {
     },
     methodNotAllowed: (c: Context): never => {
       const allowed = METHODS.filter((method) => api.matchOperation({ method, path: c.request.path, headers: {} }));
+      // HEAD is served wherever GET is (see createApp).
+      if (allowed.includes('get')) allowed.splice(allowed.indexOf('get') + 1, 0, 'head');
       throw new AppError('method_not_allowed', [], { Allow: allowed.map((m) => m.toUpperCase()).join(', ') });
     },
     notImplemented: (c: Context): never => {
-      throw new AppError('internal', [], {}, { cause: new Error(`no handler for ${c.operation.operationId}`) });
+      throw new AppError('internal', [], {}, { cause: new InternalFault(`no handler for ${c.operation.operationId}`) });
     },
     unauthorizedHandler: (_c: Context, exchange: Exchange): never => {
       // The security step's own reason: 401, or 503/413 when it could not finish.

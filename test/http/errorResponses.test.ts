@@ -121,7 +121,7 @@ describe('error responses', () => {
     expectEnvelope(res.body, 'Method not allowed');
   });
 
-  test('when HEAD is used, then 405 with Allow: POST', async () => {
+  test('when HEAD is used where only POST is, then 405 with Allow: POST', async () => {
     const res = await send(app.endpoint, { method: 'HEAD' });
     expect(res.status).toBe(405);
     expect(res.headers.get('allow')).toBe('POST');

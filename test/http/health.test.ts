@@ -15,9 +15,24 @@ describe('health endpoints', () => {
     expect(res.headers.get('x-request-id')).toBeTruthy();
   });
 
-  test.each(['/healthz', '/readyz'])('when %s is POSTed to, then 405 with Allow: GET', async (path) => {
+  test.each(['/healthz', '/readyz'])('when %s is POSTed to, then 405 with Allow: GET, HEAD', async (path) => {
     const res = await send(app.url + path, { method: 'POST', body: '{}', headers: { 'Content-Type': 'application/json' } });
     expect(res.status).toBe(405);
-    expect(res.headers.get('allow')).toBe('GET');
+    expect(res.headers.get('allow')).toBe('GET, HEAD');
   });
+
+  test.each(['/healthz', '/readyz', '/docs', '/openapi.yaml', '/openapi.json'])(
+    'when HEAD %s is asked (as health checks and caches do), then it answers as GET does, without a body',
+    async (path) => {
+      const get = await send(app.url + path, { method: 'GET' });
+      const head = await send(app.url + path, { method: 'HEAD' });
+      expect(get.status).toBe(200);
+      expect(head.status).toBe(200);
+      expect(head.text).toBe('');
+      expect(head.headers.get('content-type')).toBe(get.headers.get('content-type'));
+      expect(head.headers.get('content-length')).toBe(get.headers.get('content-length'));
+      expect(head.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    },
+  );
+
 });

@@ -45,12 +45,12 @@ describe('logs', () => {
   });
 
   test('when a request is answered, then one JSON line carries its request id, status and level by class', async () => {
-    const ok = await app.post(anEvent(), { 'X-Request-Id': 'partner-trace-001' });
+    const ok = await app.post(anEvent());
     const bad = await app.post(anEvent({ event_type: 'nope' }));
-    expect(ok.headers.get('x-request-id')).toBe('partner-trace-001');
 
     const logs = parsed(app.logs);
-    expect(logs.find((l) => l.req_id === 'partner-trace-001')).toMatchObject({ level: 30, status: 201, operation: 'receiveAppointmentEvent', event_id: ok.body.event_id });
+    expect(logs.filter((l) => l.req_id === ok.headers.get('x-request-id'))).toHaveLength(1);
+    expect(logs.find((l) => l.req_id === ok.headers.get('x-request-id'))).toMatchObject({ level: 30, status: 201, operation: 'receiveAppointmentEvent', event_id: ok.body.event_id });
     expect(logs.find((l) => l.req_id === bad.headers.get('x-request-id'))).toMatchObject({
       level: 40,
       status: 422,
@@ -59,8 +59,17 @@ describe('logs', () => {
     });
   });
 
-  test('when a client sends an unusable X-Request-Id, then a fresh one is used instead', async () => {
-    const res = await app.post(anEvent(), { 'X-Request-Id': `${PATIENT} with spaces and more` });
-    expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  test.each([
+    ['a patient id', PATIENT],
+    ['an API key', 'apptwh_' + 'k'.repeat(43)],
+    ['something unusable', `${PATIENT} with spaces and more`],
+  ])('when a client sends its own X-Request-Id (%s), then the service uses an id of its own, and the client\'s value reaches no log', async (_case, offered) => {
+    app.logs.length = 0;
+    const res = await app.post(anEvent(), { 'X-Request-Id': offered });
+    expect(res.status).toBe(201);
+    expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(app.logs.length).toBeGreaterThan(0);
+    for (const line of app.logs) expect(line).not.toContain(offered);
+    expect(parsed(app.logs).some((l) => l.req_id === res.headers.get('x-request-id'))).toBe(true);
   });
 });
