@@ -59,6 +59,35 @@ describe('GET /metrics', () => {
     expect(text).not.toContain('NOTE-METRICS');
   });
 
+  test('when the write queue has been used, then its depth, its peak and the writes it turned away are reported', async () => {
+    const text = (await scrape(TOKEN)).text;
+    expect(text).toContain('# TYPE webhook_write_queue_events gauge');
+    expect(value(text, 'webhook_write_queue_events')).toBe(0);
+    expect(value(text, 'webhook_write_queue_peak_events')).toBeGreaterThanOrEqual(1);
+    expect(value(text, 'webhook_write_queue_full_total')).toBe(0);
+  });
+
+  test('when one address keeps presenting wrong metrics tokens, then it gets 429 before its next guess is compared, and the right token from elsewhere still works', async () => {
+    const guarded = await startTestApp({
+      dbName,
+      config: { metricsToken: TOKEN, unauthenticatedRatePerSecond: 1, unauthenticatedBurst: 3, trustProxy: ['loopback'] },
+    });
+    try {
+      const from = (address: string, token: string) =>
+        send(`${guarded.url}/metrics`, { method: 'GET', headers: { Authorization: `Bearer ${token}`, 'X-Forwarded-For': address } });
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) statuses.push((await from('198.51.100.7', `wrong-token-${i}-0123456789`)).status);
+      expect(statuses).toEqual([401, 401, 401, 429]);
+      const throttled = await from('198.51.100.7', TOKEN);
+      expect(throttled.status).toBe(429);
+      expect(throttled.headers.get('ratelimit-policy')).toBe('"unauthenticated";q=3;w=3');
+      expect(throttled.headers.get('retry-after')).toBe(/;t=(\d+)$/.exec(throttled.headers.get('ratelimit')!)![1]);
+      expect((await from('198.51.100.8', TOKEN)).status).toBe(200);
+    } finally {
+      await guarded.stop();
+    }
+  });
+
   test('when no METRICS_TOKEN is configured, then /metrics refuses every request', async () => {
     const closed = await startTestApp({ dbName });
     try {
