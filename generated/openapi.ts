@@ -312,9 +312,10 @@ export interface components {
             };
         };
         /**
-         * @description No valid API key, or, for a partner that signs, no valid signature.
-         *     Nothing is stored. Fix the credentials; retrying unchanged does not help
-         *     (a stale `webhook-timestamp` needs a fresh signature).
+         * @description No valid API key (none, malformed, more than one, unknown, revoked or
+         *     expired), or, for a partner that signs, no valid signature. Nothing is
+         *     stored. Fix the credentials; retrying unchanged does not help (a stale
+         *     `webhook-timestamp` needs a fresh signature).
          */
         readonly Unauthorized: {
             headers: {
@@ -359,7 +360,10 @@ export interface components {
                 readonly "application/json": components["schemas"]["ErrorResponse"];
             };
         };
-        /** @description The path exists but does not support this method; `Allow` lists the ones it does. */
+        /**
+         * @description The path exists but does not support this method; `Allow` lists the ones
+         *     it does. `HEAD` is served wherever `GET` is, as `GET` without a body.
+         */
         readonly MethodNotAllowed: {
             headers: {
                 readonly "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -378,9 +382,11 @@ export interface components {
             };
         };
         /**
-         * @description Over the rate limit (your partner's, or, for requests without a valid
-         *     key, your address's). Nothing is stored: send the same request again
-         *     after `Retry-After` seconds.
+         * @description Over a limit: your partner's request rate, or a budget of failed
+         *     authentications (an address sending no valid key, a refused key, a
+         *     partner's bad signatures); `ctx.policy` names it. A request with a valid
+         *     key and signature is never refused for others' failures. Nothing is
+         *     stored: send the same request again after `Retry-After` seconds.
          */
         readonly TooManyRequests: {
             headers: {
@@ -404,6 +410,7 @@ export interface components {
                  *           "msg": "rate limit exceeded",
                  *           "type": "rate_limit_exceeded",
                  *           "ctx": {
+                 *             "policy": "partner",
                  *             "limit_per_second": 50,
                  *             "burst": 100
                  *           }
@@ -588,9 +595,10 @@ export interface components {
             };
         };
         /**
-         * @description The database could not confirm the write in time (or, for `/readyz`, is
-         *     not reachable). The event is not confirmed as stored: retry after
-         *     `Retry-After` seconds, with backoff; a repeat is never stored twice.
+         * @description The database could not confirm the write in time, or too many events
+         *     are already waiting for it (or, for `/readyz`, it is not reachable). The
+         *     event is not confirmed as stored: retry after `Retry-After` seconds, with
+         *     backoff; a repeat is never stored twice.
          */
         readonly ServiceUnavailable: {
             headers: {
@@ -613,17 +621,20 @@ export interface components {
     parameters: never;
     requestBodies: never;
     headers: {
-        /** @description What is left of your allowance: `"partner";r=<requests left>;t=<seconds until full>`. */
+        /** @description What is left of your allowance: `"<policy>";r=<requests left now>;t=<seconds until more are allowed>`. */
         readonly RateLimit: string;
-        /** @description Your limit: `"partner";q=<burst>;w=<seconds to refill it>`. */
+        /** @description The limit: `"<policy>";q=<burst>;w=<seconds to refill it>`. Policies: `partner` (your request rate), and for failed authentications `unauthenticated`, `rejected_key` and `rejected_signature`. */
         readonly "RateLimit-Policy": string;
         /** @description `true` when this 201 repeats the reply to an event stored earlier. */
         readonly "Idempotent-Replayed": "true";
         /** @description The authentication scheme to use: `Bearer realm="appointment-webhooks"`. */
         readonly "WWW-Authenticate": string;
-        /** @description Identifies this request in the receiver's logs. Quote it when you contact support. */
+        /**
+         * @description The receiver's own id for this request, as its logs know it; quote it when
+         *     you contact support. An X-Request-Id you send is ignored and never logged.
+         */
         readonly "X-Request-Id": string;
-        /** @description Seconds to wait before retrying. */
+        /** @description Seconds to wait before retrying. On a 429 it equals the `t` of `RateLimit`. */
         readonly "Retry-After": number;
         /** @description The methods this path supports. */
         readonly Allow: string;
@@ -638,11 +649,16 @@ export interface operations {
             readonly header?: {
                 /**
                  * @description Your key for this event (IETF Idempotency-Key): a repeat with the same key
-                 *     is answered with the stored event and never stored twice.
+                 *     is answered with the stored event and never stored twice. On a signed
+                 *     request the `webhook-id` is the key: send no Idempotency-Key, or the same
+                 *     value (a different one gets 422 `value_error.idempotency_key.mismatch`).
                  * @example 8e03978e-40d5-43e8-bc93-6894a57f9324
                  */
                 readonly "Idempotency-Key"?: string;
-                /** @description Standard Webhooks message id; required for partners with a signing secret. */
+                /**
+                 * @description Standard Webhooks message id; required for partners with a signing secret.
+                 *     It identifies the delivery: reuse it on every retry of the same event.
+                 */
                 readonly "webhook-id"?: string;
                 /** @description Unix time of signing, in whole seconds; required for partners with a signing secret. */
                 readonly "webhook-timestamp"?: string;

@@ -1,0 +1,69 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../../src/paths';
+import { anEvent } from '../helpers/builders';
+import { post, rawSocket } from '../helpers/http';
+import { aPartner } from '../helpers/partners';
+import { signedHeaders } from '../helpers/signing';
+import { dbNameFor, startTestApp, type TestApp } from '../helpers/testApp';
+
+let app: TestApp;
+beforeAll(async () => {
+  app = await startTestApp({ dbName: dbNameFor(__filename) });
+});
+afterAll(() => app.stop());
+beforeEach(() => app.clear());
+afterEach(async () => expect(await app.events.countDocuments()).toBe(0));
+
+/** The rows of the guide's "Edge cases" table, as the partner reads them. */
+function guideRows(): { request: string; status: number; type: string; loc: unknown }[] {
+  const text = readFileSync(join(PROJECT_ROOT, 'docs', 'errors.md'), 'utf8');
+  const section = text.slice(text.indexOf('### Edge cases'));
+  return section
+    .split('\n')
+    .filter((line) => line.startsWith('| ') && !line.startsWith('| Request') && !line.startsWith('| ---'))
+    .map((line) => {
+      const [request, status, type, loc] = line.split(' | ').map((cell) => cell.replace(/^\| |`| \|$/g, '').trim());
+      return { request: request!, status: Number(status), type: type!, loc: JSON.parse(loc!.replace('<field>', 'patient_id')) as unknown };
+    });
+}
+
+/** How to send each case the guide lists; a row without one fails the test. */
+const REQUESTS: Record<string, () => Promise<{ status: number; body: any }>> = {
+  'An empty body (no bytes at all)': () => app.post(''),
+  'A body of only spaces': () => app.post('   '),
+  'An Idempotency-Key with a space or a control character': () => app.post(anEvent(), { 'Idempotency-Key': 'has space' }),
+  'An Idempotency-Key longer than 257 characters': () => app.post(anEvent(), { 'Idempotency-Key': 'k'.repeat(258) }),
+  'Authorization and X-API-Key naming different keys': async () => app.post(anEvent(), { 'X-API-Key': (await aPartner(app.partners)).apiKey }),
+  'Two Authorization headers': async () => {
+    const other = await aPartner(app.partners);
+    const body = JSON.stringify(anEvent());
+    return rawSocket(
+      app.endpoint,
+      `POST /webhook/appointment HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n` +
+        `Authorization: Bearer ${app.apiKey}\r\nAuthorization: Bearer ${other.apiKey}\r\n\r\n${body}`,
+    );
+  },
+  'A signed request whose Idempotency-Key differs from its webhook-id': async () => {
+    const signer = await aPartner(app.partners, { signing: true });
+    const body = JSON.stringify(anEvent());
+    return post(app.endpoint, body, { ...signer.auth, ...signedHeaders(signer.secret, body, { id: 'msg-1' }), 'Idempotency-Key': 'another' });
+  },
+  'A timestamp with second 60 (a leap second) or hour 24': () => app.post(anEvent({ timestamp: '2016-12-31T23:59:60Z' })),
+  'Text with U+0000 or an unpaired surrogate escape': () => app.post(anEvent({ patient_id: 'P\ud800' })),
+};
+
+describe('the edge cases the guide lists', () => {
+  const rows = guideRows();
+
+  test('when the guide is read, then it lists edge cases and each has a request here', () => {
+    expect(rows.length).toBeGreaterThanOrEqual(9);
+    expect(rows.map((r) => r.request).filter((r) => !REQUESTS[r])).toEqual([]);
+  });
+
+  test.each(rows.map((r) => [r.request, r] as const))('when %s is sent, then the status, type and loc are the ones the guide states', async (request, row) => {
+    const res = await REQUESTS[request]!();
+    expect(res.status).toBe(row.status);
+    expect(res.body.errors).toEqual([expect.objectContaining({ type: row.type, loc: row.loc })]);
+  });
+});
