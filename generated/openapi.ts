@@ -171,6 +171,7 @@ export interface components {
             readonly patient_id: components["schemas"]["Identifier"];
             readonly timestamp: components["schemas"]["Timestamp"];
             /**
+             * Format: storable-text
              * @description Free text about the event, at most 1000 characters (Unicode code
              *     points), stored exactly as sent (see Identifier). Omit it or send
              *     `null` when there is nothing to say.
@@ -192,6 +193,7 @@ export interface components {
          */
         readonly EventType: "appointment.scheduled" | "appointment.cancelled" | "appointment.rescheduled" | "appointment.completed" | "appointment.no_show";
         /**
+         * Format: storable-text
          * @description 1 to 50 characters, counted as Unicode code points (an emoji counts as
          *     one), stored exactly as sent. Any Unicode character may appear except
          *     U+0000; an unpaired surrogate escape such as `\ud800` (half of a pair,

@@ -30,16 +30,14 @@ function locationOf(error: ErrorObject): (string | number)[] {
   return segments;
 }
 
-function isDateTimeSchema(error: ErrorObject): boolean {
-  const parent = error.parentSchema as { format?: unknown } | undefined;
-  return parent?.format === 'date-time';
-}
-
-/** The error item a schema declares for a mismatch of its pattern (x-pattern-error-type and -msg in the spec). */
-function declaredPatternError(error: ErrorObject): { type: string; msg: string } | undefined {
+/**
+ * The error item a schema declares for a value its pattern or format refuses (x-error-type and
+ * x-error-msg in the spec), in place of the generic one.
+ */
+function declaredError(error: ErrorObject): { type: string; msg: string } | undefined {
   const parent: Record<string, unknown> | undefined = error.parentSchema;
-  const type = parent?.['x-pattern-error-type'];
-  const msg = parent?.['x-pattern-error-msg'];
+  const type = parent?.['x-error-type'];
+  const msg = parent?.['x-error-msg'];
   return typeof type === 'string' && typeof msg === 'string' ? { type, msg } : undefined;
 }
 
@@ -67,13 +65,10 @@ function translate(error: ErrorObject): { rank: number; detail: ErrorDetail } | 
       };
     }
     case 'format':
-    case 'pattern':
-      if (isDateTimeSchema(error)) {
-        return { rank: 2, detail: { loc, msg: 'invalid datetime format', type: 'value_error.datetime' } };
-      }
+    case 'pattern': {
+      const declared = declaredError(error);
+      if (declared) return { rank: 2, detail: { loc, msg: declared.msg, type: declared.type } };
       if (error.keyword === 'pattern') {
-        const declared = declaredPatternError(error);
-        if (declared) return { rank: 3, detail: { loc, ...declared } };
         const pattern = String(params.pattern);
         return {
           rank: 3,
@@ -81,6 +76,7 @@ function translate(error: ErrorObject): { rank: number; detail: ErrorDetail } | 
         };
       }
       return { rank: 3, detail: { loc, msg: `invalid ${String(params.format)} format`, type: 'value_error.format' } };
+    }
     case 'maxLength':
     case 'minLength': {
       const limit = Number(params.limit);

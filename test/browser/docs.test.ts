@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { PROJECT_ROOT } from '../../src/paths';
+import { spec } from '../helpers/spec';
 import { dbNameFor, startTestApp, type TestApp } from '../helpers/testApp';
 
 // Debian's Chromium, installed by scripts/install-chromium.sh; the flags keep it off the network.
@@ -55,7 +56,7 @@ describe('the published documentation in a real browser', () => {
     const visible = (text: string) => shows(page.getByText(text, { exact: true }));
 
     // The landing page and its sidebar: every guide section is there to click.
-    await page.getByRole('heading', { name: 'Appointment Events Webhook (1.0.0)' }).waitFor();
+    await page.getByRole('heading', { name: `${spec.info.title} (${spec.info.version})` }).waitFor();
     const sidebarLink = (name: string) => page.getByRole('link', { name, exact: true }).first();
     for (const section of ['Authentication', 'Payload rules', 'Responses and errors', 'Retries and idempotency', 'Rate limits', 'Health', 'Support', 'Changelog']) {
       expect(await shows(sidebarLink(section))).toBe(true);
