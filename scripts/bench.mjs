@@ -5,7 +5,10 @@
 //   - the HTTP ceiling: a bare node:http server answering 201 with a fixed body;
 //   - the 422 path (invalid events, which never touch the database), against the HTTP ceiling;
 //   - the service with write batching off (WRITE_BATCH_MAX=1), to show what batching does;
-// then a sustained run for memory (RSS after the first minute against the end), and peak RSS.
+// then a sustained run for memory (RSS after the first minute against the end), and peak RSS;
+//   - /healthz latency while the worst inputs we know (test/fixtures/worstInputs.js) arrive, one
+//     at a time and all at once, against its latency with nothing else going on;
+//   - start-up, first write and replay with 1,000 and with BENCH_STARTUP_EVENTS (100,000) stored.
 // Prints a table with the ratios and writes reports/bench.json. A benchmark, not a test.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -22,6 +25,7 @@ const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const SUSTAIN_SECONDS = Number(process.env.BENCH_SUSTAIN_SECONDS ?? 300);
 const CONCURRENCIES = (process.env.BENCH_CONCURRENCY ?? '1,16,64,256').split(',').map(Number);
+const STARTUP_EVENTS = Number(process.env.BENCH_STARTUP_EVENTS ?? 100000);
 
 const { MongoClient } = require('mongodb');
 const { startFerretDb } = require(join(ROOT, 'dist/src/localdb/ferretdb.js'));
@@ -29,6 +33,7 @@ const { openStores } = require(join(ROOT, 'dist/src/store/stores.js'));
 const { registerPartner } = require(join(ROOT, 'dist/src/auth/registerPartner.js'));
 const { toUnnumberedDocument } = require(join(ROOT, 'dist/src/store/eventDocument.js'));
 const { idempotencyOf } = require(join(ROOT, 'dist/src/idempotency.js'));
+const { worstInputs } = require(join(ROOT, 'test/fixtures/worstInputs.js'));
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 let sequence = 0;
@@ -85,9 +90,9 @@ const dir = mkdtempSync(join(tmpdir(), 'appointment-webhooks-bench-'));
 const db = await startFerretDb({ dataDir: dir, port: await freePort() });
 const report = { machine: { cpus: (await import('node:os')).cpus().length, node: process.version }, seconds: SECONDS, rows: [] };
 
-async function service(dbName, extraEnv = {}) {
-  const stores = await openStores({ uri: db.uri, dbName, timeoutMs: 5000 });
-  const { apiKey } = await registerPartner(stores.partners, { name: 'bench', ratePerSecond: 1_000_000 });
+async function service(dbName, extraEnv = {}, partner = 'bench') {
+  const stores = await openStores({ uri: db.uri, dbName, timeoutMs: 60000 });
+  const { apiKey } = await registerPartner(stores.partners, { name: partner, ratePerSecond: 1_000_000 });
   await stores.close();
   const port = await freePort();
   const child = await startProcess(
@@ -127,6 +132,77 @@ async function databaseCeiling(connections) {
   return { perSecond: Math.round(done / SECONDS), p50: Math.round(latencies[Math.floor(latencies.length * 0.5)]), p99: Math.round(latencies[Math.floor(latencies.length * 0.99)]) };
 }
 
+/** Times GET /healthz every 5 ms while `work` runs; its slowest and 99th percentile answers. */
+async function healthWhile(base, work) {
+  const latencies = [];
+  let running = true;
+  const prober = (async () => {
+    while (running) {
+      const started = performance.now();
+      await (await fetch(`${base}/healthz`)).arrayBuffer();
+      latencies.push(performance.now() - started);
+      await sleep(5);
+    }
+  })();
+  await sleep(20);
+  await work();
+  await sleep(20);
+  running = false;
+  await prober;
+  latencies.sort((a, b) => a - b);
+  return { probes: latencies.length, p99: +latencies[Math.floor(latencies.length * 0.99)].toFixed(1), max: +latencies[latencies.length - 1].toFixed(1) };
+}
+
+async function worstInputsAgainst(svc) {
+  const base = new URL(svc.url).origin;
+  const inputs = worstInputs(svc.auth.Authorization.slice('Bearer '.length));
+  const send = async (input) => (await fetch(`${base}${input.path ?? '/webhook/appointment'}`, { method: input.method ?? 'POST', headers: input.headers, body: input.body })).arrayBuffer();
+  const idle = await healthWhile(base, () => sleep(2000));
+  const oneAtATime = await healthWhile(base, async () => {
+    for (let round = 0; round < 10; round++) for (const input of inputs) await send(input);
+  });
+  let burstMs = 0;
+  const allAtOnce = await healthWhile(base, async () => {
+    const started = performance.now();
+    await Promise.all(inputs.flatMap((input) => [0, 1, 2].map(() => send(input))));
+    burstMs = Math.round(performance.now() - started);
+  });
+  return { inputs: inputs.length, idle, oneAtATime, allAtOnce: { ...allAtOnce, requests: inputs.length * 3, burstMs } };
+}
+
+/** Start-up (spawn to ready), the first write and a replay, on a database holding `count` events. */
+async function startupWith(count) {
+  const dbName = `bench_startup_${count}`;
+  const client = await MongoClient.connect(db.uri);
+  const events = client.db(dbName).collection('appointment_events');
+  for (let done = 0; done < count; done += 1000) {
+    await events.insertMany(Array.from({ length: Math.min(1000, count - done) }, (_, i) => {
+      const e = event();
+      return { event_id: done + i + 1, ...toUnnumberedDocument(e, new Date(), 'bench', idempotencyOf('bench', e, {})) };
+    }));
+  }
+  await client.close();
+  const runs = [];
+  for (let run = 0; run < 3; run++) {
+    const started = performance.now();
+    const svc = await service(dbName, {}, `bench-${run}`);
+    const startMs = Math.round(performance.now() - started);
+    const body = JSON.stringify(event());
+    const headers = { 'Content-Type': 'application/json', ...svc.auth, 'Idempotency-Key': `startup-${run}` };
+    const timed = async () => {
+      const t = performance.now();
+      const res = await fetch(svc.url, { method: 'POST', headers, body });
+      await res.arrayBuffer();
+      return { status: res.status, ms: Math.round(performance.now() - t) };
+    };
+    const firstWrite = await timed();
+    const replay = await timed();
+    runs.push({ startMs, firstWrite, replay });
+    await stopProcess(svc.child);
+  }
+  return { events: count, runs };
+}
+
 const fixedBody = JSON.stringify({ status: 'success', message: 'Event received and stored successfully', event_id: 1, received_at: new Date().toISOString(), data: { event_type: 'appointment.scheduled', appointment_id: 'A1', patient_id: 'P1' } });
 const httpPort = await freePort();
 const bareServer = `require('node:http').createServer((req, res) => { req.resume(); req.on('end', () => { res.writeHead(201, { 'Content-Type': 'application/json' }); res.end(${JSON.stringify(fixedBody)}); }); }).listen(${httpPort}, '127.0.0.1');`;
@@ -150,6 +226,13 @@ try {
   }
   report.peakRssMb = Math.round(rssKb(batched.child.pid, 'VmHWM') / 1024);
   await stopProcess(unbatched.child);
+
+  process.stderr.write('bench: worst inputs against /healthz...\n');
+  report.worstInputs = await worstInputsAgainst(batched);
+  if (STARTUP_EVENTS > 0) {
+    process.stderr.write(`bench: start-up with 1,000 and ${STARTUP_EVENTS} stored events...\n`);
+    report.startup = [await startupWith(1000), await startupWith(STARTUP_EVENTS)];
+  }
 
   if (SUSTAIN_SECONDS > 0) {
     process.stderr.write(`bench: sustained load for ${SUSTAIN_SECONDS} s at concurrency 16...\n`);
@@ -182,6 +265,14 @@ for (const r of report.rows) {
   r.ratios = { serviceToDatabase: ratio(r.service.perSecond, r.databaseCeiling.perSecond), rejectedToHttp: ratio(r.rejected422.perSecond, r.httpCeiling.perSecond), batchingGain: ratio(r.service.perSecond, r.serviceUnbatched.perSecond) };
 }
 lines.push('', `Peak resident memory of the service: ${report.peakRssMb} MB.`);
+const w = report.worstInputs;
+lines.push(
+  `/healthz while the ${w.inputs} worst inputs arrive: idle max ${w.idle.max} ms (p99 ${w.idle.p99}); one at a time, 10 rounds, max ${w.oneAtATime.max} ms (p99 ${w.oneAtATime.p99}); all ${w.allAtOnce.requests} at once (answered in ${w.allAtOnce.burstMs} ms) max ${w.allAtOnce.max} ms.`,
+);
+for (const s of report.startup ?? []) {
+  const runs = s.runs.map((r) => `start ${r.startMs} ms, first write ${r.firstWrite.status} in ${r.firstWrite.ms} ms, replay ${r.replay.status} in ${r.replay.ms} ms`).join('; ');
+  lines.push(`With ${s.events} stored events: ${runs}.`);
+}
 if (report.sustained) {
   const s = report.sustained;
   lines.push(`Sustained ${s.seconds} s at concurrency 16: ${s.perSecond} events/s, p99 ${s.p99} ms; RSS ${s.rssAfterFirstMinuteMb} MB after the first minute, ${s.rssAtEndMb} MB at the end (${(s.growth * 100).toFixed(1)}%).`);
