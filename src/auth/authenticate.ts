@@ -83,6 +83,7 @@ export function createAuthenticator(options: AuthenticatorOptions) {
     if (failures.refusedBefore(keyHash)) throw FailedAuthentications.answer(failures.spend('key', keyHash), invalidKey, ['header', presented.header]);
 
     let partner = directory.cached(keyHash);
+    const remembered = partner !== undefined;
     if (!partner) {
       // Spent before the lookup, so parallel guesses from one address cannot all reach the
       // database at once: past the budget, keys wait for the slow lane (a few queries a second in
@@ -122,9 +123,9 @@ export function createAuthenticator(options: AuthenticatorOptions) {
         toleranceSeconds: options.toleranceSeconds,
       });
     let problem = verify(partner);
-    if (problem === 'signature_mismatch') {
-      // The secret may have been rotated since the partner was remembered: read it again (at
-      // most once a second per key) before refusing, so a new secret works at once.
+    if (problem === 'signature_mismatch' && remembered) {
+      // The secret may have been rotated since the partner was remembered: read it again (within
+      // a small budget per key) before refusing, so a new secret works at once.
       const fresh = await budget.wait(directory.reread(keyHash));
       if (!fresh || expired(fresh, now)) throw FailedAuthentications.answer(failures.spend('key', keyHash), invalidKey, ['header', presented.header]);
       partner = fresh;
