@@ -386,8 +386,9 @@ export interface components {
         /**
          * @description Over a limit: your partner's request rate, or a budget of failed
          *     authentications (an address sending no valid key, a refused key, a
-         *     partner's bad signatures); `ctx.policy` names it. A request with a valid
-         *     key and signature is never refused for others' failures. Nothing is
+         *     partner's bad signatures, wrong /metrics tokens); `ctx.policy` names it.
+         *     A request with a valid key and signature is never refused for others'
+         *     failures (see Rate limits for a key issued seconds ago). Nothing is
          *     stored: send the same request again after `Retry-After` seconds.
          */
         readonly TooManyRequests: {
@@ -625,7 +626,7 @@ export interface components {
     headers: {
         /** @description What is left of your allowance: `"<policy>";r=<requests left now>;t=<seconds until more are allowed>`. */
         readonly RateLimit: string;
-        /** @description The limit: `"<policy>";q=<burst>;w=<seconds to refill it>`. Policies: `partner` (your request rate), and for failed authentications `unauthenticated`, `rejected_key` and `rejected_signature`. */
+        /** @description The limit: `"<policy>";q=<burst>;w=<seconds to refill it>`. Policies: `partner` (your request rate), and for failed authentications `unauthenticated`, `rejected_key`, `rejected_signature` and (for /metrics) `rejected_metrics_token`. */
         readonly "RateLimit-Policy": string;
         /** @description `true` when this 201 repeats the reply to an event stored earlier. */
         readonly "Idempotent-Replayed": "true";

@@ -7,6 +7,7 @@ import { createAuthenticator } from './auth/authenticate';
 import { PartnerDirectory } from './auth/partnerDirectory';
 import type { Config } from './config';
 import { clientErrorHandler } from './http/clientErrors';
+import { describe } from './http/requestLog';
 import { FailedAuthentications } from './limits/failedAuthentications';
 import { TokenBuckets } from './limits/tokenBuckets';
 import { Metrics } from './metrics';
@@ -14,6 +15,9 @@ import { publishedDocs } from './publishedDocs';
 import type { EventStore } from './store/eventStore';
 import type { PartnerStore } from './store/partnerStore';
 import { openStores, type Stores } from './store/stores';
+
+/** How often the list of key digests is read again; a key issued since is still looked up. */
+const KEY_LIST_REFRESH_MS = 10_000;
 
 export interface RunningService {
   url: string;
@@ -55,8 +59,19 @@ export async function start(config: Config & { mongodbUri: string }, options: St
   const partners = options.wrapPartners ? options.wrapPartners(stores.partners) : stores.partners;
   const now = () => new Date();
   const failures = new FailedAuthentications({ ratePerSecond: config.unauthenticatedRatePerSecond, burst: config.unauthenticatedBurst });
+  const directory = new PartnerDirectory({
+    findByKeyHashes: (hashes) => partners.findByKeyHashes(hashes),
+    listKeyHashes: () => partners.listKeyHashes(),
+    ttlMs: config.authCacheTtlMs,
+  });
+  // The list of keys tells valid keys from guesses without a query; kept fresh in the background.
+  await directory.refreshKnown();
+  const refreshKeys = setInterval(() => {
+    directory.refreshKnown().catch((err: unknown) => logger.warn({ cause: describe(err) }, 'the key list could not be refreshed'));
+  }, KEY_LIST_REFRESH_MS);
+  refreshKeys.unref();
   const authenticate = createAuthenticator({
-    directory: new PartnerDirectory({ findByKeyHashes: (hashes) => partners.findByKeyHashes(hashes), ttlMs: config.authCacheTtlMs }),
+    directory,
     failures,
     toleranceSeconds: config.signatureToleranceSeconds,
     now,
@@ -114,6 +129,7 @@ export async function start(config: Config & { mongodbUri: string }, options: St
       // their reply (a 201 only after their write is acknowledged). Whatever is still open a
       // second before the bound is cut: its client sees a dropped connection, never a false 201.
       stopping = true;
+      clearInterval(refreshKeys);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const forced = setTimeout(() => server.closeAllConnections(), Math.max(100, config.shutdownTimeoutMs - 1000));

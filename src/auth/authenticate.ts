@@ -3,7 +3,7 @@ import { FailedAuthentications } from '../limits/failedAuthentications';
 import type { PartnerCredentials } from '../store/partnerStore';
 import type { WaitBudget } from '../store/waitBudget';
 import { hashApiKey, isWellFormedApiKey } from './credentials';
-import type { PartnerDirectory } from './partnerDirectory';
+import { SlowLaneFull, type PartnerDirectory } from './partnerDirectory';
 import { presentedKey, type DistinctHeaders, type PresentedKey } from './presentedKey';
 import { verifySignature, type SignatureProblem } from './signature';
 
@@ -25,7 +25,7 @@ export interface AuthenticationRequest {
 }
 
 export interface AuthenticatorOptions {
-  directory: Pick<PartnerDirectory, 'cached' | 'lookup' | 'reread'>;
+  directory: Pick<PartnerDirectory, 'cached' | 'isKnown' | 'lookup' | 'reread'>;
   failures: FailedAuthentications;
   toleranceSeconds: number;
   now: () => Date;
@@ -84,17 +84,22 @@ export function createAuthenticator(options: AuthenticatorOptions) {
 
     let partner = directory.cached(keyHash);
     const remembered = partner !== undefined;
-    if (!partner) {
-      // Spent before the lookup, so parallel guesses from one address cannot all reach the
-      // database at once: past the budget, keys wait for the slow lane (a few queries a second in
-      // all). They are still read, so a valid key is never refused for others' failures; its
-      // spend is given back.
+    if (!partner && directory.isKnown(keyHash)) {
+      // A key the database holds: read at once, never counted against anyone's failures.
+      partner = (await budget.spend((remainingMs) => directory.lookup(keyHash, 'fast', remainingMs))) ?? undefined;
+      if (!partner) throw FailedAuthentications.answer(failures.spend('key', keyHash), invalidKey, ['header', presented.header]);
+    } else if (!partner) {
+      // A key unknown here (a guess, or one issued in the last seconds). The address's budget is
+      // spent before the lookup, so parallel guesses cannot all reach the database at once: past
+      // it, keys wait for the slow lane (a few queries a second in all). They are still read, so a
+      // brand-new key is not refused for others' failures; its spend is given back.
       const advance = failures.spend('address', address);
       let found: PartnerCredentials | null;
       try {
-        found = await budget.wait(directory.lookup(keyHash, advance.allowed ? 'fast' : 'slow'));
+        found = await budget.spend((remainingMs) => directory.lookup(keyHash, advance.allowed ? 'fast' : 'slow', remainingMs));
       } catch (err) {
         if (advance.allowed) failures.refund('address', address);
+        if (err instanceof SlowLaneFull) throw FailedAuthentications.answer(advance, invalidKey, ['client']);
         throw err;
       }
       if (!found) {
@@ -126,7 +131,7 @@ export function createAuthenticator(options: AuthenticatorOptions) {
     if (problem === 'signature_mismatch' && remembered) {
       // The secret may have been rotated since the partner was remembered: read it again (within
       // a small budget per key) before refusing, so a new secret works at once.
-      const fresh = await budget.wait(directory.reread(keyHash));
+      const fresh = await budget.spend((remainingMs) => directory.reread(keyHash, remainingMs));
       if (!fresh || expired(fresh, now)) throw FailedAuthentications.answer(failures.spend('key', keyHash), invalidKey, ['header', presented.header]);
       partner = fresh;
       problem = verify(partner);

@@ -81,7 +81,13 @@ function writeLine(req: Request, res: Response, started: bigint): void {
 export function describe(err: unknown, depth = 0): Record<string, unknown> | undefined {
   if (!(err instanceof Error)) return err === undefined ? undefined : { value: typeof err };
   const { code, codeName } = err as { code?: unknown; codeName?: unknown };
-  const frames = (err.stack ?? '').split('\n').filter((line) => line.trimStart().startsWith('at ')).map((line) => line.trim());
+  // The stack starts with "Name: message", which may span lines (one could even begin with "at").
+  const messageLines = String(err.message).split('\n').length;
+  const frames = (err.stack ?? '')
+    .split('\n')
+    .slice(messageLines)
+    .filter((line) => line.trimStart().startsWith('at '))
+    .map((line) => line.trim());
   return {
     name: err.name,
     ...(code !== undefined ? { code } : {}),

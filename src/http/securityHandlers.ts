@@ -29,15 +29,15 @@ function metricsTokenHandler(token: string | undefined, failures: FailedAuthenti
     const address = exchange.address;
     const presented = singleBearerToken(exchange.req.headersDistinct);
     let failure: AppError;
-    if (failures.wouldRefuse('address', address)) {
-      failure = rateLimitExceeded(failures.spend('address', address), ['client']);
+    if (failures.wouldRefuse('metrics', address)) {
+      failure = rateLimitExceeded(failures.spend('metrics', address), ['client']);
     } else if (expected && presented.token && sameDigest(expected, hashApiKey(presented.token))) {
       return true;
     } else {
       const detail = presented.problem === 'multiple'
         ? { loc: ['header', 'authorization'], msg: 'send one Authorization header', type: 'auth_error.multiple_keys' }
         : { loc: ['header', 'authorization'], msg: 'the metrics token is required', type: 'auth_error.invalid_key' };
-      failure = FailedAuthentications.answer(failures.spend('address', address), new AppError('unauthorized', [detail]), ['client']);
+      failure = FailedAuthentications.answer(failures.spend('metrics', address), new AppError('unauthorized', [detail]), ['client']);
     }
     exchange.authFailure = failure;
     throw failure;

@@ -1,33 +1,32 @@
 import type { AppError } from '../errors';
 import { rateLimitExceeded, TokenBuckets, type Decision, type Policy } from './tokenBuckets';
 
-export type FailureScope = 'address' | 'key' | 'partner';
+export type FailureScope = 'address' | 'key' | 'partner' | 'metrics';
 
 /** The policy names a 429 for failed authentications carries in RateLimit-Policy. */
 const POLICY_NAMES: Record<FailureScope, string> = {
   address: 'unauthenticated',
   key: 'rejected_key',
   partner: 'rejected_signature',
+  metrics: 'rejected_metrics_token',
 };
 
 /**
  * Budgets for failed authentications, each where the guessing happens: per client address for
  * requests that present no known key, per presented key for a key that was refused (unknown,
- * revoked, expired), and per partner for bad signatures made with a valid key. A request with a
- * valid key and a valid signature never spends from or waits on any of them, so a failing
- * neighbour behind the same address cannot lock a partner out.
+ * revoked, expired), per partner for bad signatures made with a valid key, and per address for
+ * wrong /metrics tokens (apart, so guesses at one never block the other). A request with a key
+ * the database holds and a valid signature never spends from or waits on any of them, so a
+ * failing neighbour behind the same address cannot lock a partner out.
  */
 export class FailedAuthentications {
   private readonly buckets: Record<FailureScope, TokenBuckets>;
   private readonly policies: Record<FailureScope, Policy>;
 
   constructor(limit: { ratePerSecond: number; burst: number }, maxKeys?: number, nowSeconds?: () => number) {
-    this.buckets = { address: new TokenBuckets(maxKeys, nowSeconds), key: new TokenBuckets(maxKeys, nowSeconds), partner: new TokenBuckets(maxKeys, nowSeconds) };
-    this.policies = {
-      address: { name: POLICY_NAMES.address, ...limit },
-      key: { name: POLICY_NAMES.key, ...limit },
-      partner: { name: POLICY_NAMES.partner, ...limit },
-    };
+    const scopes = Object.keys(POLICY_NAMES) as FailureScope[];
+    this.buckets = Object.fromEntries(scopes.map((scope) => [scope, new TokenBuckets(maxKeys, nowSeconds)])) as Record<FailureScope, TokenBuckets>;
+    this.policies = Object.fromEntries(scopes.map((scope) => [scope, { name: POLICY_NAMES[scope], ...limit }])) as Record<FailureScope, Policy>;
   }
 
   /** Spends one failure; the decision says whether the budget had one left. */

@@ -9,6 +9,7 @@ import {
   type EventAccepted,
   type EventDocument,
 } from './eventDocument';
+import { WaitBudget } from './waitBudget';
 import { EventWriter, type EventWriterOptions, type InsertOutcome, type SequencedInsertPort, type WriteResult } from './eventWriter';
 
 export const EVENTS_COLLECTION = 'appointment_events';
@@ -69,7 +70,8 @@ export async function openEventStore(db: Db, options: EventStoreOptions): Promis
           () => inFlight.delete(idempotency.key),
         );
       }
-      const { doc, replayed } = await write;
+      // A delivery that joined another's write still answers within its own time.
+      const { doc, replayed } = await (joined && timeoutMs !== undefined ? new WaitBudget(timeoutMs).wait(write) : write);
       if (doc.payload_fingerprint !== idempotency.fingerprint) {
         const header = idempotency.source === 'webhook-id' ? 'webhook-id' : 'idempotency-key';
         throw new AppError('idempotency_key_reused', [
@@ -107,7 +109,8 @@ async function scanHighest(events: Collection<EventDocument>): Promise<number> {
 
 /** Raises the hint to `highest` (never lowers it). */
 async function raiseHint(sequences: Collection<SequenceDocument>, highest: number): Promise<void> {
-  const raise = () => sequences.updateOne({ _id: EVENT_ID_SEQUENCE }, { $max: { highest } }, { upsert: true });
+  // Acknowledged by the primary alone: a hint lost in a failover only costs one exact read.
+  const raise = () => sequences.updateOne({ _id: EVENT_ID_SEQUENCE }, { $max: { highest } }, { upsert: true, writeConcern: { w: 1 } });
   try {
     await raise();
   } catch (err) {

@@ -90,6 +90,9 @@ export class EventWriter {
   /** An event_id found taken by another instance, when the highest must be read anew. */
   private taken: number | undefined;
   private draining = false;
+  private hintTarget = 0;
+  private hinted = 0;
+  private hinting = false;
   private peakQueued = 0;
   private readonly maxBatch: number;
   private readonly maxQueued: number;
@@ -106,8 +109,8 @@ export class EventWriter {
 
   /** Stores one event, answering within `timeoutMs` (the writer's default when not given). */
   write(doc: UnnumberedEvent, timeoutMs = this.options.timeoutMs): Promise<WriteResult> {
-    // A full queue means the database is far behind: waiting in it would only end in a 503 later.
     if (timeoutMs <= 0) return Promise.reject(new AppError('database_unavailable'));
+    // A full queue means the database is far behind: waiting in it would only end in a 503 later.
     if (this.queue.size >= this.maxQueued) {
       this.options.onQueueFull?.();
       return Promise.reject(new AppError('database_unavailable'));
@@ -179,8 +182,7 @@ export class EventWriter {
       this.highest = first + outcome.inserted - 1;
       if (outcome.inserted > 0) {
         this.taken = undefined;
-        // Only a hint (a lagging one costs one exact read later), so a failure here is no failure.
-        await this.port.recordHighest(this.highest).catch(() => undefined);
+        this.raiseHint(this.highest);
       }
       if (!outcome.failure) return;
 
@@ -193,9 +195,10 @@ export class EventWriter {
         continue;
       }
 
-      let existing: EventDocument | null;
+      let existing: EventDocument | null = null;
       try {
-        existing = await this.port.findByIdempotencyKey(failed.doc.idempotency_key);
+        // A duplicate the database says was on event_id is no repeat: nothing to look up.
+        if (outcome.failure.index !== 'event_id') existing = await this.port.findByIdempotencyKey(failed.doc.idempotency_key);
       } catch (err) {
         this.highest = undefined;
         const appError = this.options.classify(err);
@@ -216,6 +219,30 @@ export class EventWriter {
       }
       pending = [failed, ...rest].filter((p) => !p.settled);
     }
+  }
+
+  /**
+   * Raises the hint off the write path: one update at a time, each to the highest known when it
+   * starts, so updates from one instance never race each other. Only a hint: a failed or lagging
+   * one costs one exact read later, never a wrong number.
+   */
+  private raiseHint(highest: number): void {
+    this.hintTarget = Math.max(this.hintTarget, highest);
+    if (this.hinting) return;
+    this.hinting = true;
+    void (async () => {
+      try {
+        while (this.hinted < this.hintTarget) {
+          const target = this.hintTarget;
+          await this.port.recordHighest(target);
+          this.hinted = target;
+        }
+      } catch {
+        // Tried again after the next batch.
+      } finally {
+        this.hinting = false;
+      }
+    })();
   }
 
   private succeed(pending: Pending, result: WriteResult): void {

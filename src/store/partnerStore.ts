@@ -62,6 +62,8 @@ export interface PartnerStore {
    * is unknown, or whose partner is revoked, is absent from the result.
    */
   findByKeyHashes(keyHashes: readonly string[]): Promise<Map<string, PartnerCredentials>>;
+  /** The digest of every key stored (revoked partners have none; keys in a grace period do). */
+  listKeyHashes(): Promise<string[]>;
   create(input: { name: string; keyHash: string; signingSecret?: string; ratePerSecond?: number }, now: Date): Promise<void>;
   list(): Promise<PartnerSummary[]>;
   count(): Promise<number>;
@@ -108,6 +110,14 @@ export async function openPartnerStore(db: Db): Promise<PartnerStore> {
         throw toAppError(err);
       }
       return found;
+    },
+
+    async listKeyHashes() {
+      try {
+        return (await keys.find({}, { projection: { _id: 1 } }).toArray()).map((k) => k._id);
+      } catch (err) {
+        throw toAppError(err);
+      }
     },
 
     async create({ name, keyHash, signingSecret, ratePerSecond }, now) {

@@ -68,7 +68,7 @@ describe('idempotent delivery', () => {
   });
 
   test.each([
-    ['too long', 'k'.repeat(256)],
+    ['too long', 'k'.repeat(257)],
     ['with a space', 'has space'],
     ['with a control character', 'tab\there'],
   ])('when the Idempotency-Key is %s, then 422 on that header', async (_case, key) => {
@@ -160,6 +160,14 @@ describe('idempotent delivery', () => {
       }
       for (const repeat of replays.slice(3)) expectReplayOf(repeat, original);
       expect(await app.events.countDocuments({ partner: partner.name })).toBe(1);
+    });
+
+    test('when the webhook-id has the longest length allowed (256), then it can still be repeated as Idempotency-Key', async () => {
+      const partner = await newPartner(true);
+      const body = JSON.stringify(anEvent());
+      const id = 'w'.repeat(256);
+      const res = await post(app.endpoint, body, { ...partner.auth, ...signedHeaders(partner.secret, body, { id }), 'Idempotency-Key': id });
+      expect(res.status).toBe(201);
     });
 
     test('when a signed request also sends Idempotency-Key equal to its webhook-id, then it is accepted, and its retry is a replay', async () => {

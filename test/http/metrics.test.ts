@@ -80,9 +80,14 @@ describe('GET /metrics', () => {
       expect(statuses).toEqual([401, 401, 401, 429]);
       const throttled = await from('198.51.100.7', TOKEN);
       expect(throttled.status).toBe(429);
-      expect(throttled.headers.get('ratelimit-policy')).toBe('"unauthenticated";q=3;w=3');
+      expect(throttled.headers.get('ratelimit-policy')).toBe('"rejected_metrics_token";q=3;w=3');
       expect(throttled.headers.get('retry-after')).toBe(/;t=(\d+)$/.exec(throttled.headers.get('ratelimit')!)![1]);
       expect((await from('198.51.100.8', TOKEN)).status).toBe(200);
+      // Metrics guesses and partner-key guesses have budgets of their own: neither blocks the other.
+      const partnerFromThere = await post(guarded.endpoint, anEvent(), { ...guarded.auth, 'X-Forwarded-For': '198.51.100.7' });
+      expect(partnerFromThere.status).toBe(201);
+      for (let i = 0; i < 4; i++) await post(guarded.endpoint, anEvent(), { Authorization: `Bearer ${generateApiKey()}`, 'X-Forwarded-For': '198.51.100.9' });
+      expect((await from('198.51.100.9', TOKEN)).status).toBe(200);
     } finally {
       await guarded.stop();
     }

@@ -149,8 +149,71 @@ describe('EventWriter', () => {
     const fresh = new EventWriter(db.port(), { timeoutMs: 5000, classify });
     expect((await fresh.write(doc('after'))).doc.event_id).toBe(6);
     expect(db.exactReads).toBe(1);
+    await new Promise((r) => setTimeout(r, 5));
     expect(db.hint).toBe(6);
     expect(db.contiguous()).toBe(true);
+  });
+
+  test('when raising the hint hangs, then writes go on without waiting for it, and the hint catches up once it answers', async () => {
+    const db = new MemoryEvents();
+    const port = db.port();
+    let release!: () => void;
+    const hanging = new Promise<void>((r) => (release = r));
+    let raises = 0;
+    const writer = new EventWriter(
+      {
+        ...port,
+        recordHighest: async (highest) => {
+          raises += 1;
+          if (raises === 1) await hanging;
+          await port.recordHighest(highest);
+        },
+      },
+      { timeoutMs: 1000, classify },
+    );
+    for (const tag of ['a', 'b', 'c', 'd']) await writer.write(doc(tag));
+    expect(db.contiguous()).toBe(true);
+    expect(db.stored.size).toBe(4);
+    // One raise at a time: the later ones wait for the hanging one, then jump to the highest.
+    expect(raises).toBe(1);
+    release();
+    await new Promise((r) => setTimeout(r, 5));
+    expect(db.hint).toBe(4);
+    expect(raises).toBe(2);
+  });
+
+  test('when raising the hint fails, then it is raised again after the next batch', async () => {
+    const db = new MemoryEvents();
+    const port = db.port();
+    let fail = true;
+    const writer = new EventWriter(
+      {
+        ...port,
+        recordHighest: async (highest) => {
+          if (fail) throw new Error('hint write failed');
+          await port.recordHighest(highest);
+        },
+      },
+      { timeoutMs: 1000, classify },
+    );
+    await writer.write(doc('a'));
+    await new Promise((r) => setTimeout(r, 5));
+    expect(db.hint).toBe(0);
+    fail = false;
+    await writer.write(doc('b'));
+    await new Promise((r) => setTimeout(r, 5));
+    expect(db.hint).toBe(2);
+  });
+
+  test('when the database says a duplicate was on event_id, then the writer does not look the key up and numbers the event again', async () => {
+    const db = new MemoryEvents();
+    db.namesIndex = true;
+    let lookups = 0;
+    const port = db.port();
+    const writer = new EventWriter({ ...port, findByIdempotencyKey: (key) => (lookups++, port.findByIdempotencyKey(key)) }, { timeoutMs: 5000, classify });
+    db.insertNow([{ event_id: 1, ...doc('other-instance') }]);
+    expect((await writer.write(doc('mine'))).doc.event_id).toBe(2);
+    expect(lookups).toBe(0);
   });
 
   test('when the database refuses one document, then only that event fails (500) and the others are numbered without a hole', async () => {
