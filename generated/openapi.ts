@@ -598,6 +598,35 @@ export interface components {
             };
         };
         /**
+         * @description The request uses a transfer coding other than `chunked` (for example
+         *     `Transfer-Encoding: gzip, chunked`). Send the body plain or chunked.
+         */
+        readonly NotImplemented: {
+            headers: {
+                readonly "X-Request-Id": components["headers"]["X-Request-Id"];
+                readonly [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "status": "error",
+                 *       "message": "Not implemented",
+                 *       "errors": [
+                 *         {
+                 *           "loc": [
+                 *             "header",
+                 *             "transfer-encoding"
+                 *           ],
+                 *           "msg": "only the chunked transfer coding is supported",
+                 *           "type": "value_error.transfer_encoding"
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                readonly "application/json": components["schemas"]["ErrorResponse"];
+            };
+        };
+        /**
          * @description The database could not confirm the write in time, or too many events
          *     are already waiting for it (or, for `/readyz`, it is not reachable). The
          *     event is not confirmed as stored: retry after `Retry-After` seconds, with
@@ -718,6 +747,7 @@ export interface operations {
             readonly 429: components["responses"]["TooManyRequests"];
             readonly 431: components["responses"]["HeadersTooLarge"];
             readonly 500: components["responses"]["InternalError"];
+            readonly 501: components["responses"]["NotImplemented"];
             readonly 503: components["responses"]["ServiceUnavailable"];
         };
     };

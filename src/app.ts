@@ -13,6 +13,7 @@ import { fallbackHandlers } from './http/fallbackHandlers';
 import { requestHooks } from './http/requestHooks';
 import { requestMetrics } from './http/requestMetrics';
 import { securityHandlers, type RateLimits } from './http/securityHandlers';
+import { addressKey } from './limits/clientAddress';
 import { rateLimitHeaders } from './limits/tokenBuckets';
 import { locals, requestLog } from './http/requestLog';
 import { SPEC_PATH } from './paths';
@@ -68,11 +69,15 @@ export async function createApp(deps: AppDeps): Promise<Express> {
       res,
       // HEAD is answered as GET without a body (RFC 9110), wherever GET is.
       request: { method: req.method === 'HEAD' ? 'GET' : req.method, path: req.path, headers: req.headers as Record<string, string>, query: req.query as Record<string, string> },
-      address: req.ip ?? req.socket.remoteAddress ?? 'unknown',
+      address: addressKey(req.ip, req.socket.remoteAddress),
       budget: new WaitBudget(deps.config.dbTimeoutMs),
     };
     let reply: Reply;
     try {
+      // HTTP/1.1 requires Host (RFC 9112); Node's own refusal would not be in the envelope.
+      if (req.httpVersion === '1.1' && req.headers.host === undefined) {
+        throw new AppError('bad_request', [{ loc: ['header', 'host'], msg: 'an HTTP/1.1 request must carry a Host header', type: 'value_error.missing' }]);
+      }
       reply = (await api.handleRequest(exchange.request, exchange)) as Reply;
     } catch (err) {
       const failure = errorReply(err, deps.config.retryAfterSeconds);

@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'payload_too_large'
   | 'not_found'
   | 'method_not_allowed'
+  | 'not_implemented'
   | 'database_unavailable'
   | 'internal';
 

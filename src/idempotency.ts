@@ -38,7 +38,8 @@ export function unquote(key: string): string {
 export function idempotencyOf(partner: string, event: AppointmentEvent, explicit: { idempotencyKey?: string; webhookId?: string }): Idempotency {
   const fingerprint = payloadFingerprint(partner, event);
   if (explicit.webhookId !== undefined) {
-    if (explicit.idempotencyKey !== undefined && unquote(explicit.idempotencyKey) !== explicit.webhookId) {
+    const key = explicit.idempotencyKey;
+    if (key !== undefined && key !== explicit.webhookId && unquote(key) !== explicit.webhookId) {
       throw new AppError('invalid_payload', [
         {
           loc: ['header', 'idempotency-key'],

@@ -6,7 +6,7 @@ import { createApp } from './app';
 import { createAuthenticator } from './auth/authenticate';
 import { PartnerDirectory } from './auth/partnerDirectory';
 import type { Config } from './config';
-import { clientErrorHandler } from './http/clientErrors';
+import { clientErrorHandler, connectHandler } from './http/clientErrors';
 import { describe } from './http/requestLog';
 import { FailedAuthentications } from './limits/failedAuthentications';
 import { TokenBuckets } from './limits/tokenBuckets';
@@ -104,10 +104,13 @@ export async function start(config: Config & { mongodbUri: string }, options: St
         headersTimeout: Math.min(config.requestTimeoutMs, 60000),
         // Node checks those timeouts on this interval (30 s by default), which would stretch them.
         connectionsCheckingInterval: Math.min(1000, config.requestTimeoutMs),
+        // Node would answer a request without Host with a bare 400; the app answers in the envelope.
+        requireHostHeader: false,
       },
       app,
     );
     server.on('clientError', clientErrorHandler(logger, config.retryAfterSeconds));
+    server.on('connect', connectHandler(logger, config.retryAfterSeconds));
     // Node answers `Expect: 100-continue` itself, before the app has checked anything, unless
     // the app takes the request: then 100 Continue is sent only when the body is wanted
     // (rawBodyOf), after authentication. Other expectations are ignored, as RFC 9110 allows.

@@ -22,6 +22,8 @@ export interface AuthenticationRequest {
   rawBody: () => Promise<Buffer>;
   /** The request's database wait budget: lookups share it with the write. */
   budget: WaitBudget;
+  /** Told the partner's name as soon as the key names one, even if the request is then refused. */
+  identified?: (partner: string) => void;
 }
 
 export interface AuthenticatorOptions {
@@ -55,6 +57,9 @@ function keyProblem(presented: Exclude<PresentedKey, { ok: true }>): ErrorDetail
   }
 }
 
+/** Keys from one over-budget address that may wait in the slow lane at once; the rest get 429 at once. */
+const SLOW_LANE_PER_ADDRESS = 100;
+
 function single(values: string[] | undefined): string | undefined {
   return values?.join(' ');
 }
@@ -67,6 +72,7 @@ function single(values: string[] | undefined): string | undefined {
  */
 export function createAuthenticator(options: AuthenticatorOptions) {
   const { directory, failures } = options;
+  const slowWaiting = new Map<string, number>();
   const expired = (partner: PartnerCredentials, now: Date) => partner.keyExpiresAt !== null && partner.keyExpiresAt <= now;
 
   return async function authenticate(request: AuthenticationRequest): Promise<AuthenticatedPartner> {
@@ -94,6 +100,10 @@ export function createAuthenticator(options: AuthenticatorOptions) {
       // it, keys wait for the slow lane (a few queries a second in all). They are still read, so a
       // brand-new key is not refused for others' failures; its spend is given back.
       const advance = failures.spend('address', address);
+      const waiting = slowWaiting.get(address) ?? 0;
+      // One address cannot fill the slow lane: others' new keys must still find room there.
+      if (!advance.allowed && waiting >= SLOW_LANE_PER_ADDRESS) throw FailedAuthentications.answer(advance, invalidKey, ['client']);
+      if (!advance.allowed) slowWaiting.set(address, waiting + 1);
       let found: PartnerCredentials | null;
       try {
         found = await budget.spend((remainingMs) => directory.lookup(keyHash, advance.allowed ? 'fast' : 'slow', remainingMs));
@@ -101,6 +111,12 @@ export function createAuthenticator(options: AuthenticatorOptions) {
         if (advance.allowed) failures.refund('address', address);
         if (err instanceof SlowLaneFull) throw FailedAuthentications.answer(advance, invalidKey, ['client']);
         throw err;
+      } finally {
+        if (!advance.allowed) {
+          const left = (slowWaiting.get(address) ?? 1) - 1;
+          if (left > 0) slowWaiting.set(address, left);
+          else slowWaiting.delete(address);
+        }
       }
       if (!found) {
         failures.spend('key', keyHash);
@@ -109,6 +125,7 @@ export function createAuthenticator(options: AuthenticatorOptions) {
       if (advance.allowed) failures.refund('address', address);
       partner = found;
     }
+    request.identified?.(partner.name);
     const now = options.now();
     if (expired(partner, now)) throw FailedAuthentications.answer(failures.spend('key', keyHash), invalidKey, ['header', presented.header]);
     if (partner.signingSecrets.length === 0) return { name: partner.name, ratePerSecond: partner.ratePerSecond };

@@ -31,6 +31,9 @@ export function receiveAppointmentEvent({ store, now }: ReceiveDeps): OperationH
     // The write gets what the request's database budget has left after the partner lookup.
     const { accepted, replayed } = await exchange.budget.spend((remainingMs) => store.saveEvent(event, now(), partner.name, idempotency, remainingMs));
     Object.assign(locals(exchange.res), { eventId: accepted.event_id, replayed, eventType: event.event_type });
+    // A repeat stores nothing new: it does not count against the partner's rate limit, so a
+    // captured request replayed many times cannot starve the partner's own deliveries.
+    if (replayed) exchange.refundRateLimit?.();
     return { status: 201, body: accepted, headers: replayed ? { 'Idempotent-Replayed': 'true' } : {} };
   };
 }

@@ -6,7 +6,7 @@ import { findJsonHazard, MAX_DEPTH, type JsonHazard } from './jsonHazards';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** 415 unless the request says it sends UTF-8 JSON, uncompressed. */
+/** 415 unless the request says it sends UTF-8 JSON, uncompressed; 501 for a transfer coding other than chunked. */
 export function assertJsonContent(req: IncomingMessage): void {
   const unsupported = (msg: string, loc: string) =>
     new AppError('unsupported_media_type', [{ loc: ['header', loc], msg, type: 'value_error.content_type' }]);
@@ -22,6 +22,12 @@ export function assertJsonContent(req: IncomingMessage): void {
   if (mediaType !== 'application/json') throw unsupported('content type must be application/json', 'content-type');
   if (charset !== undefined && charset.toLowerCase() !== 'utf-8') {
     throw unsupported('charset must be utf-8', 'content-type');
+  }
+  // RFC 9112: a transfer coding the server does not understand gets 501; Node decodes only
+  // chunked and would hand over a gzip-coded body as if it were plain.
+  const transfer = req.headers['transfer-encoding'];
+  if (transfer !== undefined && transfer.trim().toLowerCase() !== 'chunked') {
+    throw new AppError('not_implemented', [{ loc: ['header', 'transfer-encoding'], msg: 'only the chunked transfer coding is supported', type: 'value_error.transfer_encoding' }]);
   }
   const encoding = req.headers['content-encoding'];
   if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {

@@ -1,9 +1,25 @@
 import { randomUUID } from 'node:crypto';
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import { AppError } from '../errors';
+import { AppError, type ErrorCode } from '../errors';
 import { errorReply } from './errorTable';
+
+/** Writes the envelope straight to a socket the app never saw, and closes it. */
+function answerOnSocket(socket: Duplex, code: ErrorCode, retryAfterSeconds: number): string {
+  const reply = errorReply(new AppError(code), retryAfterSeconds);
+  const requestId = randomUUID();
+  const body = JSON.stringify(reply.body);
+  socket.end(
+    `HTTP/1.1 ${reply.status} ${STATUS_CODES[reply.status]}\r\n` +
+      'Content-Type: application/json; charset=utf-8\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+      `X-Request-Id: ${requestId}\r\n` +
+      'Connection: close\r\n\r\n' +
+      body,
+  );
+  return requestId;
+}
 
 /**
  * Requests Node rejects before the app sees them (unparsable HTTP, oversized headers, a client
@@ -15,23 +31,26 @@ export function clientErrorHandler(logger: Logger, retryAfterSeconds: number) {
       socket.destroy();
       return;
     }
-    const code =
-      err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? 'request_timeout'
-        : err.code === 'HPE_HEADER_OVERFLOW'
-          ? 'headers_too_large'
-          : 'bad_request';
-    const reply = errorReply(new AppError(code), retryAfterSeconds);
-    const requestId = randomUUID();
-    const body = JSON.stringify(reply.body);
-    socket.end(
-      `HTTP/1.1 ${reply.status} ${STATUS_CODES[reply.status]}\r\n` +
-        'Content-Type: application/json; charset=utf-8\r\n' +
-        `Content-Length: ${Buffer.byteLength(body)}\r\n` +
-        `X-Request-Id: ${requestId}\r\n` +
-        'Connection: close\r\n\r\n' +
-        body,
-    );
-    logger.warn({ req_id: requestId, status: reply.status, error: code, parser: err.code }, 'request rejected before routing');
+    // A reply to an earlier, complete request on this connection is still on its way (the bad
+    // bytes were pipelined behind it): answering now would take that reply's place. It is let
+    // finish; then the connection closes, and what followed it gets no answer. (A request that is
+    // itself incomplete, too slow say, is answered here as before.)
+    const inProgress = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage;
+    if (inProgress && !inProgress.writableFinished && inProgress.req.complete) {
+      inProgress.once('close', () => socket.destroy());
+      logger.warn({ parser: err.code }, 'request rejected before routing, behind a reply in progress');
+      return;
+    }
+    const code: ErrorCode = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'request_timeout' : err.code === 'HPE_HEADER_OVERFLOW' ? 'headers_too_large' : 'bad_request';
+    const requestId = answerOnSocket(socket, code, retryAfterSeconds);
+    logger.warn({ req_id: requestId, status: errorReply(new AppError(code), retryAfterSeconds).status, error: code, parser: err.code }, 'request rejected before routing');
+  };
+}
+
+/** CONNECT asks for a tunnel, which this service never opens: the envelope, then the connection closes. */
+export function connectHandler(logger: Logger, retryAfterSeconds: number) {
+  return (_req: IncomingMessage, socket: Duplex): void => {
+    const requestId = answerOnSocket(socket, 'bad_request', retryAfterSeconds);
+    logger.warn({ req_id: requestId, status: 400, error: 'bad_request', method: 'CONNECT' }, 'request rejected before routing');
   };
 }

@@ -18,6 +18,7 @@ const TABLE: Readonly<Record<ErrorCode, { status: number; message: string; retry
   rate_limited: { status: 429, message: 'Too many requests' },
   not_found: { status: 404, message: 'Not found' },
   method_not_allowed: { status: 405, message: 'Method not allowed' },
+  not_implemented: { status: 501, message: 'Not implemented' },
   database_unavailable: { status: 503, message: 'Service temporarily unavailable', retryAfter: true },
   internal: { status: 500, message: 'Internal server error' },
 };

@@ -10,7 +10,7 @@ export interface Exchange {
   res: Response;
   /** The request as openapi-backend sees it; the decoded body is placed here before validation. */
   request: OpenApiRequest;
-  /** The client's address: the socket's peer, or the one trusted proxies name (TRUST_PROXY). */
+  /** The client's address as budgets count it (see addressKey): the peer, or the one trusted proxies name. */
   address: string;
   /** How long this request may still wait for the database, across all its calls. */
   budget: WaitBudget;
@@ -24,6 +24,8 @@ export interface Exchange {
   authFailure?: unknown;
   /** The partner's rate-limit state after this request, reported in RateLimit headers. */
   rateLimit?: Decision;
+  /** Gives back the request this partner spent, for a repeat answered without new work. */
+  refundRateLimit?: () => void;
 }
 
 export interface Reply {

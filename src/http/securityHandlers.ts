@@ -7,6 +7,7 @@ import { FailedAuthentications } from '../limits/failedAuthentications';
 import { rateLimitExceeded, type Policy, type TokenBuckets } from '../limits/tokenBuckets';
 import type { Exchange } from './exchange';
 import { rawBodyOf } from './requestHooks';
+import { locals } from './requestLog';
 
 type Authenticate = (request: AuthenticationRequest) => Promise<AuthenticatedPartner>;
 
@@ -58,10 +59,17 @@ export function securityHandlers(authenticate: Authenticate, bodyLimitBytes: num
       address: exchange.address,
       rawBody: () => rawBodyOf(exchange, bodyLimitBytes),
       budget: exchange.budget,
+      // So that a refusal past this point (a bad signature, the rate limit) names the partner in the log.
+      identified: (name) => (locals(exchange.res).partner = name),
     });
-    const decision = limits.partners.take(partner.name, limits.partnerPolicy(partner));
+    const policy = limits.partnerPolicy(partner);
+    const decision = limits.partners.take(partner.name, policy);
     exchange.rateLimit = decision;
     if (!decision.allowed) throw rateLimitExceeded(decision, ['header', 'authorization']);
+    exchange.refundRateLimit = () => {
+      limits.partners.refund(partner.name, policy);
+      exchange.rateLimit = limits.partners.peek(partner.name, policy);
+    };
     return partner;
   }
 

@@ -45,6 +45,8 @@ export interface EventStoreOptions {
   maxBatch?: number;
   /** Events waiting for a write at most; past it, 503 at once. */
   maxQueued?: number;
+  /** Acknowledged events remembered for answering retries without a write (default 10,000). */
+  recentEvents?: number;
   onInsert?: EventWriterOptions['onInsert'];
   onQueueFull?: EventWriterOptions['onQueueFull'];
 }
@@ -55,32 +57,71 @@ export async function openEventStore(db: Db, options: EventStoreOptions): Promis
   const writer = new EventWriter(insertPort(events, db.collection<SequenceDocument>(SEQUENCES_COLLECTION)), { ...options, classify: toAppError });
   // Identical deliveries racing on this instance share one write, and all get its result.
   const inFlight = new Map<string, Promise<WriteResult>>();
+  // Events this instance saw acknowledged lately: a retry of one is answered from here, without
+  // the write queue, so a burst of retries cannot hold up other partners' new events.
+  const recent = new RecentEvents(options.recentEvents ?? 10_000);
+
+  function answer(doc: EventDocument, idempotency: Idempotency, replayed: boolean): SavedEvent {
+    if (doc.payload_fingerprint !== idempotency.fingerprint) {
+      const header = idempotency.source === 'webhook-id' ? 'webhook-id' : 'idempotency-key';
+      throw new AppError('idempotency_key_reused', [
+        { loc: ['header', header], msg: 'this key was already used for a different event', type: 'value_error.idempotency_key_reused' },
+      ]);
+    }
+    return { accepted: toEventAccepted(doc), replayed };
+  }
 
   return {
     queueStats: () => writer.queueStats,
 
     async saveEvent(event, receivedAt, partner, idempotency, timeoutMs) {
+      const known = recent.get(idempotency.key);
+      if (known) return answer(known, idempotency, true);
       let write = inFlight.get(idempotency.key);
       const joined = write !== undefined;
       if (!write) {
         write = writer.write(toUnnumberedDocument(event, receivedAt, partner, idempotency), timeoutMs);
         inFlight.set(idempotency.key, write);
         void write.then(
-          () => inFlight.delete(idempotency.key),
+          ({ doc }) => {
+            inFlight.delete(idempotency.key);
+            recent.add(idempotency.key, doc);
+          },
           () => inFlight.delete(idempotency.key),
         );
       }
       // A delivery that joined another's write still answers within its own time.
       const { doc, replayed } = await (joined && timeoutMs !== undefined ? new WaitBudget(timeoutMs).wait(write) : write);
-      if (doc.payload_fingerprint !== idempotency.fingerprint) {
-        const header = idempotency.source === 'webhook-id' ? 'webhook-id' : 'idempotency-key';
-        throw new AppError('idempotency_key_reused', [
-          { loc: ['header', header], msg: 'this key was already used for a different event', type: 'value_error.idempotency_key_reused' },
-        ]);
-      }
-      return { accepted: toEventAccepted(doc), replayed: replayed || joined };
+      return answer(doc, idempotency, replayed || joined);
     },
   };
+}
+
+/**
+ * Stored events by idempotency key, the most recent `max` (least recently asked for goes first).
+ * Only events acknowledged by the database (or read back with majority) are put here, and events
+ * never change, so an answer from here is the stored event's.
+ */
+class RecentEvents {
+  private readonly events = new Map<string, EventDocument>();
+
+  constructor(private readonly max: number) {}
+
+  get(key: string): EventDocument | undefined {
+    const doc = this.events.get(key);
+    if (doc) {
+      this.events.delete(key);
+      this.events.set(key, doc);
+    }
+    return doc;
+  }
+
+  add(key: string, doc: EventDocument): void {
+    if (this.max <= 0) return;
+    this.events.delete(key);
+    this.events.set(key, doc);
+    if (this.events.size > this.max) this.events.delete(this.events.keys().next().value as string);
+  }
 }
 
 async function ensureIndexes(events: Collection<EventDocument>): Promise<void> {

@@ -15,7 +15,7 @@ import uuid
 
 import schemathesis
 
-VALID_KEY = re.compile(r'^("[\x21\x23-\x7e]{1,256}"|[\x21-\x7e]{1,256})$')
+VALID_KEY = re.compile(r'^("[\x21\x23-\x7e]{1,256}"|[\x21\x23-\x7e][\x21-\x7e]{0,255})$')
 PREFIX = "fuzz-"
 SENT = {}  # Idempotency-Key -> (headers, body) as first sent
 RETRIED_KEYS = set()

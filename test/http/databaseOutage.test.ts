@@ -139,23 +139,34 @@ describe('a frozen database, path by path', () => {
     expect((await post(bounded.endpoint, warmBody, { ...rotated.auth, ...signedHeaders(rotated.secret, warmBody) })).status).toBe(201);
     const newSecret = generateSigningSecret();
     await bounded.partners.rotateSecret(rotated.name, newSecret, new Date(Date.now() + 60_000), new Date());
+    // One event stored through this instance (it remembers it), one through another instance.
     const stored = anEvent();
     expect((await bounded.post(stored, { 'Idempotency-Key': 'stored-before-freeze' })).status).toBe(201);
+    const elsewhere = anEvent();
+    const other = await startTestApp({ dbName: `${dbNameFor(__filename)}_bounded`, uri: db.uri });
+    try {
+      expect((await post(other.endpoint, elsewhere, { ...bounded.auth, 'Idempotency-Key': 'stored-elsewhere' })).status).toBe(201);
+    } finally {
+      await other.stop();
+    }
 
     process.kill(db.pid, 'SIGSTOP');
     let paths: Record<string, { status: number; retryAfter: string | null; ms: number }>;
     try {
       const signedBody = JSON.stringify(anEvent());
       const rotatedBody = JSON.stringify(anEvent());
-      const [uncachedKey, signedPartner, secretReread, replay, newEvent, readiness] = await Promise.all([
+      const [uncachedKey, signedPartner, secretReread, replayLookup, newEvent, readiness, fromMemory] = await Promise.all([
         timed(post(bounded.endpoint, anEvent(), uncached.auth)),
         timed(post(bounded.endpoint, signedBody, { ...signer.auth, ...signedHeaders(signer.secret, signedBody) })),
         timed(post(bounded.endpoint, rotatedBody, { ...rotated.auth, ...signedHeaders(newSecret, rotatedBody) })),
-        timed(bounded.post(stored, { 'Idempotency-Key': 'stored-before-freeze' })),
+        timed(bounded.post(elsewhere, { 'Idempotency-Key': 'stored-elsewhere' })),
         timed(bounded.post(anEvent())),
         timed(send(`${bounded.url}/readyz`, { method: 'GET' })),
+        timed(bounded.post(stored, { 'Idempotency-Key': 'stored-before-freeze' })),
       ]);
-      paths = { uncachedKey, signedPartner, secretReread, replay, newEvent, readiness };
+      paths = { uncachedKey, signedPartner, secretReread, replayLookup, newEvent, readiness };
+      // A repeat of an event this instance stored needs no database: it is answered from memory.
+      expect(fromMemory.status).toBe(201);
     } finally {
       process.kill(db.pid, 'SIGCONT');
     }

@@ -170,3 +170,32 @@ describe('error responses', () => {
     expect(res.headers.get('x-powered-by')).toBeNull();
   });
 });
+
+describe('HTTP at the edges', () => {
+  test('when a malformed request is pipelined behind a valid one, then the valid one still gets its 201, and the connection closes after it', async () => {
+    const body = JSON.stringify(anEvent({ appointment_id: 'pipelined-good' }));
+    const res = await rawSocket(
+      app.endpoint,
+      `POST /webhook/appointment HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${app.apiKey}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}` +
+        'GARBAGE\r\n\r\n',
+    );
+    expect(res.status).toBe(201);
+    expect(res.headers).not.toMatch(/ 400 /);
+    expect(await app.events.countDocuments({ appointment_id: 'pipelined-good' })).toBe(1);
+    await app.events.deleteMany({});
+  });
+
+  test('when an HTTP/1.1 request carries no Host, then 400 in the envelope, naming the header', async () => {
+    const res = await rawSocket(app.url, 'GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n');
+    expect(res.status).toBe(400);
+    expectEnvelope(res.body, 'Malformed request');
+    expect(res.body.errors).toEqual([{ loc: ['header', 'host'], msg: 'an HTTP/1.1 request must carry a Host header', type: 'value_error.missing' }]);
+    expect(res.headers).toMatch(/x-request-id: [0-9a-f-]{36}/i);
+  });
+
+  test('when CONNECT asks for a tunnel, then 400 in the envelope and the connection closes', async () => {
+    const res = await rawSocket(app.url, 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n');
+    expect(res.status).toBe(400);
+    expectEnvelope(res.body, 'Malformed request');
+  });
+});

@@ -38,6 +38,14 @@ async function same(...bodies: unknown[]) {
 
 /** How to send each case the guide lists; a row without one fails the test. */
 const REQUESTS: Record<string, () => Promise<{ status: number; body: any }>> = {
+  'Transfer-Encoding: gzip, chunked (any coding but chunked)': () => {
+    const body = JSON.stringify(anEvent());
+    const chunked = `${Buffer.byteLength(body).toString(16)}\r\n${body}\r\n0\r\n\r\n`;
+    return rawSocket(
+      app.endpoint,
+      `POST /webhook/appointment HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${app.apiKey}\r\nContent-Type: application/json\r\nTransfer-Encoding: gzip, chunked\r\nConnection: close\r\n\r\n${chunked}`,
+    );
+  },
   'An empty body (no bytes at all)': () => app.post(''),
   'A body of only spaces': () => app.post('   '),
   'An Idempotency-Key with a space, a control character, or more than 256 characters': async () => {

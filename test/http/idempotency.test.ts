@@ -71,6 +71,7 @@ describe('idempotent delivery', () => {
     ['too long', 'k'.repeat(257)],
     ['with a space', 'has space'],
     ['with a control character', 'tab\there'],
+    ['an empty quoted string (which would be one shared empty key)', '""'],
   ])('when the Idempotency-Key is %s, then 422 on that header', async (_case, key) => {
     const res = await app.post(anEvent(), { 'Idempotency-Key': key });
     expect(res.status).toBe(422);
@@ -162,6 +163,13 @@ describe('idempotent delivery', () => {
       expect(await app.events.countDocuments({ partner: partner.name })).toBe(1);
     });
 
+    test('when the webhook-id is itself a quoted string and Idempotency-Key repeats it as it is, then it is accepted', async () => {
+      const partner = await newPartner(true);
+      const body = JSON.stringify(anEvent());
+      const res = await post(app.endpoint, body, { ...partner.auth, ...signedHeaders(partner.secret, body, { id: '"quoted-id"' }), 'Idempotency-Key': '"quoted-id"' });
+      expect(res.status).toBe(201);
+    });
+
     test('when the webhook-id has the longest length allowed (256), then it can still be repeated as Idempotency-Key', async () => {
       const partner = await newPartner(true);
       const body = JSON.stringify(anEvent());
@@ -204,5 +212,46 @@ describe('idempotent delivery', () => {
       for (const r of replies.filter((r) => r.status === 409)) expect(r.headers.get('retry-after')).toBeTruthy();
       expect(await app.events.countDocuments()).toBe(1);
     });
+  });
+});
+
+describe('repeats at volume', () => {
+  let limited: TestApp;
+  beforeAll(async () => {
+    limited = await startTestApp({ dbName: `${dbName}_volume`, config: { metricsToken: 'metrics-token-0123456789abcdef' } });
+  });
+  afterAll(() => limited.stop());
+
+  const writes = async () => {
+    const text = await (await fetch(`${limited.url}/metrics`, { headers: { Authorization: 'Bearer metrics-token-0123456789abcdef' } })).text();
+    return Number(/^webhook_db_write_batch_size_count (\d+)/m.exec(text)?.[1] ?? 0);
+  };
+
+  test('when a partner re-sends a burst of events already stored, then they are answered as replays without a database write, and another partner\'s new event goes through meanwhile', async () => {
+    const events = Array.from({ length: 95 }, () => anEvent());
+    for (const [i, event] of events.entries()) expect((await limited.post(event, { 'Idempotency-Key': `burst-${i}` })).status).toBe(201);
+    const before = await writes();
+    const other = await aPartner(limited.partners);
+
+    const [retries, fresh] = await Promise.all([
+      Promise.all(events.map((event, i) => limited.post(event, { 'Idempotency-Key': `burst-${i}` }))),
+      post(limited.endpoint, anEvent(), other.auth),
+    ]);
+    expect(retries.every((r) => r.status === 201 && r.headers.get('idempotent-replayed') === 'true')).toBe(true);
+    expect(fresh.status).toBe(201);
+    // Only the other partner's event was written.
+    expect((await writes()) - before).toBe(1);
+  });
+
+  test('when a captured request is replayed over and over, then the replays do not use up the partner\'s rate limit', async () => {
+    const slow = await aPartner(limited.partners, { ratePerSecond: 1 });
+    const event = anEvent();
+    expect((await post(limited.endpoint, event, { ...slow.auth, 'Idempotency-Key': 'captured' })).status).toBe(201);
+    const replays = [];
+    for (let i = 0; i < 10; i++) replays.push(await post(limited.endpoint, event, { ...slow.auth, 'Idempotency-Key': 'captured' }));
+    expect(replays.map((r) => r.status)).toEqual(Array(10).fill(201));
+    // The partner's own next event is not refused: the replays gave back what they spent.
+    expect((await post(limited.endpoint, anEvent(), slow.auth)).status).toBe(201);
+    expect(Number(/;r=(\d+);/.exec(replays.at(-1)!.headers.get('ratelimit')!)![1])).toBeGreaterThanOrEqual(1);
   });
 });

@@ -1,5 +1,8 @@
+import { generateSigningSecret } from '../../src/auth/credentials';
 import { anEvent } from '../helpers/builders';
-import { send } from '../helpers/http';
+import { aPartner } from '../helpers/partners';
+import { signedHeaders } from '../helpers/signing';
+import { post, send } from '../helpers/http';
 import { dbNameFor, startTestApp, type TestApp } from '../helpers/testApp';
 
 const PATIENT = 'PATIENT-7f3a9c';
@@ -71,5 +74,14 @@ describe('logs', () => {
     expect(app.logs.length).toBeGreaterThan(0);
     for (const line of app.logs) expect(line).not.toContain(offered);
     expect(parsed(app.logs).some((l) => l.req_id === res.headers.get('x-request-id'))).toBe(true);
+  });
+
+  test('when a known partner is refused after its key was recognised (bad signature, rate limit), then the log line names the partner', async () => {
+    const signer = await aPartner(app.partners, { signing: true });
+    const body = JSON.stringify(anEvent());
+    const badSignature = await post(app.endpoint, body, { ...signer.auth, ...signedHeaders(generateSigningSecret(), body) });
+    expect(badSignature.status).toBe(401);
+    const line = parsed(app.logs).find((l) => l.req_id === badSignature.headers.get('x-request-id'));
+    expect(line).toMatchObject({ status: 401, partner: signer.name });
   });
 });

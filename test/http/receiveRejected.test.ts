@@ -146,6 +146,8 @@ describe('POST /webhook/appointment with an invalid event', () => {
     ['a string', '"appointment.scheduled"', 'value is not a valid dict'],
     ['a number', '42', 'value is not a valid dict'],
     ['null', 'null', 'value is not a valid dict'],
+    ['an event serialised twice (a JSON string holding it)', JSON.stringify(JSON.stringify({ event_type: 'appointment.scheduled', appointment_id: 'A1', patient_id: 'P1', timestamp: '2025-01-10T12:30:00Z' })), 'value is not a valid dict'],
+    ['a JSON string holding a number', JSON.stringify('42'), 'value is not a valid dict'],
   ])('when the body is %s rather than an object, then 422 at loc ["body"] type_error.dict', async (_kind, body, msg) => {
     const res = await expect422(body);
     expect(res.body.errors).toEqual([{ loc: ['body'], msg, type: 'type_error.dict' }]);
