@@ -43,10 +43,12 @@ function run(env: Record<string, string>) {
   return { child, exited, out: () => stdout, err: () => stderr };
 }
 
-async function waitFor(predicate: () => boolean, child: ChildProcessWithoutNullStreams, ms: number) {
+async function waitFor(predicate: () => boolean, child: ChildProcessWithoutNullStreams, ms: number, output: () => string = () => '') {
   const deadline = Date.now() + ms;
   while (!predicate()) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error('condition not reached');
+    if (child.exitCode !== null || Date.now() > deadline) {
+      throw new Error(`condition not reached (exit code ${child.exitCode}); the process wrote:\n${output().slice(-2000)}`);
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -57,7 +59,7 @@ describe('the server entry point', () => {
     const env = { PORT: String(await freePort()), LOCAL_DB_PORT: String(await freePort()), LOCAL_DB_DIR: dir };
     try {
       const first = run(env);
-      await waitFor(() => /apptwh_[A-Za-z0-9_-]{43}/.test(first.err()), first.child, 30000);
+      await waitFor(() => /apptwh_[A-Za-z0-9_-]{43}/.test(first.err()), first.child, 30000, () => first.out() + first.err());
       const apiKey = /apptwh_[A-Za-z0-9_-]{43}/.exec(first.err())![0];
       expect(first.out()).toContain('"local":true');
       expect(first.out()).not.toContain(apiKey);
@@ -68,7 +70,7 @@ describe('the server entry point', () => {
       expect((await first.exited)[0]).toBe(0);
 
       const second = run(env);
-      await waitFor(() => second.out().includes('"msg":"listening"'), second.child, 30000);
+      await waitFor(() => second.out().includes('"msg":"listening"'), second.child, 30000, () => second.out() + second.err());
       await new Promise((r) => setTimeout(r, 300));
       second.child.kill('SIGTERM');
       expect((await second.exited)[0]).toBe(0);
