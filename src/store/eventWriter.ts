@@ -1,4 +1,4 @@
-import { AppError } from '../errors';
+import { AppError, InternalFault } from '../errors';
 import type { EventDocument, UnnumberedEvent } from './eventDocument';
 
 /** What the writer needs from the database; store/eventStore.ts provides it over the events collection. */
@@ -62,6 +62,11 @@ interface Pending {
   reject: (err: AppError) => void;
 }
 
+/** A 503 whose log line says why (the client sees only the envelope). */
+function unavailable(why: string): AppError {
+  return new AppError('database_unavailable', [], {}, { cause: new InternalFault(why) });
+}
+
 /**
  * Numbers and stores events. Why not an atomic `$inc` counter: on MongoDB it would do, but the
  * local database (FerretDB) runs findAndModify as read-then-write, and concurrent increments
@@ -109,11 +114,11 @@ export class EventWriter {
 
   /** Stores one event, answering within `timeoutMs` (the writer's default when not given). */
   write(doc: UnnumberedEvent, timeoutMs = this.options.timeoutMs): Promise<WriteResult> {
-    if (timeoutMs <= 0) return Promise.reject(new AppError('database_unavailable'));
+    if (timeoutMs <= 0) return Promise.reject(unavailable('no time left for the write'));
     // A full queue means the database is far behind: waiting in it would only end in a 503 later.
     if (this.queue.size >= this.maxQueued) {
       this.options.onQueueFull?.();
-      return Promise.reject(new AppError('database_unavailable'));
+      return Promise.reject(unavailable('the write queue is full'));
     }
     return new Promise<WriteResult>((resolve, reject) => {
       const pending: Pending = { doc, settled: false, conflicts: 0, resolve, reject, timer: undefined as never };
@@ -132,7 +137,7 @@ export class EventWriter {
   private expire(pending: Pending): void {
     // Still queued: it is dropped and never written. Already sent: its outcome is unknown, and 503 says so.
     this.queue.delete(pending);
-    this.fail(pending, new AppError('database_unavailable'));
+    this.fail(pending, unavailable('the write was not acknowledged in time'));
   }
 
   private async drain(): Promise<void> {
@@ -215,7 +220,7 @@ export class EventWriter {
         this.highest = undefined;
         this.taken = first + outcome.inserted;
         failed.conflicts += 1;
-        if (failed.conflicts > this.maxIdConflicts) this.fail(failed, new AppError('database_unavailable'));
+        if (failed.conflicts > this.maxIdConflicts) this.fail(failed, unavailable(`other instances took its event_id ${failed.conflicts} times`));
       }
       pending = [failed, ...rest].filter((p) => !p.settled);
     }
