@@ -75,6 +75,45 @@ export function createAuthenticator(options: AuthenticatorOptions) {
   const slowWaiting = new Map<string, number>();
   const expired = (partner: PartnerCredentials, now: Date) => partner.keyExpiresAt !== null && partner.keyExpiresAt <= now;
 
+  /** The partner behind a key not in memory, read from the database; refusals throttled as above. */
+  async function readPartner(keyHash: string, address: string, budget: WaitBudget, header: string, invalidKey: AppError): Promise<PartnerCredentials> {
+    if (directory.isKnown(keyHash)) {
+      // A key the database holds: read at once, never counted against anyone's failures.
+      const found = await budget.spend((remainingMs) => directory.lookup(keyHash, 'fast', remainingMs));
+      if (!found) throw FailedAuthentications.answer(failures.spend('key', keyHash), invalidKey, ['header', header]);
+      return found;
+    }
+    // A key unknown here (a guess, or one issued in the last seconds). The address's budget is
+    // spent before the lookup, so parallel guesses cannot all reach the database at once: past
+    // it, keys wait for the slow lane (a few queries a second in all), at most a hundred per
+    // address, so one address cannot fill it. They are still read, so a brand-new key is not
+    // refused for others' failures; its spend is given back.
+    const advance = failures.spend('address', address);
+    const waiting = slowWaiting.get(address) ?? 0;
+    if (!advance.allowed && waiting >= SLOW_LANE_PER_ADDRESS) throw FailedAuthentications.answer(advance, invalidKey, ['client']);
+    if (!advance.allowed) slowWaiting.set(address, waiting + 1);
+    let found: PartnerCredentials | null;
+    try {
+      found = await budget.spend((remainingMs) => directory.lookup(keyHash, advance.allowed ? 'fast' : 'slow', remainingMs));
+    } catch (err) {
+      if (advance.allowed) failures.refund('address', address);
+      if (err instanceof SlowLaneFull) throw FailedAuthentications.answer(advance, invalidKey, ['client']);
+      throw err;
+    } finally {
+      if (!advance.allowed) {
+        const left = (slowWaiting.get(address) ?? 1) - 1;
+        if (left > 0) slowWaiting.set(address, left);
+        else slowWaiting.delete(address);
+      }
+    }
+    if (!found) {
+      failures.spend('key', keyHash);
+      throw FailedAuthentications.answer(advance, invalidKey, ['client']);
+    }
+    if (advance.allowed) failures.refund('address', address);
+    return found;
+  }
+
   return async function authenticate(request: AuthenticationRequest): Promise<AuthenticatedPartner> {
     const { address, budget } = request;
     const presented = presentedKey(request.headers);
@@ -88,43 +127,8 @@ export function createAuthenticator(options: AuthenticatorOptions) {
     // A key refused before stays refused: it is answered from memory, under its own budget.
     if (failures.refusedBefore(keyHash)) throw FailedAuthentications.answer(failures.spend('key', keyHash), invalidKey, ['header', presented.header]);
 
-    let partner = directory.cached(keyHash);
-    const remembered = partner !== undefined;
-    if (!partner && directory.isKnown(keyHash)) {
-      // A key the database holds: read at once, never counted against anyone's failures.
-      partner = (await budget.spend((remainingMs) => directory.lookup(keyHash, 'fast', remainingMs))) ?? undefined;
-      if (!partner) throw FailedAuthentications.answer(failures.spend('key', keyHash), invalidKey, ['header', presented.header]);
-    } else if (!partner) {
-      // A key unknown here (a guess, or one issued in the last seconds). The address's budget is
-      // spent before the lookup, so parallel guesses cannot all reach the database at once: past
-      // it, keys wait for the slow lane (a few queries a second in all). They are still read, so a
-      // brand-new key is not refused for others' failures; its spend is given back.
-      const advance = failures.spend('address', address);
-      const waiting = slowWaiting.get(address) ?? 0;
-      // One address cannot fill the slow lane: others' new keys must still find room there.
-      if (!advance.allowed && waiting >= SLOW_LANE_PER_ADDRESS) throw FailedAuthentications.answer(advance, invalidKey, ['client']);
-      if (!advance.allowed) slowWaiting.set(address, waiting + 1);
-      let found: PartnerCredentials | null;
-      try {
-        found = await budget.spend((remainingMs) => directory.lookup(keyHash, advance.allowed ? 'fast' : 'slow', remainingMs));
-      } catch (err) {
-        if (advance.allowed) failures.refund('address', address);
-        if (err instanceof SlowLaneFull) throw FailedAuthentications.answer(advance, invalidKey, ['client']);
-        throw err;
-      } finally {
-        if (!advance.allowed) {
-          const left = (slowWaiting.get(address) ?? 1) - 1;
-          if (left > 0) slowWaiting.set(address, left);
-          else slowWaiting.delete(address);
-        }
-      }
-      if (!found) {
-        failures.spend('key', keyHash);
-        throw FailedAuthentications.answer(advance, invalidKey, ['client']);
-      }
-      if (advance.allowed) failures.refund('address', address);
-      partner = found;
-    }
+    const remembered = directory.cached(keyHash);
+    let partner = remembered ?? (await readPartner(keyHash, address, budget, presented.header, invalidKey));
     request.identified?.(partner.name);
     const now = options.now();
     if (expired(partner, now)) throw FailedAuthentications.answer(failures.spend('key', keyHash), invalidKey, ['header', presented.header]);
@@ -145,7 +149,7 @@ export function createAuthenticator(options: AuthenticatorOptions) {
         toleranceSeconds: options.toleranceSeconds,
       });
     let problem = verify(partner);
-    if (problem === 'signature_mismatch' && remembered) {
+    if (problem === 'signature_mismatch' && remembered !== undefined) {
       // The secret may have been rotated since the partner was remembered: read it again (within
       // a small budget per key) before refusing, so a new secret works at once.
       const fresh = await budget.spend((remainingMs) => directory.reread(keyHash, remainingMs));

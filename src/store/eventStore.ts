@@ -37,6 +37,8 @@ export interface EventStore {
   saveEvent(event: AppointmentEvent, receivedAt: Date, partner: string, idempotency: Idempotency, timeoutMs?: number): Promise<SavedEvent>;
   /** Events waiting for a database write now, the most there have been, and the bound. */
   queueStats(): { queued: number; peak: number; limit: number };
+  /** Brings the event_id hint up to date, before the database client closes. */
+  flush(): Promise<void>;
 }
 
 export interface EventStoreOptions {
@@ -73,6 +75,7 @@ export async function openEventStore(db: Db, options: EventStoreOptions): Promis
 
   return {
     queueStats: () => writer.queueStats,
+    flush: () => writer.flushHint(),
 
     async saveEvent(event, receivedAt, partner, idempotency, timeoutMs) {
       const known = recent.get(idempotency.key);

@@ -62,6 +62,9 @@ interface Pending {
   reject: (err: AppError) => void;
 }
 
+/** The event_id hint is raised at most this often. */
+const HINT_INTERVAL_MS = 100;
+
 /** A 503 whose log line says why (the client sees only the envelope). */
 function unavailable(why: string): AppError {
   return new AppError('database_unavailable', [], {}, { cause: new InternalFault(why) });
@@ -98,6 +101,8 @@ export class EventWriter {
   private hintTarget = 0;
   private hinted = 0;
   private hinting = false;
+  private lastHintAt = -Infinity;
+  private hintSettled: (() => void) | undefined;
   private peakQueued = 0;
   private readonly maxBatch: number;
   private readonly maxQueued: number;
@@ -227,27 +232,42 @@ export class EventWriter {
   }
 
   /**
-   * Raises the hint off the write path: one update at a time, each to the highest known when it
-   * starts, so updates from one instance never race each other. Only a hint: a failed or lagging
-   * one costs one exact read later, never a wrong number.
+   * Raises the hint off the write path: one update at a time, to the highest known when it
+   * starts, and at most one every HINT_INTERVAL_MS, so the hint costs the database a few writes a
+   * second however many batches there are. Only a hint: one that lags (a failed update, or the
+   * last moments before a crash) costs one exact read later, never a wrong number.
    */
   private raiseHint(highest: number): void {
     this.hintTarget = Math.max(this.hintTarget, highest);
-    if (this.hinting) return;
+    if (this.hinting || this.hinted >= this.hintTarget) return;
     this.hinting = true;
     void (async () => {
+      let failed = false;
       try {
-        while (this.hinted < this.hintTarget) {
-          const target = this.hintTarget;
-          await this.port.recordHighest(target);
-          this.hinted = target;
-        }
+        const wait = this.lastHintAt + HINT_INTERVAL_MS - performance.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait).unref());
+        this.lastHintAt = performance.now();
+        const target = this.hintTarget;
+        await this.port.recordHighest(target);
+        this.hinted = target;
       } catch {
-        // Tried again after the next batch.
+        failed = true; // tried again with the next batch
       } finally {
         this.hinting = false;
+        this.hintSettled?.();
       }
+      // Batches stored while this update ran raise it again.
+      if (!failed && this.hinted < this.hintTarget) this.raiseHint(this.hintTarget);
     })();
+  }
+
+  /** Brings the hint up to date (a clean stop does this, so a restart starts from the truth). */
+  async flushHint(): Promise<void> {
+    while (this.hinting) await new Promise<void>((resolve) => (this.hintSettled = resolve));
+    if (this.hinted >= this.hintTarget) return;
+    const target = this.hintTarget;
+    await this.port.recordHighest(target);
+    this.hinted = target;
   }
 
   private succeed(pending: Pending, result: WriteResult): void {

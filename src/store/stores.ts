@@ -19,11 +19,22 @@ export async function openStores(options: DatabaseOptions & Omit<EventStoreOptio
   const database = await connectDatabase(options);
   try {
     await runMigrations(database.db);
+    const events = await openEventStore(database.db, {
+      timeoutMs: options.timeoutMs,
+      maxBatch: options.maxBatch,
+      maxQueued: options.maxQueued,
+      onInsert: options.onInsert,
+      onQueueFull: options.onQueueFull,
+    });
     return {
-      events: await openEventStore(database.db, { timeoutMs: options.timeoutMs, maxBatch: options.maxBatch, maxQueued: options.maxQueued, onInsert: options.onInsert, onQueueFull: options.onQueueFull }),
+      events,
       partners: await openPartnerStore(database.db),
       ping: () => database.ping(),
-      close: () => database.close(),
+      close: async () => {
+        // A clean stop leaves the hint exact, so the next start reads no events.
+        await events.flush().catch(() => undefined);
+        await database.close();
+      },
     };
   } catch (err) {
     await database.close().catch(() => undefined);

@@ -149,7 +149,7 @@ describe('EventWriter', () => {
     const fresh = new EventWriter(db.port(), { timeoutMs: 5000, classify });
     expect((await fresh.write(doc('after'))).doc.event_id).toBe(6);
     expect(db.exactReads).toBe(1);
-    await new Promise((r) => setTimeout(r, 5));
+    await fresh.flushHint();
     expect(db.hint).toBe(6);
     expect(db.contiguous()).toBe(true);
   });
@@ -177,7 +177,7 @@ describe('EventWriter', () => {
     // One raise at a time: the later ones wait for the hanging one, then jump to the highest.
     expect(raises).toBe(1);
     release();
-    await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 150));
     expect(db.hint).toBe(4);
     expect(raises).toBe(2);
   });
@@ -201,8 +201,19 @@ describe('EventWriter', () => {
     expect(db.hint).toBe(0);
     fail = false;
     await writer.write(doc('b'));
-    await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 150));
     expect(db.hint).toBe(2);
+  });
+
+  test('when many batches are stored in a moment, then the hint is raised a few times, not once per batch, and a flush makes it exact', async () => {
+    const db = new MemoryEvents();
+    const port = db.port();
+    let raises = 0;
+    const writer = new EventWriter({ ...port, recordHighest: (highest) => (raises++, port.recordHighest(highest)) }, { timeoutMs: 1000, classify });
+    for (let i = 0; i < 50; i++) await writer.write(doc(`quick-${i}`));
+    expect(raises).toBeLessThanOrEqual(2);
+    await writer.flushHint();
+    expect(db.hint).toBe(50);
   });
 
   test('when the database says a duplicate was on event_id, then the writer does not look the key up and numbers the event again', async () => {
