@@ -74,13 +74,16 @@ export function createAuthenticator(options: AuthenticatorOptions) {
   const { directory, failures } = options;
   const slowWaiting = new Map<string, number>();
   const expired = (partner: PartnerCredentials, now: Date) => partner.keyExpiresAt !== null && partner.keyExpiresAt <= now;
+  /** A refused key: remembered as refused, answered 401 while its own budget lasts, then 429. */
+  const refuseKey = (keyHash: string, header: string, invalidKey: AppError) =>
+    FailedAuthentications.answer(failures.spend('key', keyHash), invalidKey, ['header', header]);
 
   /** The partner behind a key not in memory, read from the database; refusals throttled as above. */
   async function readPartner(keyHash: string, address: string, budget: WaitBudget, header: string, invalidKey: AppError): Promise<PartnerCredentials> {
     if (directory.isKnown(keyHash)) {
       // A key the database holds: read at once, never counted against anyone's failures.
       const found = await budget.spend((remainingMs) => directory.lookup(keyHash, 'fast', remainingMs));
-      if (!found) throw FailedAuthentications.answer(failures.spend('key', keyHash), invalidKey, ['header', header]);
+      if (!found) throw refuseKey(keyHash, header, invalidKey);
       return found;
     }
     // A key unknown here (a guess, or one issued in the last seconds). The address's budget is
@@ -125,13 +128,13 @@ export function createAuthenticator(options: AuthenticatorOptions) {
 
     const keyHash = hashApiKey(presented.key);
     // A key refused before stays refused: it is answered from memory, under its own budget.
-    if (failures.refusedBefore(keyHash)) throw FailedAuthentications.answer(failures.spend('key', keyHash), invalidKey, ['header', presented.header]);
+    if (failures.refusedBefore(keyHash)) throw refuseKey(keyHash, presented.header, invalidKey);
 
     const remembered = directory.cached(keyHash);
     let partner = remembered ?? (await readPartner(keyHash, address, budget, presented.header, invalidKey));
     request.identified?.(partner.name);
     const now = options.now();
-    if (expired(partner, now)) throw FailedAuthentications.answer(failures.spend('key', keyHash), invalidKey, ['header', presented.header]);
+    if (expired(partner, now)) throw refuseKey(keyHash, presented.header, invalidKey);
     if (partner.signingSecrets.length === 0) return { name: partner.name, ratePerSecond: partner.ratePerSecond };
 
     const signed = {
@@ -153,7 +156,7 @@ export function createAuthenticator(options: AuthenticatorOptions) {
       // The secret may have been rotated since the partner was remembered: read it again (within
       // a small budget per key) before refusing, so a new secret works at once.
       const fresh = await budget.spend((remainingMs) => directory.reread(keyHash, remainingMs));
-      if (!fresh || expired(fresh, now)) throw FailedAuthentications.answer(failures.spend('key', keyHash), invalidKey, ['header', presented.header]);
+      if (!fresh || expired(fresh, now)) throw refuseKey(keyHash, presented.header, invalidKey);
       partner = fresh;
       problem = verify(partner);
     }

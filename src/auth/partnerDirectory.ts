@@ -1,5 +1,6 @@
 import { AppError } from '../errors';
 import { TokenBuckets, type Policy } from '../limits/tokenBuckets';
+import { RecentMap } from '../recentMap';
 import type { PartnerCredentials } from '../store/partnerStore';
 
 export interface PartnerDirectoryOptions {
@@ -54,7 +55,7 @@ interface Waiter {
  *   query is in flight at a time, with every digest asked for meanwhile in the next one.
  */
 export class PartnerDirectory {
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries: RecentMap<string, Entry>;
   private known = new Set<string>();
   private readonly lanes: Record<Lane, Map<string, Waiter[]>> = { fast: new Map(), slow: new Map() };
   /** Digests in a query now, with whoever waits for them. */
@@ -65,15 +66,15 @@ export class PartnerDirectory {
   private readonly rereads: TokenBuckets;
   private readonly rereadPolicy: Policy;
   private readonly slowLaneIntervalMs: number;
-  private readonly maxEntries: number;
   private readonly maxBatch: number;
   private readonly maxWaiting: number;
 
   constructor(private readonly options: PartnerDirectoryOptions) {
     this.now = options.now ?? (() => performance.now());
-    this.maxEntries = options.maxEntries ?? 10_000;
+    const maxEntries = options.maxEntries ?? 10_000;
+    this.entries = new RecentMap(maxEntries);
     this.rereadPolicy = { name: 'reread', ratePerSecond: options.rereadsPerSecond ?? 1, burst: options.rereadBurst ?? 2 };
-    this.rereads = new TokenBuckets(this.maxEntries, () => this.now() / 1000);
+    this.rereads = new TokenBuckets(maxEntries, () => this.now() / 1000);
     this.slowLaneIntervalMs = options.slowLaneIntervalMs ?? 250;
     this.maxBatch = options.maxBatch ?? 500;
     this.maxWaiting = options.maxWaiting ?? 10_000;
@@ -187,7 +188,7 @@ export class PartnerDirectory {
       const value = found?.get(keyHash) ?? null;
       if (found) {
         if (value) {
-          this.remember(keyHash, { value, fetchedAt });
+          this.entries.set(keyHash, { value, fetchedAt });
           this.known.add(keyHash);
         } else {
           this.entries.delete(keyHash);
@@ -201,9 +202,4 @@ export class PartnerDirectory {
     }
   }
 
-  private remember(keyHash: string, entry: Entry): void {
-    this.entries.delete(keyHash);
-    this.entries.set(keyHash, entry);
-    if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
-  }
 }

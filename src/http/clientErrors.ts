@@ -5,8 +5,8 @@ import type { Logger } from 'pino';
 import { AppError, type ErrorCode } from '../errors';
 import { errorReply } from './errorTable';
 
-/** Writes the envelope straight to a socket the app never saw, and closes it. */
-function answerOnSocket(socket: Duplex, code: ErrorCode, retryAfterSeconds: number): string {
+/** Writes the envelope straight to a socket the app never saw, and closes it; returns what it sent. */
+function answerOnSocket(socket: Duplex, code: ErrorCode, retryAfterSeconds: number): { requestId: string; status: number } {
   const reply = errorReply(new AppError(code), retryAfterSeconds);
   const requestId = randomUUID();
   const body = JSON.stringify(reply.body);
@@ -18,7 +18,7 @@ function answerOnSocket(socket: Duplex, code: ErrorCode, retryAfterSeconds: numb
       'Connection: close\r\n\r\n' +
       body,
   );
-  return requestId;
+  return { requestId, status: reply.status };
 }
 
 /**
@@ -42,15 +42,15 @@ export function clientErrorHandler(logger: Logger, retryAfterSeconds: number) {
       return;
     }
     const code: ErrorCode = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'request_timeout' : err.code === 'HPE_HEADER_OVERFLOW' ? 'headers_too_large' : 'bad_request';
-    const requestId = answerOnSocket(socket, code, retryAfterSeconds);
-    logger.warn({ req_id: requestId, status: errorReply(new AppError(code), retryAfterSeconds).status, error: code, parser: err.code }, 'request rejected before routing');
+    const { requestId, status } = answerOnSocket(socket, code, retryAfterSeconds);
+    logger.warn({ req_id: requestId, status, error: code, parser: err.code }, 'request rejected before routing');
   };
 }
 
 /** CONNECT asks for a tunnel, which this service never opens: the envelope, then the connection closes. */
 export function connectHandler(logger: Logger, retryAfterSeconds: number) {
   return (_req: IncomingMessage, socket: Duplex): void => {
-    const requestId = answerOnSocket(socket, 'bad_request', retryAfterSeconds);
-    logger.warn({ req_id: requestId, status: 400, error: 'bad_request', method: 'CONNECT' }, 'request rejected before routing');
+    const { requestId, status } = answerOnSocket(socket, 'bad_request', retryAfterSeconds);
+    logger.warn({ req_id: requestId, status, error: 'bad_request', method: 'CONNECT' }, 'request rejected before routing');
   };
 }

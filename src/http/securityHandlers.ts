@@ -29,17 +29,14 @@ function metricsTokenHandler(token: string | undefined, failures: FailedAuthenti
   return (_c: Context, exchange: Exchange): true => {
     const address = exchange.address;
     const presented = singleBearerToken(exchange.req.headersDistinct);
-    let failure: AppError;
-    if (failures.wouldRefuse('metrics', address)) {
-      failure = rateLimitExceeded(failures.spend('metrics', address), ['client']);
-    } else if (expected && presented.token && sameDigest(expected, hashApiKey(presented.token))) {
-      return true;
-    } else {
-      const detail = presented.problem === 'multiple'
+    // Past the address's budget the token is not compared at all: spending then answers 429.
+    const allowedToTry = !failures.wouldRefuse('metrics', address);
+    if (allowedToTry && expected && presented.token && sameDigest(expected, hashApiKey(presented.token))) return true;
+    const detail =
+      presented.problem === 'multiple'
         ? { loc: ['header', 'authorization'], msg: 'send one Authorization header', type: 'auth_error.multiple_keys' }
         : { loc: ['header', 'authorization'], msg: 'the metrics token is required', type: 'auth_error.invalid_key' };
-      failure = FailedAuthentications.answer(failures.spend('metrics', address), new AppError('unauthorized', [detail]), ['client']);
-    }
+    const failure = FailedAuthentications.answer(failures.spend('metrics', address), new AppError('unauthorized', [detail]), ['client']);
     exchange.authFailure = failure;
     throw failure;
   };

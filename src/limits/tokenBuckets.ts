@@ -1,4 +1,5 @@
 import { AppError } from '../errors';
+import { RecentMap } from '../recentMap';
 
 /** A token bucket: up to `burst` requests at once, refilled at `ratePerSecond`. */
 export interface Policy {
@@ -28,12 +29,14 @@ export interface Decision {
  * (forgetting a bucket only ever lets its owner start full again).
  */
 export class TokenBuckets {
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  private readonly buckets: RecentMap<string, { tokens: number; at: number }>;
 
   constructor(
-    private readonly maxKeys = 100_000,
+    maxKeys = 100_000,
     private readonly nowSeconds: () => number = () => performance.now() / 1000,
-  ) {}
+  ) {
+    this.buckets = new RecentMap(maxKeys);
+  }
 
   /** Looks without spending. */
   peek(key: string, policy: Policy): Decision {
@@ -72,9 +75,7 @@ export class TokenBuckets {
   }
 
   private store(key: string, tokens: number): void {
-    this.buckets.delete(key);
     this.buckets.set(key, { tokens, at: this.nowSeconds() });
-    if (this.buckets.size > this.maxKeys) this.buckets.delete(this.buckets.keys().next().value as string);
   }
 
   private decide(policy: Policy, tokens: number, allowed: boolean): Decision {

@@ -9,6 +9,7 @@ import {
   type EventAccepted,
   type EventDocument,
 } from './eventDocument';
+import { RecentMap } from '../recentMap';
 import { WaitBudget } from './waitBudget';
 import { EventWriter, type EventWriterOptions, type InsertOutcome, type SequencedInsertPort, type WriteResult } from './eventWriter';
 
@@ -61,7 +62,7 @@ export async function openEventStore(db: Db, options: EventStoreOptions): Promis
   const inFlight = new Map<string, Promise<WriteResult>>();
   // Events this instance saw acknowledged lately: a retry of one is answered from here, without
   // the write queue, so a burst of retries cannot hold up other partners' new events.
-  const recent = new RecentEvents(options.recentEvents ?? 10_000);
+  const recent = new RecentMap<string, EventDocument>(options.recentEvents ?? 10_000);
 
   function answer(doc: EventDocument, idempotency: Idempotency, replayed: boolean): SavedEvent {
     if (doc.payload_fingerprint !== idempotency.fingerprint) {
@@ -78,7 +79,7 @@ export async function openEventStore(db: Db, options: EventStoreOptions): Promis
     flush: () => writer.flushHint(),
 
     async saveEvent(event, receivedAt, partner, idempotency, timeoutMs) {
-      const known = recent.get(idempotency.key);
+      const known = recent.touch(idempotency.key);
       if (known) return answer(known, idempotency, true);
       let write = inFlight.get(idempotency.key);
       const joined = write !== undefined;
@@ -88,7 +89,8 @@ export async function openEventStore(db: Db, options: EventStoreOptions): Promis
         void write.then(
           ({ doc }) => {
             inFlight.delete(idempotency.key);
-            recent.add(idempotency.key, doc);
+            // Acknowledged by the database (or read back with majority), and events never change.
+            recent.set(idempotency.key, doc);
           },
           () => inFlight.delete(idempotency.key),
         );
@@ -98,33 +100,6 @@ export async function openEventStore(db: Db, options: EventStoreOptions): Promis
       return answer(doc, idempotency, replayed || joined);
     },
   };
-}
-
-/**
- * Stored events by idempotency key, the most recent `max` (least recently asked for goes first).
- * Only events acknowledged by the database (or read back with majority) are put here, and events
- * never change, so an answer from here is the stored event's.
- */
-class RecentEvents {
-  private readonly events = new Map<string, EventDocument>();
-
-  constructor(private readonly max: number) {}
-
-  get(key: string): EventDocument | undefined {
-    const doc = this.events.get(key);
-    if (doc) {
-      this.events.delete(key);
-      this.events.set(key, doc);
-    }
-    return doc;
-  }
-
-  add(key: string, doc: EventDocument): void {
-    if (this.max <= 0) return;
-    this.events.delete(key);
-    this.events.set(key, doc);
-    if (this.events.size > this.max) this.events.delete(this.events.keys().next().value as string);
-  }
 }
 
 async function ensureIndexes(events: Collection<EventDocument>): Promise<void> {

@@ -78,12 +78,13 @@ function unavailable(why: string): AppError {
  * So event_ids are taken by inserting: each batch is numbered from the highest event_id known
  * and inserted in order. An insert that finds its number taken (another instance got there
  * first) re-reads the highest event_id and tries again. Where the highest comes from: a hint
- * updated after each batch (one small document), because finding it among the events is a full
- * scan on the local database (FerretDB on SQLite uses no index to sort); only a hint proven
- * stale by a taken number sends the writer to the events themselves. One batch is in flight per instance,
- * and ordered inserts stop at the first failure, so the stored event_ids always run without
- * holes from 1 to the highest; hence a number is never handed out twice, and an event that
- * arrives after another event's 201 always gets a larger number. Events that queue while a
+ * raised after batches (one small document, at most ten times a second), because finding it
+ * among the events is a full scan on the local database (FerretDB on SQLite uses no index to
+ * sort); only a hint proven stale by a taken number sends the writer to the events themselves.
+ * One batch is in flight per instance, and ordered inserts stop at the first failure, so the
+ * stored event_ids always run without holes from 1 to the highest; hence a number is never
+ * handed out twice, and an event that arrives after another event's 201 always gets a larger
+ * number. Events that queue while a
  * batch is in flight go together in the next one, which is what keeps throughput up.
  *
  * A document refused by the unique idempotency key is a repeat: the stored event is handed back
