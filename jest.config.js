@@ -6,6 +6,8 @@ module.exports = {
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
   globalSetup: '<rootDir>/test/helpers/globalSetup.ts',
   globalTeardown: '<rootDir>/test/helpers/globalTeardown.ts',
+  // Every HTTP test's replies are checked against openapi.yaml (see test/helpers/testApp.ts).
+  setupFilesAfterEnv: ['<rootDir>/test/helpers/checkReplies.ts'],
   // Two cores: two workers keep the database and the machine responsive.
   maxWorkers: 2,
   testTimeout: 30000,

@@ -1,114 +1,91 @@
-import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import { randomUUID } from 'node:crypto';
+import express, { type Express, type Response } from 'express';
 import helmet from 'helmet';
-import { OpenAPIBackend } from 'openapi-backend';
 import type { Logger } from 'pino';
 import type { AuthenticatedPartner, AuthenticationRequest } from './auth/authenticate';
 import type { Config } from './config';
-import { operationHandlers, type HandlerDeps } from './handlers';
 import { AppError } from './errors';
-import { customizeAjv } from './http/ajv';
-import { errorReply } from './http/errorTable';
-import type { Exchange, Reply } from './http/exchange';
+import { operationHandlers, type HandlerDeps } from './handlers';
+import { RequestContext } from './http/context';
+import { errorReply, type ErrorReply } from './http/errorTable';
 import { fallbackHandlers } from './http/fallbackHandlers';
+import { createApi, dispatch } from './http/openapiBackend';
+import type { AnyReply } from './http/reply';
+import { replyContract, type ContractViolation } from './http/replyContract';
 import { requestHooks } from './http/requestHooks';
-import { requestMetrics } from './http/requestMetrics';
+import { describe, writeLogLine } from './http/requestLog';
+import { countRequest } from './http/requestMetrics';
 import { securityHandlers, type RateLimits } from './http/securityHandlers';
-import { addressKey } from './limits/clientAddress';
 import { rateLimitHeaders } from './limits/tokenBuckets';
-import { locals, requestLog } from './http/requestLog';
 import { SPEC_PATH } from './paths';
-import { WaitBudget } from './store/waitBudget';
 
 export interface AppDeps extends HandlerDeps {
-  config: Pick<Config, 'bodyLimitBytes' | 'retryAfterSeconds' | 'metricsToken' | 'dbTimeoutMs' | 'trustProxy'>;
+  config: Pick<Config, 'bodyLimitBytes' | 'retryAfterSeconds' | 'metricsToken' | 'dbTimeoutMs' | 'trustProxy' | 'validateResponses'>;
   limits: RateLimits;
   logger: Logger;
   authenticate: (request: AuthenticationRequest) => Promise<AuthenticatedPartner>;
-}
-
-/** Builds the API from openapi.yaml: routing, validation and dispatch by operationId. */
-export async function createApi(deps: AppDeps): Promise<OpenAPIBackend> {
-  const api = new OpenAPIBackend({
-    definition: SPEC_PATH,
-    strict: true,
-    validate: true,
-    customizeAjv,
-    securityHandlers: securityHandlers(deps.authenticate, deps.config.bodyLimitBytes, deps.limits, deps.config.metricsToken),
-  });
-  // openapi-backend checks documents against the OpenAPI 3.0 meta-schema, which rejects 3.1.
-  // The spec is linted with Redocly instead (npm run lint:spec), so that check is skipped here.
-  api.validateDefinition = () => api.document;
-  api.register({
-    ...operationHandlers(deps),
-    ...fallbackHandlers(api),
-    ...requestHooks(deps.config.bodyLimitBytes),
-  });
-  await api.init();
-  // openapi-backend rebuilds its operation list from the document (with lodash) on every lookup,
-  // several times per request: a quarter of the CPU a request costs, by profile. The document
-  // never changes after init, so the list is built once.
-  const operations = api.router.getOperations();
-  if (operations.length === 0) throw new Error(`no operations were loaded from ${SPEC_PATH}`);
-  api.router.getOperations = () => operations;
-  return api;
-}
-
-export async function createApp(deps: AppDeps): Promise<Express> {
-  const api = await createApi(deps);
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('etag', false);
-  // Which X-Forwarded-For hops to believe (TRUST_PROXY); off, the socket's peer is the client.
-  app.set('trust proxy', deps.config.trustProxy);
-  app.use(requestLog(deps.logger));
-  app.use(requestMetrics(deps.metrics));
-  app.use(helmet());
-  app.use(async (req: Request, res: Response) => {
-    const exchange: Exchange = {
-      req,
-      res,
-      // HEAD is answered as GET without a body (RFC 9110), wherever GET is.
-      request: { method: req.method === 'HEAD' ? 'GET' : req.method, path: req.path, headers: req.headers as Record<string, string>, query: req.query as Record<string, string> },
-      address: addressKey(req.ip, req.socket.remoteAddress),
-      budget: new WaitBudget(deps.config.dbTimeoutMs),
-    };
-    let reply: Reply;
-    try {
-      // HTTP/1.1 requires Host (RFC 9112); Node's own refusal would not be in the envelope.
-      if (req.httpVersion === '1.1' && req.headers.host === undefined) {
-        throw new AppError('bad_request', [{ loc: ['header', 'host'], msg: 'an HTTP/1.1 request must carry a Host header', type: 'value_error.missing' }]);
-      }
-      reply = (await api.handleRequest(exchange.request, exchange)) as Reply;
-    } catch (err) {
-      const failure = errorReply(err, deps.config.retryAfterSeconds);
-      locals(res).errorReply = failure;
-      reply = failure;
-    }
-    if (reply.status >= 400) {
-      // The body may not have been read; closing avoids reading an unwanted (possibly huge) body.
-      if (!req.complete) res.setHeader('Connection', 'close');
-    }
-    // Every reply to an authenticated request says where the partner stands.
-    if (exchange.rateLimit) res.set(rateLimitHeaders(exchange.rateLimit));
-    res.status(reply.status).set(reply.headers ?? {});
-    if (reply.contentType) res.type(reply.contentType).send(reply.body);
-    else res.json(reply.body);
-  });
-  app.use(lastResort(deps.config.retryAfterSeconds));
-  return app;
+  /** Told of every reply that breaks the contract, when VALIDATE_RESPONSES is on, instead of the log (tests use it). */
+  onContractViolation?: (violation: ContractViolation) => void;
 }
 
 /** Headers an interrupted reply may have set that would misdescribe the 500 sent instead. */
-const REPLY_HEADERS = ['content-type', 'content-length', 'idempotent-replayed', 'retry-after', 'allow', 'www-authenticate', 'ratelimit', 'ratelimit-policy'];
+const REPLY_HEADERS = ['content-type', 'content-length', 'idempotent-replayed', 'retry-after', 'allow', 'www-authenticate', 'ratelimit', 'ratelimit-policy', 'content-security-policy'];
 
-/**
- * Whatever fails outside the request's own handling (a middleware, sending the reply) still ends
- * as the declared 500 envelope, logged once by the request log; never Express's HTML page.
- */
-function lastResort(retryAfterSeconds: number) {
-  return (err: unknown, _req: Request, res: Response, _next: NextFunction): void => {
-    const failure = errorReply(new AppError('internal', [], {}, { cause: err }), retryAfterSeconds);
-    locals(res).errorReply = failure;
+/** The API from openapi.yaml behind express: one RequestContext per request, one reply, one log line. */
+export async function createApp(deps: AppDeps): Promise<Express> {
+  const handlers = operationHandlers(deps);
+  const api = await createApi({
+    definition: SPEC_PATH,
+    handlers,
+    securityHandlers: securityHandlers(deps.authenticate, deps.config.bodyLimitBytes, deps.limits, deps.config.metricsToken),
+    hooks: { ...fallbackHandlers(), ...requestHooks(deps.config.bodyLimitBytes, new Set(Object.keys(handlers))) },
+  });
+  const checkReply = deps.config.validateResponses ? replyContract(api) : undefined;
+  const secureHeaders = helmet();
+
+  async function respond(ctx: RequestContext): Promise<void> {
+    let reply: AnyReply | ErrorReply;
+    try {
+      // HTTP/1.1 requires Host (RFC 9112); Node's own refusal would not be in the envelope.
+      if (ctx.req.httpVersion === '1.1' && ctx.req.headers.host === undefined) {
+        throw new AppError('bad_request', [{ loc: ['header', 'host'], msg: 'an HTTP/1.1 request must carry a Host header', type: 'value_error.missing' }]);
+      }
+      reply = await dispatch(api, ctx);
+    } catch (err) {
+      reply = ctx.outcome.error = errorReply(err, deps.config.retryAfterSeconds);
+    }
+    send(ctx, reply);
+  }
+
+  function send(ctx: RequestContext, reply: AnyReply | ErrorReply): void {
+    const { req, res } = ctx;
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(reply.headers ?? {})) if (value !== undefined) headers[name] = String(value);
+    // Every reply to an authenticated request says where the partner stands.
+    if (ctx.rateLimit) Object.assign(headers, rateLimitHeaders(ctx.rateLimit));
+    if (checkReply) verify(ctx, reply, headers, checkReply);
+    // The body may not have been read; closing avoids reading an unwanted (possibly huge) body.
+    if (reply.status >= 400 && !req.complete) res.setHeader('Connection', 'close');
+    res.status(reply.status).set(headers);
+    if (reply.contentType === 'application/json') res.json(reply.body);
+    else res.type(`${reply.contentType}${reply.mediaTypeParameters ?? '; charset=utf-8'}`).send(reply.body);
+  }
+
+  function verify(ctx: RequestContext, reply: AnyReply | ErrorReply, headers: Record<string, string>, check: NonNullable<typeof checkReply>): void {
+    const problems = check(ctx.outcome.operationId, { ...reply, headers: { ...headers, 'X-Request-Id': ctx.requestId } });
+    if (problems.length === 0) return;
+    const violation = { operation: ctx.outcome.operationId ?? null, status: reply.status, problems };
+    if (deps.onContractViolation) deps.onContractViolation(violation);
+    else ctx.log.error(violation, 'reply breaks the contract');
+  }
+
+  /**
+   * Whatever fails outside the request's own handling (sending the reply, say) still ends as the
+   * declared 500 envelope, logged once by the request log; never Express's HTML page.
+   */
+  function lastResort(ctx: RequestContext, err: unknown): void {
+    const failure = (ctx.outcome.error = errorReply(new AppError('internal', [], {}, { cause: err }), deps.config.retryAfterSeconds));
+    const { res } = ctx;
     if (res.headersSent) {
       // Part of a reply is on its way: the only honest end is to cut the connection.
       res.destroy();
@@ -116,5 +93,41 @@ function lastResort(retryAfterSeconds: number) {
     }
     for (const name of REPLY_HEADERS) res.removeHeader(name);
     res.status(failure.status).set(failure.headers).json(failure.body);
-  };
+  }
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  // Which X-Forwarded-For hops to believe (TRUST_PROXY); off, the socket's peer is the client.
+  app.set('trust proxy', deps.config.trustProxy);
+  app.use((req, res) => {
+    let ctx: RequestContext;
+    try {
+      ctx = new RequestContext(req, res, { logger: deps.logger, dbTimeoutMs: deps.config.dbTimeoutMs });
+    } catch (err) {
+      // Nothing is known of the request yet: the bare envelope, and one error line.
+      const failure = errorReply(new AppError('internal', [], {}, { cause: err }), deps.config.retryAfterSeconds);
+      const requestId = randomUUID();
+      deps.logger.error({ req_id: requestId, method: req.method, status: failure.status, cause: describe(err) }, 'request failed');
+      res.status(failure.status).set({ ...failure.headers, 'X-Request-Id': requestId }).json(failure.body);
+      return;
+    }
+    res.setHeader('X-Request-Id', ctx.requestId);
+    res.on('finish', () => finished(ctx, res));
+    secureHeaders(req, res, (err?: unknown) => {
+      if (err) lastResort(ctx, err);
+      else respond(ctx).catch((failure: unknown) => lastResort(ctx, failure));
+    });
+  });
+
+  function finished(ctx: RequestContext, res: Response): void {
+    // A listener that threw would take the process down with it: logging must never do that.
+    try {
+      writeLogLine(ctx, res);
+      countRequest(deps.metrics, ctx, res, Number(process.hrtime.bigint() - ctx.started) / 1e9);
+    } catch (err) {
+      deps.logger.error({ req_id: ctx.requestId, cause: describe(err) }, 'request log line or metrics failed');
+    }
+  }
+  return app;
 }

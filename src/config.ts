@@ -53,6 +53,11 @@ export interface Config {
    * of addresses and CIDR ranges (or loopback, linklocal, uniquelocal): the proxies to believe.
    */
   trustProxy: false | number | string[];
+  /**
+   * VALIDATE_RESPONSES: on checks every reply against openapi.yaml before it is sent and logs any
+   * that breaks the contract as an error (default off: it costs CPU; the tests run with it on).
+   */
+  validateResponses: boolean;
   /** LOCAL_DB_PORT: port of the local FerretDB database started by `npm start` (default 27117). */
   localDbPort: number;
   /** LOCAL_DB_DIR: where the local database keeps its files (default .local/ferretdb-data). */
@@ -86,6 +91,13 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
 function text(env: Env, name: string, fallback: string): string {
   const raw = env[name];
   return raw === undefined || raw.trim() === '' ? fallback : raw.trim();
+}
+
+function flag(env: Env, name: string, fallback: boolean): boolean {
+  const raw = text(env, name, fallback ? 'on' : 'off').toLowerCase();
+  if (['on', 'true', '1', 'yes'].includes(raw)) return true;
+  if (['off', 'false', '0', 'no'].includes(raw)) return false;
+  throw new ConfigError(name, 'must be on or off');
 }
 
 const DURATION = /^(\d+)(s|m|h|d)$/;
@@ -183,6 +195,7 @@ export function loadConfig(env: Env = process.env): Config {
     writeBatchMax: integer(env, 'WRITE_BATCH_MAX', 500, 1, 10000),
     writeQueueMax: integer(env, 'WRITE_QUEUE_MAX', 5000, 1, 1_000_000),
     trustProxy: trustProxy(env),
+    validateResponses: flag(env, 'VALIDATE_RESPONSES', false),
     localDbPort: integer(env, 'LOCAL_DB_PORT', 27117, 1, 65535),
     localDbDir: text(env, 'LOCAL_DB_DIR', '.local/ferretdb-data'),
   };

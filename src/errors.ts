@@ -1,33 +1,26 @@
 import type { components } from '../generated/openapi';
+import { ERROR_TYPES, type ErrorCode, type ErrorTypeOf } from './errorCatalogue';
 
-export type ErrorDetail = components['schemas']['ErrorDetail'];
+export type { ErrorCode, ErrorType } from './errorCatalogue';
+
+/** One problem in an error reply, its `type` one of the catalogue's (src/errorCatalogue.ts). */
+export type ErrorDetail<C extends ErrorCode = ErrorCode> = Omit<components['schemas']['ErrorDetail'], 'type'> & { type: ErrorTypeOf<C> };
+
+const CODES_OF = new Map<string, readonly ErrorCode[]>(Object.entries(ERROR_TYPES).map(([type, { codes }]) => [type, codes]));
+
+/** True when the catalogue lists `type` under `code`. */
+export function isErrorTypeOf<C extends ErrorCode>(type: string, code: C): type is ErrorTypeOf<C> {
+  return CODES_OF.get(type)?.includes(code) ?? false;
+}
 
 /**
- * The service's whole error vocabulary. Every failure, wherever it happens, becomes one of these;
- * http/errorTable.ts is the one place that turns a code into a status and a response.
+ * Every failure, wherever it happens, becomes an AppError with one of the catalogue's codes and
+ * item types that belong to it; http/errorTable.ts turns it into a reply.
  */
-export type ErrorCode =
-  | 'invalid_payload'
-  | 'idempotency_key_reused'
-  | 'idempotency_in_progress'
-  | 'malformed_json'
-  | 'bad_request'
-  | 'request_timeout'
-  | 'headers_too_large'
-  | 'unsupported_media_type'
-  | 'unauthorized'
-  | 'rate_limited'
-  | 'payload_too_large'
-  | 'not_found'
-  | 'method_not_allowed'
-  | 'not_implemented'
-  | 'database_unavailable'
-  | 'internal';
-
-export class AppError extends Error {
+export class AppError<C extends ErrorCode = ErrorCode> extends Error {
   constructor(
-    readonly code: ErrorCode,
-    readonly details: readonly ErrorDetail[] = [],
+    readonly code: C,
+    readonly details: readonly ErrorDetail<C>[] = [],
     /** Headers that belong to this occurrence, such as Allow. */
     readonly headers: Readonly<Record<string, string>> = {},
     options?: { cause?: unknown },
@@ -51,4 +44,9 @@ export class InternalFault extends Error {
     super(message, options);
     this.name = 'InternalFault';
   }
+}
+
+/** `instanceof` would type the code as any; this keeps it one of the catalogue's. */
+export function isAppError(err: unknown): err is AppError {
+  return err instanceof AppError;
 }

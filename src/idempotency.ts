@@ -18,8 +18,26 @@ function digest(parts: unknown[]): string {
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
 }
 
+/**
+ * What each field of the spec's AppointmentEvent contributes to the fingerprint, in digest order
+ * (fixed: stored fingerprints depend on it). The compiler holds this to the schema's fields, so
+ * a field added to the spec does not build until it is decided here.
+ */
+const FINGERPRINTED = {
+  event_type: (e) => e.event_type,
+  appointment_id: (e) => e.appointment_id,
+  patient_id: (e) => e.patient_id,
+  // The instant, not the text: the same moment in another offset is the same event.
+  timestamp: (e) => normalisedInstant(e.timestamp),
+  // Omitted and null say the same: nothing.
+  notes: (e) => e.notes ?? null,
+} as const satisfies { readonly [K in keyof Required<AppointmentEvent>]: (event: AppointmentEvent) => string | null };
+
+/** The fields the fingerprint covers, in order. */
+export const FINGERPRINTED_FIELDS = Object.keys(FINGERPRINTED);
+
 export function payloadFingerprint(partner: string, event: AppointmentEvent): string {
-  return digest([partner, event.event_type, event.appointment_id, event.patient_id, normalisedInstant(event.timestamp), event.notes ?? null]);
+  return digest([partner, ...Object.values(FINGERPRINTED).map((part) => part(event))]);
 }
 
 /** Accepts the IETF draft's structured-field string ("…") as well as a bare token. */

@@ -1,5 +1,21 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
+import type { components } from '../generated/openapi';
 import type { LogLevel } from './config';
+
+/**
+ * Which of the spec's event fields are patient data, redacted wherever they appear in a log
+ * line. The compiler holds this to the schema's fields, so a new field must be decided here.
+ */
+const PATIENT_DATA = {
+  event_type: false,
+  // An appointment's identifier leads to its patient as surely as the patient's own.
+  appointment_id: true,
+  patient_id: true,
+  timestamp: false,
+  notes: true,
+} as const satisfies { readonly [K in keyof Required<components['schemas']['AppointmentEvent']>]: boolean };
+
+const REDACTED = ['body', ...Object.entries(PATIENT_DATA).flatMap(([field, redact]) => (redact ? [field] : []))];
 
 /**
  * JSON-lines logs. Request bodies are never logged; the redaction below is a second line of
@@ -12,7 +28,7 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
       base: { service: 'appointment-webhook-receiver' },
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: {
-        paths: ['patient_id', 'notes', 'body', '*.patient_id', '*.notes', '*.body', '*.*.patient_id', '*.*.notes'],
+        paths: REDACTED.flatMap((field) => [field, `*.${field}`, `*.*.${field}`]),
         censor: '[redacted]',
       },
     },

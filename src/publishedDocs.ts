@@ -1,25 +1,47 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { operations } from '../generated/openapi';
 import { AppError, InternalFault } from './errors';
 import { PROJECT_ROOT } from './paths';
 
 /** Where `npm run docs` puts the documentation page and the bundled spec. */
 export const DOCS_DIR = join(PROJECT_ROOT, 'dist', 'docs');
 
-export type PublishedFile = 'index.html' | 'openapi.yaml' | 'openapi.json';
+export type OpenApiDocument = operations['getOpenApiJson']['responses'][200]['content']['application/json'];
 
-/** Reads a published file once and keeps it; a missing one is a 500 that says how to build it. */
-export function publishedDocs(dir = DOCS_DIR): (name: PublishedFile) => Promise<Buffer> {
-  const cache = new Map<PublishedFile, Promise<Buffer>>();
-  return (name) => {
+export interface PublishedDocs {
+  page(): Promise<string>;
+  yaml(): Promise<string>;
+  json(): Promise<OpenApiDocument>;
+}
+
+function isOpenApiDocument(value: unknown): value is OpenApiDocument {
+  return typeof value === 'object' && value !== null && 'openapi' in value && typeof value.openapi === 'string';
+}
+
+/** Reads each published file once and keeps it; a missing one is a 500 that says how to build it. */
+export function publishedDocs(dir = DOCS_DIR): PublishedDocs {
+  const cache = new Map<string, Promise<string>>();
+  const text = (name: string): Promise<string> => {
     let file = cache.get(name);
     if (!file) {
-      file = readFile(join(dir, name)).catch((err: unknown) => {
+      file = readFile(join(dir, name), 'utf8').catch((err: unknown) => {
         cache.delete(name);
         throw new AppError('internal', [], {}, { cause: new InternalFault(`${name} is not built: run npm run docs`, { cause: err }) });
       });
       cache.set(name, file);
     }
     return file;
+  };
+  let json: Promise<OpenApiDocument> | undefined;
+  return {
+    page: () => text('index.html'),
+    yaml: () => text('openapi.yaml'),
+    json: () =>
+      (json ??= text('openapi.json').then((source) => {
+        const parsed: unknown = JSON.parse(source);
+        if (!isOpenApiDocument(parsed)) throw new AppError('internal', [], {}, { cause: new InternalFault('openapi.json is not an OpenAPI document: run npm run docs') });
+        return parsed;
+      })),
   };
 }

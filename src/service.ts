@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { createApp } from './app';
+import { createApp, type AppDeps } from './app';
 import { createAuthenticator } from './auth/authenticate';
 import { PartnerDirectory } from './auth/partnerDirectory';
 import type { Config } from './config';
@@ -35,6 +35,8 @@ export interface StartOptions {
   wrapPartners?: (partners: PartnerStore) => PartnerStore;
   /** Lets tests inject failing metrics. */
   metrics?: Metrics;
+  /** Told of every reply that breaks the contract, when VALIDATE_RESPONSES is on. */
+  onContractViolation?: AppDeps['onContractViolation'];
 }
 
 export async function start(config: Config & { mongodbUri: string }, options: StartOptions): Promise<RunningService> {
@@ -97,6 +99,7 @@ export async function start(config: Config & { mongodbUri: string }, options: St
       metrics,
       published: publishedDocs(),
       isStopping: () => stopping,
+      onContractViolation: options.onContractViolation,
     });
     server = createServer(
       {

@@ -1,8 +1,8 @@
-import type { OperationHandler } from '../http/exchange';
-import type { PublishedFile } from '../publishedDocs';
+import type { Handler } from '../http/context';
+import type { PublishedDocs } from '../publishedDocs';
 
 export interface DocsDeps {
-  published: (name: PublishedFile) => Promise<Buffer>;
+  published: PublishedDocs;
 }
 
 // The page is one self-contained file: its scripts and styles are inline, and it may reach only
@@ -20,11 +20,11 @@ const DOCS_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-export function getDocs({ published }: DocsDeps): OperationHandler {
+export function getDocs({ published }: DocsDeps): Handler<'getDocs'> {
   return async () => ({
     status: 200,
-    contentType: 'text/html; charset=utf-8',
-    body: await published('index.html'),
+    contentType: 'text/html',
+    body: await published.page(),
     headers: { 'Content-Security-Policy': DOCS_CSP },
   });
 }

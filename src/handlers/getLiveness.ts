@@ -1,6 +1,6 @@
-import type { OperationHandler, Reply } from '../http/exchange';
+import type { Handler } from '../http/context';
 
 /** The process is up and serving HTTP; deliberately no database call. */
-export function getLiveness(): OperationHandler {
-  return async (): Promise<Reply> => Promise.resolve({ status: 200, body: { status: 'ok' } });
+export function getLiveness(): Handler<'getLiveness'> {
+  return () => Promise.resolve({ status: 200, contentType: 'application/json', body: { status: 'ok' } });
 }

@@ -1,6 +1,6 @@
-import type { OperationHandler } from '../http/exchange';
+import type { Handler } from '../http/context';
 import type { DocsDeps } from './getDocs';
 
-export function getOpenApiJson({ published }: DocsDeps): OperationHandler {
-  return async () => ({ status: 200, contentType: 'application/json; charset=utf-8', body: await published('openapi.json') });
+export function getOpenApiJson({ published }: DocsDeps): Handler<'getOpenApiJson'> {
+  return async () => ({ status: 200, contentType: 'application/json', body: await published.json() });
 }

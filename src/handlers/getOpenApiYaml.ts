@@ -1,6 +1,6 @@
-import type { OperationHandler } from '../http/exchange';
+import type { Handler } from '../http/context';
 import type { DocsDeps } from './getDocs';
 
-export function getOpenApiYaml({ published }: DocsDeps): OperationHandler {
-  return async () => ({ status: 200, contentType: 'application/yaml; charset=utf-8', body: await published('openapi.yaml') });
+export function getOpenApiYaml({ published }: DocsDeps): Handler<'getOpenApiYaml'> {
+  return async () => ({ status: 200, contentType: 'application/yaml', body: await published.yaml() });
 }

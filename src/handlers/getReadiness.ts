@@ -1,5 +1,5 @@
 import { AppError } from '../errors';
-import type { OperationHandler, Reply } from '../http/exchange';
+import type { Handler } from '../http/context';
 
 export interface ReadinessDeps {
   /** Resolves when the database answers a ping; rejects (with an AppError) when it does not. */
@@ -8,10 +8,10 @@ export interface ReadinessDeps {
   isStopping: () => boolean;
 }
 
-export function getReadiness({ pingDatabase, isStopping }: ReadinessDeps): OperationHandler {
-  return async (): Promise<Reply> => {
+export function getReadiness({ pingDatabase, isStopping }: ReadinessDeps): Handler<'getReadiness'> {
+  return async () => {
     if (isStopping()) throw new AppError('database_unavailable');
     await pingDatabase();
-    return { status: 200, body: { status: 'ok' } };
+    return { status: 200, contentType: 'application/json', body: { status: 'ok' } };
   };
 }

@@ -1,5 +1,4 @@
-import type { operations } from '../../generated/openapi';
-import type { OperationHandler } from '../http/exchange';
+import type { Handlers } from '../http/context';
 import { getDocs, type DocsDeps } from './getDocs';
 import { getLiveness } from './getLiveness';
 import { getMetrics, type MetricsDeps } from './getMetrics';
@@ -8,11 +7,10 @@ import { getOpenApiYaml } from './getOpenApiYaml';
 import { getReadiness, type ReadinessDeps } from './getReadiness';
 import { receiveAppointmentEvent, type ReceiveDeps } from './receiveAppointmentEvent';
 
-export type OperationId = keyof operations;
 export type HandlerDeps = ReceiveDeps & ReadinessDeps & DocsDeps & MetricsDeps;
 
 /** Every operationId in openapi.yaml maps to exactly one handler; the type makes a missing one a compile error. */
-export function operationHandlers(deps: HandlerDeps): Record<OperationId, OperationHandler> {
+export function operationHandlers(deps: HandlerDeps): Handlers {
   return {
     receiveAppointmentEvent: receiveAppointmentEvent(deps),
     getLiveness: getLiveness(),

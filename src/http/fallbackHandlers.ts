@@ -1,6 +1,6 @@
-import type { Context, OpenAPIBackend } from 'openapi-backend';
+import type { Context } from 'openapi-backend';
 import { AppError, InternalFault } from '../errors';
-import type { Exchange } from './exchange';
+import { securityFailure } from './openapiBackend';
 import { toErrorDetails } from './validationErrors';
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'patch', 'trace'];
@@ -9,7 +9,7 @@ const METHODS = ['get', 'put', 'post', 'delete', 'options', 'patch', 'trace'];
  * openapi-backend's fallbacks, all registered: without validationFail it would skip validation,
  * and each one ends in the error vocabulary so the reply is always the documented envelope.
  */
-export function fallbackHandlers(api: OpenAPIBackend) {
+export function fallbackHandlers() {
   return {
     validationFail: (c: Context): never => {
       throw new AppError('invalid_payload', toErrorDetails(c.validation.errors ?? []));
@@ -18,7 +18,7 @@ export function fallbackHandlers(api: OpenAPIBackend) {
       throw new AppError('not_found');
     },
     methodNotAllowed: (c: Context): never => {
-      const allowed = METHODS.filter((method) => api.matchOperation({ method, path: c.request.path, headers: {} }));
+      const allowed = METHODS.filter((method) => c.api.matchOperation({ method, path: c.request.path, headers: {} }));
       // HEAD is served wherever GET is (see createApp).
       if (allowed.includes('get')) allowed.splice(allowed.indexOf('get') + 1, 0, 'head');
       throw new AppError('method_not_allowed', [], { Allow: allowed.map((m) => m.toUpperCase()).join(', ') });
@@ -26,9 +26,9 @@ export function fallbackHandlers(api: OpenAPIBackend) {
     notImplemented: (c: Context): never => {
       throw new AppError('internal', [], {}, { cause: new InternalFault(`no handler for ${c.operation.operationId}`) });
     },
-    unauthorizedHandler: (_c: Context, exchange: Exchange): never => {
-      // The security step's own reason: 401, or 503/413 when it could not finish.
-      const failure = exchange.authFailure;
+    unauthorizedHandler: (c: Context): never => {
+      // The security step's own reason: 401, or 429/503/413 when it could not finish.
+      const failure = securityFailure(c);
       throw failure instanceof Error ? failure : new AppError('unauthorized');
     },
   };

@@ -1,31 +1,21 @@
 import type { Context } from 'openapi-backend';
 import { assertJsonContent, decodeJson, readBody } from './body';
-import type { Exchange } from './exchange';
-import { locals } from './requestLog';
-
-// Operations are built once (see createApi), so their declared query parameters are too.
-const declaredQueries = new WeakMap<Context['operation'], Set<string>>();
-function declaredQuery(operation: Context['operation']): Set<string> {
-  let names = declaredQueries.get(operation);
-  if (!names) {
-    names = new Set((operation.parameters ?? []).flatMap((p) => ('in' in p && p.in === 'query' ? [p.name] : [])));
-    declaredQueries.set(operation, names);
-  }
-  return names;
-}
+import type { RequestContext } from './context';
+import { declaredQuery, setRequestBody } from './openapiBackend';
+import type { OperationId } from './reply';
 
 /**
  * The raw body, read at most once, stopping at the limit (413). A client that sent
  * `Expect: 100-continue` waits for our go-ahead before sending it: that is given here, once the
  * request has got this far (authenticated, routed), never before.
  */
-export function rawBodyOf(exchange: Exchange, limit: number): Promise<Buffer> {
-  if (!exchange.rawBody) {
-    const { req, res } = exchange;
+export function rawBodyOf(ctx: RequestContext, limit: number): Promise<Buffer> {
+  if (!ctx.rawBody) {
+    const { req, res } = ctx;
     if (req.headers.expect?.trim().toLowerCase() === '100-continue' && !res.headersSent) res.writeContinue();
-    exchange.rawBody = readBody(req, limit);
+    ctx.rawBody = readBody(req, limit);
   }
-  return exchange.rawBody;
+  return ctx.rawBody;
 }
 
 /**
@@ -34,26 +24,21 @@ export function rawBodyOf(exchange: Exchange, limit: number): Promise<Buffer> {
  * are the media type and the JSON checked, so an unauthenticated request is refused before its
  * body is looked at.
  */
-export function requestHooks(bodyLimitBytes: number) {
+/** `operationIds`: those of openapi.yaml, which the handler map's keys are. */
+export function requestHooks(bodyLimitBytes: number, operationIds: ReadonlySet<string>) {
+  const known = { has: (id: string): id is OperationId => operationIds.has(id) };
   return {
-    postRoutingHandler: (c: Context, exchange: Exchange): void => {
+    postRoutingHandler: (c: Context, ctx: RequestContext): void => {
       if (!c.operation) return;
-      locals(exchange.res).operationId = c.operation.operationId;
-      // Like unknown body fields, query parameters the operation does not declare are ignored
-      // (openapi-backend would reject them): some senders append their own to every URL.
-      const declared = declaredQuery(c.operation);
-      exchange.request.query = Object.fromEntries(Object.entries(exchange.request.query ?? {}).filter(([name]) => declared.has(name)));
+      const id = c.operation.operationId;
+      if (id !== undefined && known.has(id)) ctx.outcome.operationId = id;
+      ctx.request.query = declaredQuery(c, new URL(ctx.req.originalUrl, 'http://service.invalid').searchParams);
     },
-    postSecurityHandler: async (c: Context, exchange: Exchange): Promise<void> => {
+    postSecurityHandler: async (c: Context, ctx: RequestContext): Promise<void> => {
       const secured = (c.operation.security ?? []).length > 0;
       if ((secured && !c.security.authorized) || !c.operation.requestBody) return;
-      assertJsonContent(exchange.req);
-      const body = decodeJson(await rawBodyOf(exchange, bodyLimitBytes));
-      // openapi-backend parses a string body as JSON before validating it: a body that is a JSON
-      // string (an event serialised twice, say) is handed over as JSON, so that parse gives the
-      // string back, and it is refused as a string instead of validated as the object inside.
-      exchange.request.body = typeof body === 'string' ? JSON.stringify(body) : body;
-      c.request.requestBody = body;
+      assertJsonContent(ctx.req);
+      setRequestBody(c, ctx, decodeJson(await rawBodyOf(ctx, bodyLimitBytes)));
     },
   };
 }

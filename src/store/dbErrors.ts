@@ -10,7 +10,7 @@ import {
   MongoTopologyClosedError,
   MongoWriteConcernError,
 } from 'mongodb';
-import { AppError } from '../errors';
+import { AppError, isAppError } from '../errors';
 
 /** Server error codes that mean "the database cannot take writes right now" rather than "this write is wrong". */
 const UNAVAILABLE_CODES = new Set([
@@ -67,6 +67,6 @@ function isUnavailableCode(code: unknown): boolean {
  * otherwise. An error already in the vocabulary (a deadline's 503) is kept as it is.
  */
 export function toAppError(err: unknown): AppError {
-  if (err instanceof AppError) return err;
+  if (isAppError(err)) return err;
   return new AppError(isUnavailable(err) ? 'database_unavailable' : 'internal', [], {}, { cause: err });
 }

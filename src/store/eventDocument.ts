@@ -32,6 +32,30 @@ export interface EventDocument {
 
 export type UnnumberedEvent = Omit<EventDocument, 'event_id'>;
 
+/** The stored fields that come from the event itself. */
+type EventFields = Pick<EventDocument, 'event_type' | 'appointment_id' | 'patient_id' | 'timestamp' | 'timestamp_text' | 'notes'>;
+
+/**
+ * How each field of the spec's AppointmentEvent is stored. The compiler holds this to the
+ * schema's fields, so a field added to the spec does not build until it is decided here.
+ */
+const STORED = {
+  event_type: (e) => ({ event_type: e.event_type }),
+  appointment_id: (e) => ({ appointment_id: e.appointment_id }),
+  patient_id: (e) => ({ patient_id: e.patient_id }),
+  // The instant for queries and ordering, and the text exactly as sent.
+  timestamp: (e) => ({ timestamp: instantOf(e.timestamp), timestamp_text: e.timestamp }),
+  notes: (e) => ({ notes: e.notes ?? null }),
+} as const satisfies { readonly [K in keyof Required<AppointmentEvent>]: (event: AppointmentEvent) => Partial<EventFields> };
+
+/** The event's fields as stored; fields the spec does not define are not kept. */
+function storedFields(event: AppointmentEvent): EventFields {
+  const { event_type, appointment_id, patient_id, timestamp, notes, ...unused } = STORED;
+  // A field added to STORED but not used here does not compile either.
+  unused satisfies Record<string, never>;
+  return { ...event_type(event), ...appointment_id(event), ...patient_id(event), ...timestamp(event), ...notes(event) };
+}
+
 export function toUnnumberedDocument(
   event: AppointmentEvent,
   receivedAt: Date,
@@ -40,12 +64,7 @@ export function toUnnumberedDocument(
 ): UnnumberedEvent {
   return {
     _id: idempotency.key,
-    event_type: event.event_type,
-    appointment_id: event.appointment_id,
-    patient_id: event.patient_id,
-    timestamp: instantOf(event.timestamp),
-    timestamp_text: event.timestamp,
-    notes: event.notes ?? null,
+    ...storedFields(event),
     received_at: receivedAt,
     partner,
     idempotency_key: idempotency.key,

@@ -5,6 +5,7 @@ import { start, type StartOptions } from '../../src/service';
 import { EVENTS_COLLECTION } from '../../src/store/eventStore';
 import type { PartnerStore } from '../../src/store/partnerStore';
 import type { Stores } from '../../src/store/stores';
+import { recordViolation } from './contractViolations';
 import { post, type Reply } from './http';
 import { aPartner } from './partners';
 
@@ -60,10 +61,18 @@ export async function startTestApp(options: {
     rateLimitBurst: 100_000,
     unauthenticatedRatePerSecond: 100_000,
     unauthenticatedBurst: 100_000,
+    // Every reply is checked against openapi.yaml; one that breaks it fails the test that caused it.
+    validateResponses: true,
     ...options.config,
     mongodbUri: uri,
   };
-  const service = await start(config, { logger, wrapStore: options.wrapStore, wrapPartners: options.wrapPartners, metrics: options.metrics });
+  const service = await start(config, {
+    logger,
+    wrapStore: options.wrapStore,
+    wrapPartners: options.wrapPartners,
+    metrics: options.metrics,
+    onContractViolation: recordViolation,
+  });
   const client = await MongoClient.connect(uri);
   const db = client.db(options.dbName);
   const events = db.collection(EVENTS_COLLECTION);

@@ -1,5 +1,7 @@
+import * as clientAddress from '../../src/limits/clientAddress';
 import { Metrics } from '../../src/metrics';
 import { anEvent } from '../helpers/builders';
+import { takeViolations } from '../helpers/contractViolations';
 import { send, type Reply } from '../helpers/http';
 import { dbNameFor, startTestApp, type TestApp } from '../helpers/testApp';
 
@@ -77,26 +79,27 @@ describe('unexpected failures', () => {
       expectEnvelope500(res);
       expect(res.headers.get('idempotent-replayed')).toBeNull();
       expectLoggedOnceWithoutPatientData(app, res);
+      // The reply check saw the body break the contract before sending it failed.
+      expect(takeViolations()).toEqual([{ operation: 'receiveAppointmentEvent', status: 201, problems: ['body/event_id must be integer'] }]);
     } finally {
       await app.stop();
     }
   });
 
-  test('when a middleware throws (the request timer of the metrics), then every request gets the 500 envelope, never Express\'s HTML page', async () => {
-    const metrics = new Metrics();
-    metrics.requestSeconds.startTimer = () => {
-      throw new Error('metrics are broken');
-    };
-    const app = await startTestApp({ dbName, metrics });
+  test('when the request context cannot be made, then every request gets the 500 envelope, never Express\'s HTML page', async () => {
+    const app = await startTestApp({ dbName });
+    const broken = jest.spyOn(clientAddress, 'addressKey').mockImplementation(() => {
+      throw new Error('address broke');
+    });
     try {
       const event = await app.post(anEvent({ patient_id: PATIENT }));
       const health = await send(`${app.url}/healthz`, { method: 'GET' });
-      for (const res of [event, health]) {
-        expectEnvelope500(res);
-        expect(linesOf(app, res)).toHaveLength(1);
-      }
+      for (const res of [event, health]) expectEnvelope500(res);
+      const failed = app.logs.map((l) => JSON.parse(l) as { msg?: string; level?: number }).filter((l) => l.msg === 'request failed');
+      expect(failed).toHaveLength(2);
       for (const line of app.logs) expect(line).not.toContain(PATIENT);
     } finally {
+      broken.mockRestore();
       await app.stop();
     }
   });
@@ -112,7 +115,7 @@ describe('unexpected failures', () => {
       expect(first.status).toBe(201);
       const second = await app.post(anEvent());
       expect(second.status).toBe(201);
-      const failures = app.logs.map((l) => JSON.parse(l) as { msg?: string }).filter((l) => l.msg === 'request metrics failed');
+      const failures = app.logs.map((l) => JSON.parse(l) as { msg?: string }).filter((l) => l.msg === 'request log line or metrics failed');
       expect(failures.length).toBeGreaterThanOrEqual(2);
     } finally {
       await app.stop();

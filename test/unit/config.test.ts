@@ -24,6 +24,7 @@ describe('loadConfig', () => {
       writeBatchMax: 500,
       writeQueueMax: 5000,
       trustProxy: false,
+      validateResponses: false,
       localDbPort: 27117,
       localDbDir: '.local/ferretdb-data',
     });

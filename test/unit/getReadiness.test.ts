@@ -1,8 +1,8 @@
-import type { Context } from 'openapi-backend';
 import { getReadiness } from '../../src/handlers/getReadiness';
-import type { Exchange } from '../../src/http/exchange';
+import type { RequestContext } from '../../src/http/context';
 
-const call = (handler: ReturnType<typeof getReadiness>) => handler({} as Context, {} as Exchange);
+// Readiness reads nothing of the request.
+const call = (handler: ReturnType<typeof getReadiness>) => handler({} as RequestContext, undefined);
 
 describe('getReadiness', () => {
   test('when shutdown has begun, then it answers database_unavailable (503) without pinging', async () => {
@@ -14,6 +14,6 @@ describe('getReadiness', () => {
 
   test('when the ping succeeds, then 200 ok', async () => {
     const handler = getReadiness({ pingDatabase: async () => undefined, isStopping: () => false });
-    await expect(call(handler)).resolves.toEqual({ status: 200, body: { status: 'ok' } });
+    await expect(call(handler)).resolves.toEqual({ status: 200, contentType: 'application/json', body: { status: 'ok' } });
   });
 });

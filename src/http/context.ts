@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import type { Request, Response } from 'express';
+import type { Request as OpenApiRequest } from 'openapi-backend';
+import type { Logger } from 'pino';
+import type { components } from '../../generated/openapi';
+import type { AuthenticatedPartner } from '../auth/authenticate';
+import { addressKey } from '../limits/clientAddress';
+import type { Decision } from '../limits/tokenBuckets';
+import { WaitBudget } from '../store/waitBudget';
+import type { AnyReply, OperationId, Reply, RequestBody } from './reply';
+import type { ErrorReply } from './errorTable';
+
+/**
+ * What the pipeline learned about a request, for its log line and its metrics: never a value the
+ * client sent, only names the service or the spec gave.
+ */
+export interface Outcome {
+  /** Set once routing matched: unmatched paths are not logged, as a client may put anything in them. */
+  operationId?: OperationId;
+  /** The partner the key named, even when the request was then refused. */
+  partner?: string;
+  /** The error the reply was made from, if it was one. */
+  error?: ErrorReply;
+  eventId?: number;
+  /** A 201 that repeated an already stored event. */
+  replayed?: boolean;
+  /** The event_type of a valid event (one of the spec's, never free text). */
+  eventType?: components['schemas']['EventType'];
+}
+
+/** One request on its way through the service: created by app.ts, handed to every step. */
+export class RequestContext {
+  /** The service's own id for the request (an X-Request-Id the client sends is ignored). */
+  readonly requestId = randomUUID();
+  readonly started = process.hrtime.bigint();
+  readonly log: Logger;
+  /** The client's address as budgets count it (see addressKey): the peer, or the one trusted proxies name. */
+  readonly address: string;
+  /** How long this request may still wait for the database, across all its calls. */
+  readonly budget: WaitBudget;
+  /** The request as openapi-backend sees it; the decoded body is placed here before validation. */
+  readonly request: OpenApiRequest;
+  readonly outcome: Outcome = {};
+  /** The raw body, read once (signature checks and JSON decoding both need it). */
+  rawBody?: Promise<Buffer>;
+  /** The one authentication of this request, shared by every security scheme. */
+  authentication?: Promise<AuthenticatedPartner>;
+  /** Set once the security step has let the request through. */
+  partner?: AuthenticatedPartner;
+  /** The partner's rate-limit state after this request, reported in RateLimit headers. */
+  rateLimit?: Decision;
+  /** Gives back the request this partner spent, for a repeat answered without new work. */
+  refundRateLimit?: () => void;
+  /** The operation's reply, once its handler has given one. */
+  reply?: AnyReply;
+
+  constructor(
+    readonly req: Request,
+    readonly res: Response,
+    options: { logger: Logger; dbTimeoutMs: number },
+  ) {
+    this.log = options.logger.child({ req_id: this.requestId });
+    this.address = addressKey(req.ip, req.socket.remoteAddress);
+    this.budget = new WaitBudget(options.dbTimeoutMs);
+    this.request = {
+      // HEAD is answered as GET without a body (RFC 9110), wherever GET is.
+      method: req.method === 'HEAD' ? 'GET' : req.method,
+      path: req.path,
+      headers: singleValued(req.headers),
+      query: {},
+    };
+  }
+}
+
+/** openapi-backend reads each header as one string; Node joins repeats (set-cookie aside, never sent to us). */
+function singleValued(headers: Request['headers']): Record<string, string> {
+  const flat: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : value;
+  return flat;
+}
+
+/** A handler: the request context and the validated body in, a reply its operation declares out. */
+export type Handler<Op extends OperationId> = (ctx: RequestContext, body: RequestBody<Op>) => Promise<Reply<Op>>;
+
+/** One handler per operationId; a missing one does not compile. */
+export type Handlers = { [Op in OperationId]: Handler<Op> };

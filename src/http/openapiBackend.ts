@@ -1,0 +1,97 @@
+/**
+ * Everything this service relies on in openapi-backend beyond its documented use, in one place;
+ * test/unit/openapiBackend.test.ts pins each behaviour, so an upgrade that changes one fails there.
+ */
+import { OpenAPIBackend, type Context, type Handler as LibraryHandler } from 'openapi-backend';
+import { InternalFault } from '../errors';
+import { customizeAjv } from './ajv';
+import type { RequestContext } from './context';
+import type { AnyReply, OperationId } from './reply';
+
+/** A handler as the pipeline calls it: the request context and the body validation has vouched for. */
+export type BoundHandler = (ctx: RequestContext, body: never) => Promise<AnyReply>;
+
+export interface ApiParts {
+  definition: string;
+  handlers: Record<OperationId, BoundHandler>;
+  securityHandlers: Record<string, (c: Context, ctx: RequestContext) => unknown>;
+  /** The library's own hooks and fallbacks (notFound, validationFail, ...). */
+  hooks: Record<string, LibraryHandler>;
+}
+
+export async function createApi(parts: ApiParts): Promise<OpenAPIBackend> {
+  const api = new OpenAPIBackend({ definition: parts.definition, strict: true, validate: true, customizeAjv, securityHandlers: parts.securityHandlers });
+  // The library checks documents against the OpenAPI 3.0 meta-schema, which rejects 3.1; the
+  // spec is linted with Redocly instead (npm run lint:spec).
+  api.validateDefinition = () => api.document;
+  const handlers: Record<string, LibraryHandler> = {};
+  for (const [operationId, handler] of Object.entries(parts.handlers)) {
+    // The library validated the body against the operation's schema before calling this, so it
+    // is the RequestBody<operationId> the handler's type says: the one cast the types cannot avoid.
+    handlers[operationId] = async (c: Context, ctx: RequestContext) => {
+      ctx.reply = await handler(ctx, c.request.requestBody as never);
+    };
+  }
+  api.register({ ...handlers, ...parts.hooks });
+  await api.init();
+  // The library rebuilds its operation list from the document (with lodash) on every lookup,
+  // several times per request: a quarter of a request's CPU, by profile. The document never
+  // changes after init, so the list is built once.
+  const operations = api.router.getOperations();
+  if (operations.length === 0) throw new Error(`no operations were loaded from ${parts.definition}`);
+  api.router.getOperations = () => operations;
+  return api;
+}
+
+/**
+ * Routes, authenticates, validates and runs the operation's handler. The reply comes back through
+ * the context, typed (the library's own return value is untyped); every fallback throws instead.
+ */
+export async function dispatch(api: OpenAPIBackend, ctx: RequestContext): Promise<AnyReply> {
+  await api.handleRequest(ctx.request, ctx);
+  if (!ctx.reply) throw new InternalFault('the operation ended without a reply');
+  return ctx.reply;
+}
+
+/**
+ * Why the security step refused. A security handler that throws is recorded by the library as
+ * `{ error }` under its scheme's name, and the request goes on to the unauthorized handler.
+ */
+export function securityFailure(c: Context): unknown {
+  for (const result of Object.values<unknown>(c.security)) {
+    if (typeof result === 'object' && result !== null && 'error' in result && result.error) return result.error;
+  }
+  return undefined;
+}
+
+/**
+ * Hands the decoded body to validation. The library JSON-parses a string body before validating
+ * it: a body that is a JSON string (an event serialised twice, say) is handed over as JSON, so
+ * that parse gives the string back, and it is refused as a string instead of validated as the
+ * object inside it.
+ */
+export function setRequestBody(c: Context, ctx: RequestContext, body: unknown): void {
+  ctx.request.body = typeof body === 'string' ? JSON.stringify(body) : body;
+  c.request.requestBody = body;
+}
+
+// Operations are built once (see createApi), so their declared query parameters are too.
+const declaredQueries = new WeakMap<Context['operation'], Set<string>>();
+
+/**
+ * The query parameters the operation declares. Like unknown body fields, others are ignored:
+ * some senders append their own to every URL, and the library would refuse them.
+ */
+export function declaredQuery(c: Context, query: URLSearchParams): Record<string, string | string[]> {
+  let names = declaredQueries.get(c.operation);
+  if (!names) {
+    names = new Set((c.operation.parameters ?? []).flatMap((p) => ('in' in p && p.in === 'query' ? [p.name] : [])));
+    declaredQueries.set(c.operation, names);
+  }
+  const kept: Record<string, string | string[]> = {};
+  for (const name of names) {
+    const values = query.getAll(name);
+    if (values.length > 0) kept[name] = values.length === 1 ? values[0]! : values;
+  }
+  return kept;
+}

@@ -1,0 +1,25 @@
+import type { OpenAPIBackend } from 'openapi-backend';
+import { operationHandlers, type HandlerDeps } from '../../src/handlers';
+import { fallbackHandlers } from '../../src/http/fallbackHandlers';
+import { createApi } from '../../src/http/openapiBackend';
+import { Metrics } from '../../src/metrics';
+import { SPEC_PATH } from '../../src/paths';
+
+const unused = () => Promise.reject(new Error('not used by this test'));
+
+/** Handler dependencies that refuse to be used: for tests of the wiring, not of behaviour. */
+export function unusedDeps(): HandlerDeps {
+  return {
+    store: { saveEvent: unused },
+    now: () => new Date(),
+    pingDatabase: () => Promise.resolve(),
+    published: { page: unused, yaml: unused, json: unused },
+    metrics: new Metrics(),
+    isStopping: () => false,
+  };
+}
+
+/** The API built from openapi.yaml as the service builds it, without security or a database. */
+export function specApi(): Promise<OpenAPIBackend> {
+  return createApi({ definition: SPEC_PATH, handlers: operationHandlers(unusedDeps()), securityHandlers: {}, hooks: fallbackHandlers() });
+}

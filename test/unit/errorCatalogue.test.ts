@@ -1,0 +1,87 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ERROR_CODES, ERROR_TYPES, type ErrorCode } from '../../src/errorCatalogue';
+import { isErrorTypeOf } from '../../src/errors';
+import { PROJECT_ROOT } from '../../src/paths';
+import { spec } from '../helpers/spec';
+
+type Operation = { operationId: string; security?: Record<string, string[]>[]; requestBody?: unknown; parameters?: unknown[]; responses: Record<string, unknown> };
+
+function operations(): Operation[] {
+  return Object.values<Record<string, Operation>>(spec.paths).flatMap((item) => Object.values(item).filter((op) => typeof op === 'object' && op.operationId));
+}
+
+/**
+ * Which codes each step of the pipeline can end a request with (src/app.ts, src/http/*): a step
+ * an operation goes through adds its codes, and every one must be a declared status.
+ */
+const EVERY_REQUEST: ErrorCode[] = ['bad_request', 'internal', 'method_not_allowed'];
+const PARTNER_AUTHENTICATION: ErrorCode[] = ['unauthorized', 'rate_limited', 'database_unavailable', 'payload_too_large'];
+const OPERATOR_TOKEN: ErrorCode[] = ['unauthorized', 'rate_limited'];
+const REQUEST_BODY: ErrorCode[] = ['unsupported_media_type', 'not_implemented', 'malformed_json', 'payload_too_large', 'invalid_payload', 'request_timeout'];
+const PARAMETERS: ErrorCode[] = ['invalid_payload'];
+/** What the handlers themselves throw (src/handlers/*, and the store they call). */
+const HANDLERS: Record<string, ErrorCode[]> = {
+  receiveAppointmentEvent: ['database_unavailable', 'idempotency_key_reused', 'idempotency_in_progress', 'invalid_payload'],
+  getReadiness: ['database_unavailable'],
+};
+
+function producible(op: Operation): Set<ErrorCode> {
+  const schemes = (op.security ?? []).flatMap((requirement) => Object.keys(requirement));
+  return new Set([
+    ...EVERY_REQUEST,
+    ...(schemes.some((s) => s === 'bearerAuth' || s === 'apiKeyHeader') ? PARTNER_AUTHENTICATION : []),
+    ...(schemes.includes('metricsToken') ? OPERATOR_TOKEN : []),
+    ...(op.requestBody ? REQUEST_BODY : []),
+    ...((op.parameters ?? []).length > 0 ? PARAMETERS : []),
+    ...(HANDLERS[op.operationId] ?? []),
+  ]);
+}
+
+describe('the error catalogue', () => {
+  test.each(operations().map((op) => [op.operationId, op] as const))('when %s can end in an error, then the spec declares its status', (_id, op) => {
+    const undeclared = [...producible(op)].filter((code) => !(String(ERROR_CODES[code].status) in op.responses));
+    expect(undeclared).toEqual([]);
+  });
+
+  test('when the spec declares an x-error-type, then the catalogue lists it under invalid_payload', () => {
+    const declared = new Set<string>();
+    const visit = (node: unknown): void => {
+      if (Array.isArray(node)) node.forEach(visit);
+      else if (node && typeof node === 'object') {
+        for (const [key, value] of Object.entries(node)) {
+          if (key === 'x-error-type' && typeof value === 'string') declared.add(value);
+          else visit(value);
+        }
+      }
+    };
+    visit(spec);
+    expect(declared.size).toBeGreaterThan(0);
+    for (const type of declared) expect([type, isErrorTypeOf(type, 'invalid_payload')]).toEqual([type, true]);
+  });
+
+  test('when an error response example shows a message, then it is the message the catalogue gives its status', () => {
+    const messagesByStatus = new Map<number, string[]>();
+    for (const code of Object.values(ERROR_CODES)) messagesByStatus.set(code.status, [...(messagesByStatus.get(code.status) ?? []), code.message]);
+    const examples = Object.entries<any>(spec.components.responses).filter(([, r]) => r.content?.['application/json']?.example?.status === 'error');
+    expect(examples.length).toBeGreaterThan(5);
+    for (const [name, response] of examples) {
+      const statuses = operations().flatMap((op) => Object.entries<any>(op.responses).filter(([, r]) => r.$ref === `#/components/responses/${name}`).map(([status]) => Number(status)));
+      for (const status of new Set(statuses)) expect([name, status, messagesByStatus.get(status)]).toEqual([name, status, expect.arrayContaining([response.content['application/json'].example.message])]);
+    }
+  });
+
+  test('when an example error item shows a type, then the catalogue lists that type', () => {
+    const items = Object.values<any>(spec.components.responses).flatMap((r) => r.content?.['application/json']?.example?.errors ?? []);
+    expect(items.length).toBeGreaterThan(3);
+    for (const item of items) expect(Object.keys(ERROR_TYPES)).toContain(item.type);
+  });
+
+  test('when the guide is built, then it includes the generated catalogue, which lists every type', () => {
+    const catalogue = readFileSync(join(PROJECT_ROOT, 'docs', 'error-catalogue.md'), 'utf8');
+    expect(catalogue).toMatch(/^<!-- @generated/);
+    for (const type of Object.keys(ERROR_TYPES)) expect(catalogue).toContain(`| \`${type}\` |`);
+    const tag = spec.tags.find((t: any) => t.description?.$ref === 'docs/error-catalogue.md');
+    expect(tag).toBeDefined();
+  });
+});
