@@ -1,5 +1,7 @@
-import { AppError, InternalFault } from '../errors';
+import { AppError } from '../errors';
 import type { EventDocument, UnnumberedEvent } from './eventDocument';
+import { EventIdHint } from './eventIdHint';
+import { fail, succeed, unavailable, WriteQueue, type QueuedWrite } from './writeQueue';
 
 /** What the writer needs from the database; store/eventStore.ts provides it over the events collection. */
 export interface SequencedInsertPort {
@@ -53,22 +55,7 @@ export interface EventWriterOptions {
   onInsert?: (sent: number, stored: number, seconds: number) => void;
 }
 
-interface Pending {
-  doc: UnnumberedEvent;
-  settled: boolean;
-  conflicts: number;
-  timer: NodeJS.Timeout;
-  resolve: (result: WriteResult) => void;
-  reject: (err: AppError) => void;
-}
-
-/** The event_id hint is raised at most this often. */
-const HINT_INTERVAL_MS = 100;
-
-/** A 503 whose log line says why (the client sees only the envelope). */
-function unavailable(why: string): AppError {
-  return new AppError('database_unavailable', [], {}, { cause: new InternalFault(why) });
-}
+type Pending = QueuedWrite<UnnumberedEvent, WriteResult>;
 
 /**
  * Numbers and stores events. Why not an atomic `$inc` counter: on MongoDB it would do, but the
@@ -78,14 +65,14 @@ function unavailable(why: string): AppError {
  * So event_ids are taken by inserting: each batch is numbered from the highest event_id known
  * and inserted in order. An insert that finds its number taken (another instance got there
  * first) re-reads the highest event_id and tries again. Where the highest comes from: a hint
- * raised after batches (one small document, at most ten times a second), because finding it
- * among the events is a full scan on the local database (FerretDB on SQLite uses no index to
- * sort); only a hint proven stale by a taken number sends the writer to the events themselves.
+ * raised after batches (eventIdHint.ts: one small document, at most ten times a second), because
+ * finding it among the events is a full scan on the local database (FerretDB on SQLite uses no
+ * index to sort); only a hint proven stale by a taken number sends the writer to the events.
  * One batch is in flight per instance, and ordered inserts stop at the first failure, so the
  * stored event_ids always run without holes from 1 to the highest; hence a number is never
  * handed out twice, and an event that arrives after another event's 201 always gets a larger
- * number. Events that queue while a
- * batch is in flight go together in the next one, which is what keeps throughput up.
+ * number. Events that queue while a batch is in flight go together in the next one, which is
+ * what keeps throughput up (writeQueue.ts bounds that queue and gives each write a deadline).
  *
  * A document refused by the unique idempotency key is a repeat: the stored event is handed back
  * as a replay (or, if it is not yet acknowledged by a majority, the repeat is told to come back).
@@ -93,20 +80,14 @@ function unavailable(why: string): AppError {
  * This relies on events never being deleted from the top of the sequence.
  */
 export class EventWriter {
-  /** Events waiting for an insert, oldest first. A Set keeps arrival order and removes in O(1). */
-  private readonly queue = new Set<Pending>();
+  /** Events waiting for an insert, oldest first. */
+  private readonly queue: WriteQueue<UnnumberedEvent, WriteResult>;
   private highest: number | undefined;
   /** An event_id found taken by another instance, when the highest must be read anew. */
   private taken: number | undefined;
   private draining = false;
-  private hintTarget = 0;
-  private hinted = 0;
-  private hinting = false;
-  private lastHintAt = -Infinity;
-  private hintSettled: (() => void) | undefined;
-  private peakQueued = 0;
+  private readonly hint: EventIdHint;
   private readonly maxBatch: number;
-  private readonly maxQueued: number;
   private readonly maxIdConflicts: number;
 
   constructor(
@@ -114,51 +95,28 @@ export class EventWriter {
     private readonly options: EventWriterOptions,
   ) {
     this.maxBatch = options.maxBatch ?? 500;
-    this.maxQueued = options.maxQueued ?? 5000;
+    this.queue = new WriteQueue(options.maxQueued ?? 5000, options.onQueueFull);
     this.maxIdConflicts = options.maxIdConflicts ?? 50;
+    this.hint = new EventIdHint((highest) => this.port.recordHighest(highest));
   }
 
   /** Stores one event, answering within `timeoutMs` (the writer's default when not given). */
   write(doc: UnnumberedEvent, timeoutMs = this.options.timeoutMs): Promise<WriteResult> {
-    if (timeoutMs <= 0) return Promise.reject(unavailable('no time left for the write'));
-    // A full queue means the database is far behind: waiting in it would only end in a 503 later.
-    if (this.queue.size >= this.maxQueued) {
-      this.options.onQueueFull?.();
-      return Promise.reject(unavailable('the write queue is full'));
-    }
-    return new Promise<WriteResult>((resolve, reject) => {
-      const pending: Pending = { doc, settled: false, conflicts: 0, resolve, reject, timer: undefined as never };
-      pending.timer = setTimeout(() => this.expire(pending), timeoutMs);
-      this.queue.add(pending);
-      if (this.queue.size > this.peakQueued) this.peakQueued = this.queue.size;
-      void this.drain();
-    });
+    const written = this.queue.add(doc, timeoutMs);
+    void this.drain();
+    return written;
   }
 
   /** Events waiting for an insert now, the most there have been, and the bound. */
   get queueStats(): { queued: number; peak: number; limit: number } {
-    return { queued: this.queue.size, peak: this.peakQueued, limit: this.maxQueued };
-  }
-
-  private expire(pending: Pending): void {
-    // Still queued: it is dropped and never written. Already sent: its outcome is unknown, and 503 says so.
-    this.queue.delete(pending);
-    this.fail(pending, unavailable('the write was not acknowledged in time'));
+    return this.queue.stats;
   }
 
   private async drain(): Promise<void> {
     if (this.draining) return;
     this.draining = true;
     try {
-      while (this.queue.size > 0) {
-        const batch: Pending[] = [];
-        for (const pending of this.queue) {
-          this.queue.delete(pending);
-          batch.push(pending);
-          if (batch.length === this.maxBatch) break;
-        }
-        await this.writeBatch(batch);
-      }
+      while (this.queue.size > 0) await this.writeBatch(this.queue.take(this.maxBatch));
     } finally {
       this.draining = false;
     }
@@ -166,6 +124,8 @@ export class EventWriter {
 
   private async writeBatch(batch: Pending[]): Promise<void> {
     let pending = batch.filter((p) => !p.settled);
+    /** How often each event lost its event_id to another instance. */
+    const conflicts = new Map<Pending, number>();
     while (pending.length > 0) {
       let outcome: InsertOutcome;
       let docs: EventDocument[];
@@ -186,14 +146,14 @@ export class EventWriter {
         // Unknown outcome: re-read the highest event_id next time; the partner retries on 503.
         this.highest = undefined;
         const appError = this.options.classify(err);
-        for (const p of pending) this.fail(p, appError);
+        for (const p of pending) fail(p, appError);
         return;
       }
-      for (let i = 0; i < outcome.inserted; i++) this.succeed(pending[i]!, { doc: docs[i]!, replayed: false });
+      for (let i = 0; i < outcome.inserted; i++) succeed(pending[i]!, { doc: docs[i]!, replayed: false });
       this.highest = first + outcome.inserted - 1;
       if (outcome.inserted > 0) {
         this.taken = undefined;
-        this.raiseHint(this.highest);
+        this.hint.raise(this.highest);
       }
       if (!outcome.failure) return;
 
@@ -201,7 +161,7 @@ export class EventWriter {
       if (!failed) return;
       const rest = pending.slice(outcome.inserted + 1);
       if (outcome.failure.kind === 'rejected') {
-        this.fail(failed, new AppError('internal', [], {}, { cause: outcome.failure.cause }));
+        fail(failed, new AppError('internal', [], {}, { cause: outcome.failure.cause }));
         pending = rest.filter((p) => !p.settled);
         continue;
       }
@@ -213,75 +173,28 @@ export class EventWriter {
       } catch (err) {
         this.highest = undefined;
         const appError = this.options.classify(err);
-        for (const p of [failed, ...rest]) this.fail(p, appError);
+        for (const p of [failed, ...rest]) fail(p, appError);
         return;
       }
       if (existing) {
-        this.succeed(failed, { doc: existing, replayed: true });
+        succeed(failed, { doc: existing, replayed: true });
       } else if (outcome.failure.index === 'idempotency_key') {
         // Stored by another request, but not yet acknowledged by a majority: not replayable yet.
-        this.fail(failed, new AppError('idempotency_in_progress'));
+        fail(failed, new AppError('idempotency_in_progress'));
       } else {
         // Another instance took this event_id.
         this.highest = undefined;
         this.taken = first + outcome.inserted;
-        failed.conflicts += 1;
-        if (failed.conflicts > this.maxIdConflicts) this.fail(failed, unavailable(`other instances took its event_id ${failed.conflicts} times`));
+        const lost = (conflicts.get(failed) ?? 0) + 1;
+        conflicts.set(failed, lost);
+        if (lost > this.maxIdConflicts) fail(failed, unavailable(`other instances took its event_id ${lost} times`));
       }
       pending = [failed, ...rest].filter((p) => !p.settled);
     }
   }
 
-  /**
-   * Raises the hint off the write path: one update at a time, to the highest known when it
-   * starts, and at most one every HINT_INTERVAL_MS, so the hint costs the database a few writes a
-   * second however many batches there are. Only a hint: one that lags (a failed update, or the
-   * last moments before a crash) costs one exact read later, never a wrong number.
-   */
-  private raiseHint(highest: number): void {
-    this.hintTarget = Math.max(this.hintTarget, highest);
-    if (this.hinting || this.hinted >= this.hintTarget) return;
-    this.hinting = true;
-    void (async () => {
-      let failed = false;
-      try {
-        const wait = this.lastHintAt + HINT_INTERVAL_MS - performance.now();
-        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait).unref());
-        this.lastHintAt = performance.now();
-        const target = this.hintTarget;
-        await this.port.recordHighest(target);
-        this.hinted = target;
-      } catch {
-        failed = true; // tried again with the next batch
-      } finally {
-        this.hinting = false;
-        this.hintSettled?.();
-      }
-      // Batches stored while this update ran raise it again.
-      if (!failed && this.hinted < this.hintTarget) this.raiseHint(this.hintTarget);
-    })();
-  }
-
-  /** Brings the hint up to date (a clean stop does this, so a restart starts from the truth). */
-  async flushHint(): Promise<void> {
-    while (this.hinting) await new Promise<void>((resolve) => (this.hintSettled = resolve));
-    if (this.hinted >= this.hintTarget) return;
-    const target = this.hintTarget;
-    await this.port.recordHighest(target);
-    this.hinted = target;
-  }
-
-  private succeed(pending: Pending, result: WriteResult): void {
-    if (pending.settled) return;
-    pending.settled = true;
-    clearTimeout(pending.timer);
-    pending.resolve(result);
-  }
-
-  private fail(pending: Pending, err: AppError): void {
-    if (pending.settled) return;
-    pending.settled = true;
-    clearTimeout(pending.timer);
-    pending.reject(err);
+  /** Brings the event_id hint up to date (a clean stop does this, so a restart starts from the truth). */
+  flushHint(): Promise<void> {
+    return this.hint.flush();
   }
 }
