@@ -1,0 +1,81 @@
+import { EventWriter } from '../../src/store/eventWriter';
+import { classify, doc, MemoryEvents } from './support/memoryEvents';
+
+describe('the event_id hint', () => {
+  test('when the hint lags behind the stored events, then a taken number sends the writer to the exact highest once, and numbering continues without a hole', async () => {
+    const db = new MemoryEvents();
+    const writer = new EventWriter(db.port(), { timeoutMs: 5000, classify });
+    for (const tag of ['a', 'b', 'c']) await writer.write(doc(tag));
+    // Another instance stored 4 and 5, then stopped before recording them in the hint.
+    db.insertNow([4, 5].map((event_id) => ({ event_id, ...doc(`other-${event_id}`) })));
+    db.hint = 3;
+    const fresh = new EventWriter(db.port(), { timeoutMs: 5000, classify });
+    expect((await fresh.write(doc('after'))).doc.event_id).toBe(6);
+    expect(db.exactReads).toBe(1);
+    await fresh.flushHint();
+    expect(db.hint).toBe(6);
+    expect(db.contiguous()).toBe(true);
+  });
+
+  test('when raising the hint hangs, then writes go on without waiting for it, and the hint catches up once it answers', async () => {
+    const db = new MemoryEvents();
+    const port = db.port();
+    let release!: () => void;
+    const hanging = new Promise<void>((r) => (release = r));
+    let raises = 0;
+    const writer = new EventWriter(
+      {
+        ...port,
+        recordHighest: async (highest) => {
+          raises += 1;
+          if (raises === 1) await hanging;
+          await port.recordHighest(highest);
+        },
+      },
+      { timeoutMs: 1000, classify },
+    );
+    for (const tag of ['a', 'b', 'c', 'd']) await writer.write(doc(tag));
+    expect(db.contiguous()).toBe(true);
+    expect(db.stored.size).toBe(4);
+    // One raise at a time: the later ones wait for the hanging one, then jump to the highest.
+    expect(raises).toBe(1);
+    release();
+    await new Promise((r) => setTimeout(r, 150));
+    expect(db.hint).toBe(4);
+    expect(raises).toBe(2);
+  });
+
+  test('when raising the hint fails, then it is raised again after the next batch', async () => {
+    const db = new MemoryEvents();
+    const port = db.port();
+    let fail = true;
+    const writer = new EventWriter(
+      {
+        ...port,
+        recordHighest: async (highest) => {
+          if (fail) throw new Error('hint write failed');
+          await port.recordHighest(highest);
+        },
+      },
+      { timeoutMs: 1000, classify },
+    );
+    await writer.write(doc('a'));
+    await new Promise((r) => setTimeout(r, 5));
+    expect(db.hint).toBe(0);
+    fail = false;
+    await writer.write(doc('b'));
+    await new Promise((r) => setTimeout(r, 150));
+    expect(db.hint).toBe(2);
+  });
+
+  test('when many batches are stored in a moment, then the hint is raised a few times, not once per batch, and a flush makes it exact', async () => {
+    const db = new MemoryEvents();
+    const port = db.port();
+    let raises = 0;
+    const writer = new EventWriter({ ...port, recordHighest: (highest) => (raises++, port.recordHighest(highest)) }, { timeoutMs: 1000, classify });
+    for (let i = 0; i < 50; i++) await writer.write(doc(`quick-${i}`));
+    expect(raises).toBeLessThanOrEqual(2);
+    await writer.flushHint();
+    expect(db.hint).toBe(50);
+  });
+});
