@@ -3,7 +3,8 @@ import { FailedAuthentications } from '../limits/failedAuthentications';
 import type { PartnerCredentials } from '../store/partnerStore';
 import type { WaitBudget } from '../store/waitBudget';
 import { hashApiKey, isWellFormedApiKey } from './credentials';
-import { SlowLaneFull, type PartnerDirectory } from './partnerDirectory';
+import type { PartnerDirectory } from './partnerDirectory';
+import { SlowLaneFull } from './partnerReads';
 import { presentedKey, type DistinctHeaders, type PresentedKey } from './presentedKey';
 import { verifySignature, type SignatureProblem } from './signature';
 

@@ -1,6 +1,6 @@
 import { createAuthenticator, type AuthenticationRequest } from '../../src/auth/authenticate';
 import { generateApiKey, hashApiKey } from '../../src/auth/credentials';
-import type { Lane } from '../../src/auth/partnerDirectory';
+import type { Lane } from '../../src/auth/partnerReads';
 import { AppError } from '../../src/errors';
 import { FailedAuthentications } from '../../src/limits/failedAuthentications';
 import type { PartnerCredentials } from '../../src/store/partnerStore';

@@ -1,4 +1,5 @@
-import { PartnerDirectory, SlowLaneFull } from '../../src/auth/partnerDirectory';
+import { PartnerDirectory } from '../../src/auth/partnerDirectory';
+import { SlowLaneFull } from '../../src/auth/partnerReads';
 import { AppError } from '../../src/errors';
 import type { PartnerCredentials } from '../../src/store/partnerStore';
 
