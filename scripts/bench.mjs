@@ -1,3 +1,4 @@
+// Over 200 lines: one benchmark run told in order; every measurement shares the local database, the report and the helpers above it, and it is run by hand, not by the tests.
 // npm run bench: how fast the service runs against what the hardware and database allow, in one run.
 // Starts its own local database and the built service; measures, at concurrency 1, 16, 64 and 256:
 //   - the service: accepted events per second, p50/p99 latency (valid, distinct, authenticated events);

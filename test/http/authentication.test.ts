@@ -1,3 +1,4 @@
+// Over 200 lines: two neighbouring features, API keys and signatures, against one shared app and the same helpers; the two describe blocks are the seam if it is split.
 import { generateApiKey, generateSigningSecret, hashApiKey } from '../../src/auth/credentials';
 import { aPartner } from '../helpers/partners';
 import { anEvent } from '../helpers/builders';

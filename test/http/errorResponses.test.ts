@@ -1,3 +1,4 @@
+// Over 200 lines: the one error envelope for every way a request can fail at the HTTP edge, all cases against one shared app.
 import { anEvent } from '../helpers/builders';
 import { rawRequest, rawSocket, send } from '../helpers/http';
 import { dbNameFor, startTestApp, type TestApp } from '../helpers/testApp';

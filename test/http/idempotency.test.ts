@@ -1,3 +1,4 @@
+// Over 200 lines: one feature's cases, idempotent delivery (explicit keys, implicit keys, webhook-ids, races across two instances, repeats at volume), sharing two apps (the volume block starts a third) and the replay helper.
 import { aPartner } from '../helpers/partners';
 import { anEvent } from '../helpers/builders';
 import { post, type Reply } from '../helpers/http';

@@ -1,3 +1,4 @@
+// Over 200 lines: one feature, rate limiting, end to end; partner buckets share one app and the burst/429 helpers, the last two blocks need apps of their own and could become a file of their own.
 import { generateApiKey, hashApiKey } from '../../src/auth/credentials';
 import { aPartner } from '../helpers/partners';
 import { anEvent } from '../helpers/builders';
