@@ -53,10 +53,7 @@ export interface Config {
    * of addresses and CIDR ranges (or loopback, linklocal, uniquelocal): the proxies to believe.
    */
   trustProxy: false | number | string[];
-  /**
-   * VALIDATE_RESPONSES: on checks every reply against openapi.yaml before it is sent and logs any
-   * that breaks the contract as an error (default off: it costs CPU; the tests run with it on).
-   */
+  /** VALIDATE_RESPONSES: on checks every reply against openapi.yaml and logs any that breaks it (default off; tests run with it on). */
   validateResponses: boolean;
   /** LOCAL_DB_PORT: port of the local FerretDB database started by `npm start` (default 27117). */
   localDbPort: number;

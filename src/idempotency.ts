@@ -1,18 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { components } from '../generated/openapi';
 import { AppError } from './errors';
+import type { Idempotency } from './store/eventDocument';
 import { normalisedInstant } from './timestamp';
 
-type AppointmentEvent = components['schemas']['AppointmentEvent'];
+export type { Idempotency } from './store/eventDocument';
 
-/** What makes two deliveries the same event, and what they must agree on. */
-export interface Idempotency {
-  /** Digest of partner + key: unique in the database, so a repeat can never be stored twice. */
-  key: string;
-  /** Digest of the normalised payload: a repeat under the same key must match it. */
-  fingerprint: string;
-  source: 'idempotency-key' | 'webhook-id' | 'payload';
-}
+type AppointmentEvent = components['schemas']['AppointmentEvent'];
 
 function digest(parts: unknown[]): string {
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex');

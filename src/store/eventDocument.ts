@@ -32,6 +32,16 @@ export interface EventDocument {
 
 export type UnnumberedEvent = Omit<EventDocument, 'event_id'>;
 
+/** What makes a delivery one event, as the domain decided it (see idempotency.ts): digests only. */
+export interface Idempotency {
+  /** Digest of partner + key: unique in the database, so a repeat can never be stored twice. */
+  key: string;
+  /** Digest of the normalised payload: a repeat under the same key must match it. */
+  fingerprint: string;
+  /** Where the key came from, to name the header at fault when a key is reused. */
+  source: 'idempotency-key' | 'webhook-id' | 'payload';
+}
+
 /** The stored fields that come from the event itself. */
 type EventFields = Pick<EventDocument, 'event_type' | 'appointment_id' | 'patient_id' | 'timestamp' | 'timestamp_text' | 'notes'>;
 

@@ -1,6 +1,5 @@
 import { MongoBulkWriteError, type Collection, type Db, type WriteError } from 'mongodb';
 import { AppError } from '../errors';
-import type { Idempotency } from '../idempotency';
 import { DUPLICATE_KEY, toAppError } from './dbErrors';
 import {
   toEventAccepted,
@@ -8,6 +7,7 @@ import {
   type AppointmentEvent,
   type EventAccepted,
   type EventDocument,
+  type Idempotency,
 } from './eventDocument';
 import { RecentMap } from '../recentMap';
 import { WaitBudget } from './waitBudget';
