@@ -155,7 +155,7 @@ export interface components {
          * @description One appointment event. Fields this document does not define are accepted
          *     and ignored (neither stored nor echoed), but their names may not be
          *     `__proto__`, `constructor`, `prototype` or start with `$`. No object in the
-         *     body may repeat a name, and the body may not nest more than 32 levels deep.
+         *     body may repeat a name, and the body may not nest more than %%JSON_MAX_DEPTH%% levels deep.
          */
         readonly AppointmentEvent: {
             readonly event_type: components["schemas"]["EventType"];
@@ -416,8 +416,8 @@ export interface components {
                  *           "type": "rate_limit_exceeded",
                  *           "ctx": {
                  *             "policy": "partner",
-                 *             "limit_per_second": 50,
-                 *             "burst": 100
+                 *             "limit_per_second": "%%RATE_LIMIT_PER_SECOND%%",
+                 *             "burst": "%%RATE_LIMIT_BURST%%"
                  *           }
                  *         }
                  *       ]
@@ -451,7 +451,7 @@ export interface components {
         };
         /**
          * @description The request was not received completely within the server's request
-         *     timeout (10 s by default). The event is not stored; retry with backoff.
+         *     timeout (%%REQUEST_TIMEOUT%%). The event is not stored; retry with backoff.
          */
         readonly RequestTimeout: {
             headers: {
@@ -469,7 +469,7 @@ export interface components {
                 readonly "application/json": components["schemas"]["ErrorResponse"];
             };
         };
-        /** @description The request headers are larger than the server accepts (16 KiB in all). */
+        /** @description The request headers are larger than the server accepts (%%HEADER_LIMIT%% in all). */
         readonly HeadersTooLarge: {
             headers: {
                 readonly "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -486,7 +486,7 @@ export interface components {
                 readonly "application/json": components["schemas"]["ErrorResponse"];
             };
         };
-        /** @description The body is larger than 64 KiB (65536 bytes). */
+        /** @description The body is larger than %%BODY_LIMIT%% (%%BODY_LIMIT_BYTES%% bytes). */
         readonly PayloadTooLarge: {
             headers: {
                 readonly "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -504,10 +504,10 @@ export interface components {
                  *           "loc": [
                  *             "body"
                  *           ],
-                 *           "msg": "ensure the body has at most 65536 bytes",
+                 *           "msg": "ensure the body has at most %%BODY_LIMIT_BYTES%% bytes",
                  *           "type": "value_error.body.max_size",
                  *           "ctx": {
-                 *             "limit_value": 65536
+                 *             "limit_value": "%%BODY_LIMIT_BYTES%%"
                  *           }
                  *         }
                  *       ]
@@ -671,7 +671,7 @@ export interface components {
     headers: {
         /** @description What is left of your allowance: `"<policy>";r=<requests left now>;t=<seconds until more are allowed>`. */
         readonly RateLimit: string;
-        /** @description The limit: `"<policy>";q=<burst>;w=<seconds to refill it>`. Policies: `partner` (your request rate), and for failed authentications `unauthenticated`, `rejected_key`, `rejected_signature` and (for /metrics) `rejected_metrics_token`. */
+        /** @description The limit: `"<policy>";q=<burst>;w=<seconds to refill it>`. Policies: `partner` (your request rate), and for failed authentications `unauthenticated`, `rejected_key` and `rejected_signature`. */
         readonly "RateLimit-Policy": string;
         /** @description `true` when this 201 repeats the reply to an event stored earlier. */
         readonly "Idempotent-Replayed": "true";

@@ -98,7 +98,7 @@ async function service(dbName, extraEnv = {}, partner = 'bench') {
   const port = await freePort();
   const child = await startProcess(
     [join(ROOT, 'dist/src/server.js')],
-    { PORT: String(port), MONGODB_URI: db.uri, MONGODB_DB: dbName, LOG_LEVEL: 'info', ...extraEnv },
+    { PORT: String(port), MONGODB_URI: db.uri, MONGODB_DB: dbName, SUPPORT_EMAIL: 'support@example.test', LOG_LEVEL: 'info', ...extraEnv },
     `http://127.0.0.1:${port}/readyz`,
   );
   return { child, url: `http://127.0.0.1:${port}/webhook/appointment`, auth: { Authorization: `Bearer ${apiKey}` } };

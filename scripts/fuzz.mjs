@@ -48,6 +48,7 @@ try {
       PORT: String(port),
       MONGODB_URI: db.uri,
       MONGODB_DB: dbName,
+      SUPPORT_EMAIL: 'support@example.test',
       LOG_LEVEL: 'silent',
       UNAUTHENTICATED_RATE_LIMIT_PER_SECOND: '100000',
       UNAUTHENTICATED_RATE_LIMIT_BURST: '100000',

@@ -2,7 +2,7 @@
  * The service's whole error vocabulary, and the one place it is written down: each code's status,
  * message and retry advice, and each error item `type` with what it means and what the sender
  * should do. The guide's error catalogue (docs/error-catalogue.md) is generated from this file
- * (npm run generate), and the tests check it has not drifted. Text in {{…}} is filled in from the
+ * (npm run generate), and the tests check it has not drifted. Text in %%…%% is filled in from the
  * running configuration when the docs are served (see src/docValues.ts).
  *
  * This file imports nothing, so the generator can load it on its own.
@@ -12,26 +12,26 @@ export type Retry = 'no' | 'with backoff' | 'after Retry-After';
 
 /** Every error code: its HTTP status, the envelope's fixed `message`, when it happens and whether to retry. */
 export const ERROR_CODES = {
-  malformed_json: { status: 400, message: 'Malformed JSON body', retry: 'no', when: 'The body is not UTF-8 JSON, or breaks the JSON rules (a repeated name, a reserved name, nesting deeper than 32).' },
+  malformed_json: { status: 400, message: 'Malformed JSON body', retry: 'no', when: 'The body is not UTF-8 JSON, or breaks the JSON rules (a repeated name, a reserved name, nesting deeper than %%JSON_MAX_DEPTH%%).' },
   bad_request: { status: 400, message: 'Malformed request', retry: 'no', when: 'The HTTP message itself cannot be parsed, or an HTTP/1.1 request has no Host header.' },
   unauthorized: { status: 401, message: 'Unauthorized', retry: 'no', when: 'No valid API key, or no valid signature from a partner that signs.' },
   not_found: { status: 404, message: 'Not found', retry: 'no', when: 'No such path.' },
   method_not_allowed: { status: 405, message: 'Method not allowed', retry: 'no', when: 'The path does not support the method; `Allow` lists those it does.' },
-  request_timeout: { status: 408, message: 'Request timeout', retry: 'with backoff', when: 'The request did not arrive completely within {{REQUEST_TIMEOUT}}.' },
+  request_timeout: { status: 408, message: 'Request timeout', retry: 'with backoff', when: 'The request did not arrive completely within %%REQUEST_TIMEOUT%%.' },
   idempotency_in_progress: { status: 409, message: 'The same event is still being stored', retry: 'after Retry-After', when: 'An earlier delivery with the same idempotency key is still being written.' },
-  payload_too_large: { status: 413, message: 'Payload too large', retry: 'no', when: 'The body is larger than {{BODY_LIMIT}}.' },
+  payload_too_large: { status: 413, message: 'Payload too large', retry: 'no', when: 'The body is larger than %%BODY_LIMIT%%.' },
   unsupported_media_type: { status: 415, message: 'Unsupported media type', retry: 'no', when: 'The body is not sent as uncompressed `application/json` in UTF-8.' },
   invalid_payload: { status: 422, message: 'Invalid payload structure', retry: 'no', when: 'The event breaks the field rules, or an idempotency header is malformed or disagrees with the signed `webhook-id`.' },
   idempotency_key_reused: { status: 422, message: 'Idempotency key already used for a different event', retry: 'no', when: 'The idempotency key names an event already stored with other content.' },
   rate_limited: { status: 429, message: 'Too many requests', retry: 'after Retry-After', when: 'Over your rate limit, or over a budget of failed authentications (see Rate limits).' },
-  headers_too_large: { status: 431, message: 'Request header fields too large', retry: 'no', when: 'The request headers are larger than {{HEADER_LIMIT}} in all.' },
+  headers_too_large: { status: 431, message: 'Request header fields too large', retry: 'no', when: 'The request headers are larger than %%HEADER_LIMIT%% in all.' },
   internal: { status: 500, message: 'Internal server error', retry: 'with backoff', when: 'An unexpected failure on our side; the event may not be stored.' },
   not_implemented: { status: 501, message: 'Not implemented', retry: 'no', when: 'The body is sent with a transfer coding other than `chunked`.' },
   database_unavailable: {
     status: 503,
     message: 'Service temporarily unavailable',
     retry: 'after Retry-After',
-    when: 'The database did not confirm the write within {{DB_TIMEOUT}}, too many events are waiting for it, or the receiver is stopping.',
+    when: 'The database did not confirm the write within %%DB_TIMEOUT%%, too many events are waiting for it, or the receiver is stopping.',
   },
 } as const satisfies Record<string, { status: number; message: string; retry: Retry; when: string }>;
 
@@ -58,7 +58,7 @@ export const ERROR_TYPES = {
   'value_error.jsondecode': { codes: ['malformed_json'], meaning: 'The body is not valid UTF-8, or not valid JSON.', action: 'Send the JSON your library produces, unchanged.' },
   'value_error.jsondecode.duplicate_key': { codes: ['malformed_json'], meaning: 'An object in the body repeats a name.', action: 'Send each name once.' },
   'value_error.jsondecode.forbidden_key': { codes: ['malformed_json'], meaning: 'A name is `__proto__`, `constructor` or `prototype`, or starts with `$`.', action: 'Rename or drop the field.' },
-  'value_error.jsondecode.too_deep': { codes: ['malformed_json'], meaning: 'The body nests objects or arrays more than 32 levels deep.', action: 'Flatten it.' },
+  'value_error.jsondecode.too_deep': { codes: ['malformed_json'], meaning: 'The body nests objects or arrays more than %%JSON_MAX_DEPTH%% levels deep.', action: 'Flatten it.' },
   'value_error.body.length': { codes: ['malformed_json'], meaning: 'The body is not as long as `Content-Length` says.', action: 'Let your HTTP library set the length.' },
   'value_error.body.max_size': { codes: ['payload_too_large'], meaning: 'The body is larger than the limit in `ctx.limit_value` (bytes).', action: 'Send a smaller event; shorten `notes`.' },
   'value_error.content_type': { codes: ['unsupported_media_type'], meaning: 'The body is not declared as `application/json` in UTF-8, or is compressed.', action: 'Send `Content-Type: application/json`, uncompressed.' },
@@ -66,11 +66,11 @@ export const ERROR_TYPES = {
   'auth_error.missing_key': { codes: ['unauthorized'], meaning: 'No API key was sent.', action: 'Send `Authorization: Bearer <key>` or `X-API-Key: <key>`.' },
   'auth_error.malformed_key': { codes: ['unauthorized'], meaning: 'The header is not `Bearer <key>`, or `X-API-Key` is empty or holds several values.', action: 'Send the key in one of the two forms.' },
   'auth_error.multiple_keys': { codes: ['unauthorized'], meaning: 'More than one key or token: a repeated header, or `Authorization` and `X-API-Key` naming different keys.', action: 'Send one key.' },
-  'auth_error.invalid_key': { codes: ['unauthorized'], meaning: 'The key (or the /metrics token) is unknown, revoked or past its grace period.', action: 'Use your current key; ask us if it should work.' },
+  'auth_error.invalid_key': { codes: ['unauthorized'], meaning: 'The key or token is unknown, revoked or past its grace period.', action: 'Use your current key; ask us if it should work.' },
   'auth_error.signature_missing': { codes: ['unauthorized'], meaning: 'This partner signs, and `webhook-id`, `webhook-timestamp` or `webhook-signature` is missing.', action: 'Sign every request.' },
   'auth_error.webhook_id_invalid': { codes: ['unauthorized'], meaning: '`webhook-id` is not 1 to 256 visible ASCII characters.', action: 'Send a valid id.' },
   'auth_error.timestamp_invalid': { codes: ['unauthorized'], meaning: '`webhook-timestamp` is not whole seconds since the Unix epoch.', action: 'Send the current Unix time.' },
-  'auth_error.timestamp_out_of_range': { codes: ['unauthorized'], meaning: '`webhook-timestamp` is more than {{SIGNATURE_TOLERANCE}} from the receiver\'s clock.', action: 'Sign each attempt afresh; check your clock.' },
+  'auth_error.timestamp_out_of_range': { codes: ['unauthorized'], meaning: '`webhook-timestamp` is more than %%SIGNATURE_TOLERANCE%% from the receiver\'s clock.', action: 'Sign each attempt afresh; check your clock.' },
   'auth_error.signature_mismatch': { codes: ['unauthorized'], meaning: 'No signature in `webhook-signature` matches the request.', action: 'Sign `{webhook-id}.{webhook-timestamp}.{body}` over the exact bytes sent, with the current secret.' },
   rate_limit_exceeded: { codes: ['rate_limited'], meaning: 'Over a limit; `ctx.policy` names it, with its rate and burst.', action: 'Wait `Retry-After` seconds, then send the same request again.' },
 } as const satisfies Record<string, { codes: readonly ErrorCode[]; meaning: string; action: string }>;

@@ -19,13 +19,16 @@ function isOpenApiDocument(value: unknown): value is OpenApiDocument {
   return typeof value === 'object' && value !== null && 'openapi' in value && typeof value.openapi === 'string';
 }
 
-/** Reads each published file once and keeps it; a missing one is a 500 that says how to build it. */
-export function publishedDocs(dir = DOCS_DIR): PublishedDocs {
+/**
+ * Reads each published file once, fills in this instance's settings (`fill`, see
+ * http/docValues.ts) and keeps it; a missing file is a 500 that says how to build it.
+ */
+export function publishedDocs(fill: (text: string) => string, dir = DOCS_DIR): PublishedDocs {
   const cache = new Map<string, Promise<string>>();
   const text = (name: string): Promise<string> => {
     let file = cache.get(name);
     if (!file) {
-      file = readFile(join(dir, name), 'utf8').catch((err: unknown) => {
+      file = readFile(join(dir, name), 'utf8').then(fill, (err: unknown) => {
         cache.delete(name);
         throw new AppError('internal', [], {}, { cause: new InternalFault(`${name} is not built: run npm run docs`, { cause: err }) });
       });

@@ -1,4 +1,4 @@
-import { loadConfig, ConfigError, type Config } from './config';
+import { checkServiceConfig, loadConfig, ConfigError, type Config } from './config';
 import { startFerretDb, type LocalDatabase } from './localdb/ferretdb';
 import { createLogger } from './logger';
 import { start } from './service';
@@ -37,6 +37,7 @@ async function main(): Promise<void> {
   let config: Config;
   try {
     config = loadConfig();
+    checkServiceConfig(config);
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);

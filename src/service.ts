@@ -5,19 +5,17 @@ import type { Logger } from 'pino';
 import { createApp, type AppDeps } from './app';
 import { createAuthenticator } from './auth/authenticate';
 import { PartnerDirectory } from './auth/partnerDirectory';
-import type { Config } from './config';
+import { KEY_LIST_REFRESH_MS, type Config } from './config';
 import { clientErrorHandler, connectHandler } from './http/clientErrors';
 import { describe } from './http/requestLog';
 import { FailedAuthentications } from './limits/failedAuthentications';
 import { TokenBuckets } from './limits/tokenBuckets';
 import { Metrics } from './metrics';
+import { docValues, fillIn } from './http/docValues';
 import { publishedDocs } from './publishedDocs';
 import type { EventStore } from './store/eventStore';
 import type { PartnerStore } from './store/partnerStore';
 import { openStores, type Stores } from './store/stores';
-
-/** How often the list of key digests is read again; a key issued since is still looked up. */
-const KEY_LIST_REFRESH_MS = 10_000;
 
 export interface RunningService {
   url: string;
@@ -97,7 +95,7 @@ export async function start(config: Config & { mongodbUri: string }, options: St
       now,
       pingDatabase: () => stores.ping(),
       metrics,
-      published: publishedDocs(),
+      published: publishedDocs((text) => fillIn(text, docValues(config))),
       isStopping: () => stopping,
       onContractViolation: options.onContractViolation,
     });

@@ -107,7 +107,7 @@ describe('fault injection', () => {
     await stores.close();
 
     const port = await freePort();
-    const env = { PATH: process.env.PATH ?? '', PORT: String(port), MONGODB_URI: db.uri, MONGODB_DB: dbName, RETRY_AFTER_SECONDS: '1', LOG_LEVEL: 'warn' };
+    const env = { PATH: process.env.PATH ?? '', PORT: String(port), MONGODB_URI: db.uri, MONGODB_DB: dbName, SUPPORT_EMAIL: 'support@example.test', RETRY_AFTER_SECONDS: '1', LOG_LEVEL: 'warn' };
     const startServer = async (): Promise<ChildProcess> => {
       const child = spawn(process.execPath, [SERVER], { env, stdio: ['ignore', 'ignore', 'ignore'] });
       for (let i = 0; i < 200; i++) {

@@ -35,7 +35,7 @@ async function startServer(dbName: string, env: Record<string, string> = {}) {
   await stores.close();
   const port = await freePort();
   const child = spawn(process.execPath, [SERVER], {
-    env: { PATH: process.env.PATH ?? '', PORT: String(port), MONGODB_URI: db.uri, MONGODB_DB: dbName, ...env },
+    env: { PATH: process.env.PATH ?? '', PORT: String(port), MONGODB_URI: db.uri, MONGODB_DB: dbName, SUPPORT_EMAIL: 'support@example.test', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -34,7 +34,7 @@ async function partnerNames(dbName: string): Promise<string[]> {
 const SERVER = join(PROJECT_ROOT, 'dist', 'src', 'server.js');
 
 function run(env: Record<string, string>) {
-  const child = spawn(process.execPath, [SERVER], { env: { PATH: process.env.PATH ?? '', ...env } });
+  const child = spawn(process.execPath, [SERVER], { env: { PATH: process.env.PATH ?? '', SUPPORT_EMAIL: 'support@example.test', ...env } });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -84,8 +84,10 @@ describe('the server entry point', () => {
     ['PORT', 'eighty'],
     ['LOG_LEVEL', 'chatty'],
     ['MONGODB_URI', 'http://db.internal'],
+    ['SUPPORT_EMAIL', ''],
   ])('when %s is %p, then it stops at once with exit code 2 and a message naming the variable', async (name, value) => {
-    const server = run({ [name]: value });
+    // With a production database, a support address is required: the guide gives it to partners.
+    const server = run({ MONGODB_URI: 'mongodb://127.0.0.1:1/', [name]: value });
     const [code] = await server.exited;
     expect(code).toBe(2);
     expect(server.err()).toContain(name);

@@ -45,6 +45,7 @@ const LAYERS: readonly Layer[] = [
     name: 'shared leaves',
     members: [
       'src/config.ts',
+      'src/configParsers.ts',
       'src/errors.ts',
       'src/errorCatalogue.ts',
       'src/timestamp.ts',

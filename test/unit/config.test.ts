@@ -25,6 +25,8 @@ describe('loadConfig', () => {
       writeQueueMax: 5000,
       trustProxy: false,
       validateResponses: false,
+      publicBaseUrl: undefined,
+      supportEmail: undefined,
       localDbPort: 27117,
       localDbDir: '.local/ferretdb-data',
     });
@@ -55,7 +57,7 @@ describe('loadConfig', () => {
   });
 
   test('when values are set, then they are used', () => {
-    const config = loadConfig({ PORT: '8080', MONGODB_URI: 'mongodb+srv://user:pw@cluster0.example.net/', MONGODB_DB: 'events', LOG_LEVEL: 'WARN', DB_TIMEOUT_MS: '1000' });
+    const config = loadConfig({ PORT: '8080', MONGODB_URI: 'mongodb+srv://user:pw@cluster0.example.net/', MONGODB_DB: 'events', LOG_LEVEL: 'WARN', DB_TIMEOUT_MS: '1000', SUPPORT_EMAIL: 'ops@example.com' });
     expect(config).toMatchObject({ port: 8080, mongodbUri: 'mongodb+srv://user:pw@cluster0.example.net/', mongodbDb: 'events', logLevel: 'warn', dbTimeoutMs: 1000 });
   });
 
@@ -75,6 +77,9 @@ describe('loadConfig', () => {
     ['REQUEST_TIMEOUT_MS', '1e4'],
     ['SHUTDOWN_TIMEOUT_MS', ''.padEnd(3, '9') + 'x'],
     ['LOCAL_DB_PORT', '0'],
+    ['VALIDATE_RESPONSES', 'sometimes'],
+    ['PUBLIC_BASE_URL', 'ftp://hooks.example.com'],
+    ['SUPPORT_EMAIL', 'nobody'],
     ['SIGNATURE_TOLERANCE_SECONDS', '0'],
     ['AUTH_CACHE_TTL_MS', '60001'],
     ['ROTATION_GRACE', '24 hours'],
