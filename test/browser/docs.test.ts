@@ -2,13 +2,13 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { PROJECT_ROOT } from '../../src/paths';
-import { spec } from '../helpers/spec';
+import { eventTypes, spec } from '../helpers/spec';
 import { dbNameFor, startTestApp, type TestApp } from '../helpers/testApp';
 
 // Debian's Chromium, installed by scripts/install-chromium.sh; the flags keep it off the network.
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const EVENT_TYPES = ['appointment.scheduled', 'appointment.cancelled', 'appointment.rescheduled', 'appointment.completed', 'appointment.no_show'];
+const EVENT_TYPES = eventTypes();
 const ERROR_STATUSES = ['400', '401', '404', '405', '408', '409', '413', '415', '422', '429', '431', '500', '503'];
 
 let app: TestApp;

@@ -1,6 +1,7 @@
 import { anEvent } from '../helpers/builders';
 import { rawRequest, rawSocket } from '../helpers/http';
 import { dbNameFor, startTestApp, type TestApp } from '../helpers/testApp';
+import { eventFields } from '../helpers/spec';
 
 let app: TestApp;
 beforeAll(async () => {
@@ -66,7 +67,7 @@ describe('hostile input', () => {
     expect(res.body.errors).toEqual([expect.objectContaining({ loc: ['body'], type: `value_error.jsondecode.${hazard}` })]);
   });
 
-  test.each(['event_type', 'appointment_id', 'patient_id', 'timestamp', 'notes'])(
+  test.each(eventFields())(
     'when %s holds a MongoDB operator object, then 422 "str type expected" and nothing is stored',
     async (field) => {
       const res = await app.post(anEvent({ [field]: { $gt: '' } }));

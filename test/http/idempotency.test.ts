@@ -4,6 +4,7 @@ import { anEvent } from '../helpers/builders';
 import { post, type Reply } from '../helpers/http';
 import { signedHeaders } from '../helpers/signing';
 import { dbNameFor, startTestApp, type TestApp } from '../helpers/testApp';
+import { eventFields, eventTypes } from '../helpers/spec';
 
 const dbName = dbNameFor(__filename);
 let app: TestApp;
@@ -94,12 +95,20 @@ describe('idempotent delivery', () => {
       expectReplayOf(await app.post({ ...event, timestamp: '2025-01-10T08:30:00.50-04:00', notes: null }), first);
     });
 
-    test.each([
-      ['event_type', { event_type: 'appointment.cancelled' }],
-      ['patient_id', { patient_id: 'P0001' }],
-      ['timestamp', { timestamp: '2025-01-10T12:30:00.0001Z' }],
-      ['notes', { notes: 'Annual physical.' }],
-    ])('when only %s differs, then it is a new event', async (_field, change) => {
+    // One change per field of the spec's event: every field is part of what makes an event.
+    const CHANGES: Record<string, Record<string, unknown>> = {
+      event_type: { event_type: eventTypes()[1] },
+      appointment_id: { appointment_id: 'A-other' },
+      patient_id: { patient_id: 'P0001' },
+      timestamp: { timestamp: '2025-01-10T12:30:00.0001Z' },
+      notes: { notes: 'Annual physical.' },
+    };
+
+    test('when the spec is read, then every field of the event has a change to test', () => {
+      expect(Object.keys(CHANGES).sort()).toEqual(eventFields().sort());
+    });
+
+    test.each(Object.entries(CHANGES))('when only %s differs, then it is a new event', async (_field, change) => {
       const event = anEvent({ timestamp: '2025-01-10T12:30:00Z' });
       const first = await app.post(event);
       const second = await app.post({ ...event, ...change });
