@@ -1,3 +1,5 @@
+import { sleep } from './time';
+
 /**
  * A partner's sender as the guide tells partners to write it: every event has its own
  * Idempotency-Key, and anything but a 201 or a plain 4xx is retried with exponential backoff
@@ -60,7 +62,7 @@ export async function deliverAll(
           // Refused, reset or timed out: the outcome is unknown, so the same request goes again.
         }
         const backoff = Math.min(2000, 50 * 2 ** attempt) * (0.5 + Math.random() / 2);
-        await new Promise((r) => setTimeout(r, Math.max(backoff, retryAfterMs)));
+        await sleep(Math.max(backoff, retryAfterMs));
       }
       if (!acked) stats.gaveUp++;
     }

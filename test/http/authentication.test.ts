@@ -5,6 +5,7 @@ import { anEvent } from '../helpers/builders';
 import { post, rawSocket } from '../helpers/http';
 import { hmac, signedHeaders } from '../helpers/signing';
 import { dbNameFor, startTestApp, type TestApp } from '../helpers/testApp';
+import { sleep } from '../helpers/time';
 
 let app: TestApp;
 beforeAll(async () => {
@@ -24,8 +25,6 @@ function expect401(res: { status: number; headers: Headers; body: any }, type: s
   expect(res.body.errors).toHaveLength(1);
   expect(res.body.errors[0].type).toBe(type);
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('API keys', () => {
   afterEach(async () => expect(await app.events.countDocuments({ partner: { $exists: false } })).toBe(0));

@@ -9,6 +9,7 @@ import { aPartner } from '../helpers/partners';
 import { freePort } from '../helpers/freePort';
 import { signedHeaders } from '../helpers/signing';
 import { dbNameFor, startTestApp, type TestApp } from '../helpers/testApp';
+import { sleep } from '../helpers/time';
 
 // This file stops its database, so it runs one of its own rather than the shared one.
 let dir: string;
@@ -179,7 +180,7 @@ describe('a frozen database, path by path', () => {
     let status = 0;
     for (let i = 0; i < 20 && status !== 201; i++) {
       status = (await post(bounded.endpoint, anEvent(), uncached.auth)).status;
-      if (status !== 201) await new Promise((r) => setTimeout(r, 250));
+      if (status !== 201) await sleep(250);
     }
     expect(status).toBe(201);
   });

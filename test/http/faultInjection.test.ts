@@ -13,6 +13,7 @@ import { freePort } from '../helpers/freePort';
 import { aPartner } from '../helpers/partners';
 import { deliverAll, type Delivery, type DeliveryStats } from '../helpers/retryingClient';
 import { dbNameFor, startTestApp } from '../helpers/testApp';
+import { sleep } from '../helpers/time';
 
 // Bounded: N events, at most 40 attempts each, and a deadline; everything it starts, it stops.
 const N = 2000;
@@ -31,8 +32,6 @@ afterAll(async () => {
   await db.stop();
   rmSync(dir, { recursive: true, force: true });
 });
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function deliveries(run: string): Delivery[] {
   return Array.from({ length: N }, (_, i) => ({

@@ -13,9 +13,9 @@ import { freePort } from '../helpers/freePort';
 import { post } from '../helpers/http';
 import { aPartner } from '../helpers/partners';
 import { dbNameFor } from '../helpers/testApp';
+import { sleep } from '../helpers/time';
 
 const SERVER = join(PROJECT_ROOT, 'dist', 'src', 'server.js');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // This file freezes its database, so it runs one of its own.
 let dir: string;

@@ -1,13 +1,12 @@
 import { worstInputs } from '../fixtures/worstInputs';
 import { dbNameFor, startTestApp, type TestApp } from '../helpers/testApp';
+import { sleep } from '../helpers/time';
 
 let app: TestApp;
 beforeAll(async () => {
   app = await startTestApp({ dbName: dbNameFor(__filename) });
 });
 afterAll(() => app.stop());
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('no request can stall the service', () => {
   test('when the most expensive known inputs arrive together, then /healthz keeps answering within 1 s and none of them gets a 5xx', async () => {

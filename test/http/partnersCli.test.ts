@@ -4,6 +4,7 @@ import { PROJECT_ROOT } from '../../src/paths';
 import { anEvent } from '../helpers/builders';
 import { post } from '../helpers/http';
 import { dbNameFor, startTestApp, testDatabaseUri, type TestApp } from '../helpers/testApp';
+import { sleep } from '../helpers/time';
 
 // The built CLI (npm test builds first), exactly as `npm run partners --` runs it.
 const CLI = join(PROJECT_ROOT, 'dist', 'src', 'cli', 'partners.js');
@@ -76,7 +77,7 @@ describe('npm run partners', () => {
     expect(Date.parse(previous_key_expires_at) - Date.now()).toBeLessThanOrEqual(2000);
 
     expect((await post(app.endpoint, anEvent(), { Authorization: `Bearer ${oldKey}` })).status).toBe(201);
-    await new Promise((r) => setTimeout(r, Math.max(0, Date.parse(previous_key_expires_at) - Date.now()) + 100));
+    await sleep(Math.max(0, Date.parse(previous_key_expires_at) - Date.now()) + 100);
     expect((await post(app.endpoint, anEvent(), { Authorization: `Bearer ${oldKey}` })).status).toBe(401);
     expect((await post(app.endpoint, anEvent(), { Authorization: `Bearer ${newKey}` })).status).toBe(201);
   });

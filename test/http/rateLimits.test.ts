@@ -5,6 +5,7 @@ import { anEvent } from '../helpers/builders';
 import { post, type Reply } from '../helpers/http';
 import { signedHeaders } from '../helpers/signing';
 import { dbNameFor, startTestApp, type TestApp } from '../helpers/testApp';
+import { sleep } from '../helpers/time';
 
 let app: TestApp;
 beforeAll(async () => {
@@ -17,7 +18,6 @@ beforeAll(async () => {
 });
 afterAll(() => app.stop());
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let addresses = 0;
 /** A client address of its own, as a trusted proxy in front would name it. */
 const from = () => ({ 'X-Forwarded-For': `203.0.113.${++addresses}` });

@@ -11,6 +11,7 @@ import { freePort } from '../helpers/freePort';
 import { post } from '../helpers/http';
 import { aPartner } from '../helpers/partners';
 import { dbNameFor, testDatabaseUri } from '../helpers/testApp';
+import { sleep } from '../helpers/time';
 
 async function createPartner(dbName: string, name: string): Promise<string> {
   const stores = await openStores({ uri: testDatabaseUri(), dbName, timeoutMs: 2000 });
@@ -49,7 +50,7 @@ async function waitFor(predicate: () => boolean, child: ChildProcessWithoutNullS
     if (child.exitCode !== null || Date.now() > deadline) {
       throw new Error(`condition not reached (exit code ${child.exitCode}); the process wrote:\n${output().slice(-2000)}`);
     }
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
   }
 }
 
@@ -71,7 +72,7 @@ describe('the server entry point', () => {
 
       const second = run(env);
       await waitFor(() => second.out().includes('"msg":"listening"'), second.child, 30000, () => second.out() + second.err());
-      await new Promise((r) => setTimeout(r, 300));
+      await sleep(300);
       second.child.kill('SIGTERM');
       expect((await second.exited)[0]).toBe(0);
       expect(second.err()).not.toContain('apptwh_');

@@ -5,6 +5,7 @@ import { AppError } from '../../src/errors';
 import { FailedAuthentications } from '../../src/limits/failedAuthentications';
 import type { PartnerCredentials } from '../../src/store/partnerStore';
 import { WaitBudget } from '../../src/store/waitBudget';
+import { sleep } from '../helpers/time';
 
 const partner = (name: string): PartnerCredentials => ({ name, keyHash: '', keyExpiresAt: null, signingSecrets: [], ratePerSecond: null });
 
@@ -47,7 +48,7 @@ describe('authenticate, under a flood of guesses', () => {
     const { directory, reads, release } = heldDirectory({});
     const authenticate = createAuthenticator({ directory, failures: new FailedAuthentications({ ratePerSecond: 1, burst: 3 }, 1000, () => 0), toleranceSeconds: 300, now: () => new Date() });
     const results = Array.from({ length: 300 }, () => outcome(authenticate(request(generateApiKey(), '203.0.113.1'))));
-    await new Promise((r) => setTimeout(r, 5));
+    await sleep(5);
     expect(reads.filter((r) => r.lane === 'fast')).toHaveLength(3);
     expect(reads.filter((r) => r.lane === 'slow')).toHaveLength(100);
     release();
@@ -63,7 +64,7 @@ describe('authenticate, under a flood of guesses', () => {
     const authenticate = createAuthenticator({ directory, failures, toleranceSeconds: 300, now: () => new Date() });
     const guesses = Array.from({ length: 50 }, () => outcome(authenticate(request(generateApiKey(), '203.0.113.2'))));
     const valid = outcome(authenticate(request(key, '203.0.113.2')));
-    await new Promise((r) => setTimeout(r, 5));
+    await sleep(5);
     expect(reads.find((r) => r.hash === hashApiKey(key))?.lane).toBe('fast');
     release();
     expect(await valid).toBe('ok:clinic');
@@ -77,7 +78,7 @@ describe('authenticate, under a flood of guesses', () => {
     failures.spend('address', '198.51.100.9');
     const authenticate = createAuthenticator({ directory, failures, toleranceSeconds: 300, now: () => new Date() });
     const valid = outcome(authenticate(request(key, '198.51.100.9')));
-    await new Promise((r) => setTimeout(r, 5));
+    await sleep(5);
     release();
     expect(await valid).toBe('ok:lab');
   });

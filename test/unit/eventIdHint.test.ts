@@ -1,5 +1,6 @@
 import { EventWriter } from '../../src/store/eventWriter';
 import { classify, doc, MemoryEvents } from './support/memoryEvents';
+import { sleep } from '../helpers/time';
 
 describe('the event_id hint', () => {
   test('when the hint lags behind the stored events, then a taken number sends the writer to the exact highest once, and numbering continues without a hole', async () => {
@@ -40,7 +41,7 @@ describe('the event_id hint', () => {
     // One raise at a time: the later ones wait for the hanging one, then jump to the highest.
     expect(raises).toBe(1);
     release();
-    await new Promise((r) => setTimeout(r, 150));
+    await sleep(150);
     expect(db.hint).toBe(4);
     expect(raises).toBe(2);
   });
@@ -60,11 +61,11 @@ describe('the event_id hint', () => {
       { timeoutMs: 1000, classify },
     );
     await writer.write(doc('a'));
-    await new Promise((r) => setTimeout(r, 5));
+    await sleep(5);
     expect(db.hint).toBe(0);
     fail = false;
     await writer.write(doc('b'));
-    await new Promise((r) => setTimeout(r, 150));
+    await sleep(150);
     expect(db.hint).toBe(2);
   });
 

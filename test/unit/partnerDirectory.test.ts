@@ -2,6 +2,7 @@ import { PartnerDirectory } from '../../src/auth/partnerDirectory';
 import { SlowLaneFull } from '../../src/auth/partnerReads';
 import { AppError } from '../../src/errors';
 import type { PartnerCredentials } from '../../src/store/partnerStore';
+import { sleep } from '../helpers/time';
 
 const partner = (name: string, secret = 'whsec_a'): PartnerCredentials => ({
   name,
@@ -159,7 +160,7 @@ describe('PartnerDirectory', () => {
     const directory = new PartnerDirectory({ findByKeyHashes: db.findByKeyHashes, listKeyHashes: db.listKeyHashes, ttlMs: 1000 });
     const release = db.hold();
     const first = directory.lookup('k');
-    await new Promise((r) => setTimeout(r, 5));
+    await sleep(5);
     expect(db.queries).toHaveLength(1);
     const joined = Array.from({ length: 30 }, () => directory.lookup('k'));
     release();

@@ -1,8 +1,9 @@
 import { AppError } from '../../src/errors';
 import { WaitBudget } from '../../src/store/waitBudget';
+import { sleep } from '../helpers/time';
 
 const never = () => new Promise<never>(() => undefined);
-const after = <T>(ms: number, value: T) => new Promise<T>((resolve) => setTimeout(() => resolve(value), ms));
+const after = <T>(ms: number, value: T) => sleep(ms).then(() => value);
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
   try {

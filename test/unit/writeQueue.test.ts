@@ -1,6 +1,7 @@
 import type { AppError } from '../../src/errors';
 import { EventWriter } from '../../src/store/eventWriter';
 import { classify, doc, MemoryEvents, rejection } from './support/memoryEvents';
+import { sleep } from '../helpers/time';
 
 describe('the write queue', () => {
   test('when the database does not answer in time, then the write fails with database_unavailable and a queued event is never written later', async () => {
@@ -10,13 +11,13 @@ describe('the write queue', () => {
     db.scripted.push((docs) => new Promise((resolve) => (release = () => resolve(db.insertNow(docs)))));
 
     const inFlight = writer.write(doc('in-flight'));
-    await new Promise((r) => setTimeout(r, 5));
+    await sleep(5);
     const queued = writer.write(doc('queued'));
     expect((await rejection(inFlight)).code).toBe('database_unavailable');
     expect((await rejection(queued)).code).toBe('database_unavailable');
 
     release();
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
     expect([...db.stored.values()].map((d) => d.appointment_id)).toEqual(['in-flight']);
     expect(writer.queueStats.queued).toBe(0);
   });
@@ -28,7 +29,7 @@ describe('the write queue', () => {
     db.scripted.push((docs) => new Promise((resolve) => (release = () => resolve(db.insertNow(docs)))));
 
     const inFlight = writer.write(doc('in-flight'));
-    await new Promise((r) => setTimeout(r, 5));
+    await sleep(5);
     const queued = [1, 2, 3].map((i) => writer.write(doc(`queued-${i}`)));
     const refused = writer.write(doc('refused'));
     expect((await rejection(refused)).code).toBe('database_unavailable');
@@ -47,11 +48,11 @@ describe('the write queue', () => {
     let release!: () => void;
     db.scripted.push((docs) => new Promise((resolve) => (release = () => resolve(db.insertNow(docs)))));
     const inFlight = writer.write(doc('in-flight'));
-    await new Promise((r) => setTimeout(r, 5));
+    await sleep(5);
     // Every other queued write has a short deadline of its own.
     const writes = Array.from({ length: 1000 }, (_, i) => writer.write(doc(`q-${i}`), i % 2 === 0 ? 20 : 60_000));
     const outcomes = writes.map((w) => w.then(() => 'stored', (err: AppError) => err.code));
-    await new Promise((r) => setTimeout(r, 60));
+    await sleep(60);
     expect(writer.queueStats.queued).toBe(500);
 
     release();

@@ -2,6 +2,7 @@
 import { AppError } from '../../../src/errors';
 import type { EventDocument, UnnumberedEvent } from '../../../src/store/eventDocument';
 import type { InsertOutcome, SequencedInsertPort } from '../../../src/store/eventWriter';
+import { sleep } from '../../helpers/time';
 
 /** An in-memory stand-in for the events collection with a unique event_id, for the writer's logic alone. */
 export class MemoryEvents {
@@ -57,7 +58,7 @@ export class MemoryEvents {
   }
 
   private pause() {
-    return new Promise((r) => setTimeout(r, Math.random() * this.delayMs));
+    return sleep(Math.random() * this.delayMs);
   }
 
   /** True when stored ids run 1..n without a hole. */
