@@ -1,10 +1,30 @@
 import { registerPartner } from '../../src/auth/registerPartner';
 import type { PartnerStore } from '../../src/store/partnerStore';
+import { openStores } from '../../src/store/stores';
 
 let made = 0;
 
+export interface PartnerOptions {
+  name?: string;
+  signing?: boolean;
+  ratePerSecond?: number;
+}
+
 /** A partner registered the way the CLI does it, with its key ready as an Authorization header. */
-export async function aPartner(partners: Pick<PartnerStore, 'create'>, options: { name?: string; signing?: boolean; ratePerSecond?: number } = {}) {
+export async function aPartner(partners: Pick<PartnerStore, 'create'>, options: PartnerOptions = {}) {
   const registered = await registerPartner(partners, { ...options, name: options.name ?? `partner-${process.pid}-${++made}` });
   return { ...registered, secret: registered.signingSecret ?? '', auth: { Authorization: `Bearer ${registered.apiKey}` } };
+}
+
+/**
+ * A partner registered straight in the database `dbName` at `uri`, for a service that runs in
+ * another process: the stores are opened for it and closed again.
+ */
+export async function registerOnDatabase(uri: string, dbName: string, options: PartnerOptions = {}) {
+  const stores = await openStores({ uri, dbName, timeoutMs: 2000 });
+  try {
+    return await aPartner(stores.partners, options);
+  } finally {
+    await stores.close();
+  }
 }

@@ -1,16 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import { startFerretDb, type LocalDatabase } from '../../src/localdb/ferretdb';
-import { PROJECT_ROOT } from '../../src/paths';
 import { EVENTS_COLLECTION } from '../../src/store/eventStore';
-import { openStores } from '../../src/store/stores';
 import { anEvent } from '../helpers/builders';
+import { startBuiltServer, stopBuiltServers, type BuiltServer } from '../helpers/builtServer';
 import { freePort } from '../helpers/freePort';
-import { aPartner } from '../helpers/partners';
+import { registerOnDatabase } from '../helpers/partners';
 import { deliverAll, type Delivery, type DeliveryStats } from '../helpers/retryingClient';
 import { dbNameFor, startTestApp } from '../helpers/testApp';
 import { sleep } from '../helpers/time';
@@ -18,7 +15,6 @@ import { sleep } from '../helpers/time';
 // Bounded: N events, at most 40 attempts each, and a deadline; everything it starts, it stops.
 const N = 2000;
 const CONCURRENCY = 32;
-const SERVER = join(PROJECT_ROOT, 'dist', 'src', 'server.js');
 
 let dir: string;
 let dbPort: number;
@@ -28,6 +24,7 @@ beforeAll(async () => {
   dbPort = await freePort();
   db = await startFerretDb({ dataDir: dir, port: dbPort });
 });
+afterEach(() => stopBuiltServers());
 afterAll(async () => {
   await db.stop();
   rmSync(dir, { recursive: true, force: true });
@@ -100,34 +97,22 @@ describe('fault injection', () => {
 
   test(`when the service is SIGKILLed and restarted while ${N} events are being delivered, then no acknowledged event is lost and none is stored twice`, async () => {
     const dbName = dbNameFor(`${__filename}-service-kill`);
-    const stores = await openStores({ uri: db.uri, dbName, timeoutMs: 2000 });
     // This partner is a fast sender: a limit that lets it through keeps the test about faults, not throttling.
-    const { apiKey } = await aPartner(stores.partners, { ratePerSecond: 100000 });
-    await stores.close();
+    const { apiKey } = await registerOnDatabase(db.uri, dbName, { ratePerSecond: 100000 });
 
-    const port = await freePort();
-    const env = { PATH: process.env.PATH ?? '', PORT: String(port), MONGODB_URI: db.uri, MONGODB_DB: dbName, SUPPORT_EMAIL: 'support@example.test', RETRY_AFTER_SECONDS: '1', LOG_LEVEL: 'warn' };
-    const startServer = async (): Promise<ChildProcess> => {
-      const child = spawn(process.execPath, [SERVER], { env, stdio: ['ignore', 'ignore', 'ignore'] });
-      for (let i = 0; i < 200; i++) {
-        if ((await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.status === 200) return child;
-        await sleep(50);
-      }
-      throw new Error('the service did not come back');
-    };
-    let server = await startServer();
+    // At warn the "listening" line is not written, so readiness is seen on /healthz.
+    const env = { PORT: String(await freePort()), MONGODB_URI: db.uri, MONGODB_DB: dbName, RETRY_AFTER_SECONDS: '1', LOG_LEVEL: 'warn' };
+    const startServer = () => startBuiltServer(env, { readyBy: 'healthz', timeoutMs: 10_000 });
+    let server: BuiltServer = await startServer();
     try {
       const killService = async () => {
-        const exited = once(server, 'exit');
-        server.kill('SIGKILL');
-        await exited;
+        await server.stop('SIGKILL');
         await sleep(500);
         server = await startServer();
       };
-      await deliverThrough(killService, 'svckill', dbName, () => `http://127.0.0.1:${port}/webhook/appointment`, { Authorization: `Bearer ${apiKey}` });
+      await deliverThrough(killService, 'svckill', dbName, () => `${server.url}/webhook/appointment`, { Authorization: `Bearer ${apiKey}` });
     } finally {
-      server.kill('SIGTERM');
-      await once(server, 'exit').catch(() => undefined);
+      await server.stop('SIGTERM');
     }
   }, 120000);
 });

@@ -1,21 +1,16 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import { startFerretDb, type LocalDatabase } from '../../src/localdb/ferretdb';
-import { PROJECT_ROOT } from '../../src/paths';
 import { EVENTS_COLLECTION } from '../../src/store/eventStore';
-import { openStores } from '../../src/store/stores';
 import { anEvent } from '../helpers/builders';
+import { startBuiltServer, stopBuiltServers } from '../helpers/builtServer';
 import { freePort } from '../helpers/freePort';
 import { post } from '../helpers/http';
-import { aPartner } from '../helpers/partners';
+import { registerOnDatabase } from '../helpers/partners';
 import { dbNameFor } from '../helpers/testApp';
 import { sleep } from '../helpers/time';
-
-const SERVER = join(PROJECT_ROOT, 'dist', 'src', 'server.js');
 
 // This file freezes its database, so it runs one of its own.
 let dir: string;
@@ -24,29 +19,17 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'appointment-webhooks-shutdown-'));
   db = await startFerretDb({ dataDir: dir, port: await freePort() });
 });
+afterEach(() => stopBuiltServers());
 afterAll(async () => {
   await db.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
 async function startServer(dbName: string, env: Record<string, string> = {}) {
-  const stores = await openStores({ uri: db.uri, dbName, timeoutMs: 2000 });
-  const { apiKey } = await aPartner(stores.partners);
-  await stores.close();
-  const port = await freePort();
-  const child = spawn(process.execPath, [SERVER], {
-    env: { PATH: process.env.PATH ?? '', PORT: String(port), MONGODB_URI: db.uri, MONGODB_DB: dbName, SUPPORT_EMAIL: 'support@example.test', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = once(child, 'exit') as Promise<[number | null]>;
-  while (!out.includes('"msg":"listening"')) {
-    if (child.exitCode !== null) throw new Error('server did not start');
-    await sleep(50);
-  }
-  const url = `http://127.0.0.1:${port}/webhook/appointment`;
-  return { child, exited, url, send: (event: Record<string, unknown>) => post(url, event, { Authorization: `Bearer ${apiKey}` }) };
+  const { auth } = await registerOnDatabase(db.uri, dbName);
+  const server = await startBuiltServer({ PORT: String(await freePort()), MONGODB_URI: db.uri, MONGODB_DB: dbName, ...env });
+  const url = `${server.url}/webhook/appointment`;
+  return { url, stop: server.stop, send: (event: Record<string, unknown>) => post(url, event, auth) };
 }
 
 async function storedAppointments(dbName: string): Promise<string[]> {
@@ -68,13 +51,13 @@ describe('graceful shutdown', () => {
     const inFlight = Array.from({ length: 5 }, (_, i) => server.send(anEvent({ appointment_id: `in-flight-${i}` })));
     await sleep(300);
     const signalled = Date.now();
-    server.child.kill('SIGTERM');
+    const stopped = server.stop('SIGTERM');
     await sleep(300);
     await expect(post(server.url, anEvent())).rejects.toThrow();
     process.kill(db.pid, 'SIGCONT');
 
     const replies = await Promise.all(inFlight);
-    const [code] = await server.exited;
+    const { code } = await stopped;
     expect(replies.map((r) => r.status)).toEqual([201, 201, 201, 201, 201]);
     expect(code).toBe(0);
     expect(Date.now() - signalled).toBeLessThan(10000);
@@ -94,8 +77,7 @@ describe('graceful shutdown', () => {
       const stuck = Array.from({ length: 3 }, (_, i) => server.send(anEvent({ appointment_id: `stuck-${i}` })));
       await sleep(200);
       const signalled = Date.now();
-      server.child.kill('SIGTERM');
-      [code] = await server.exited;
+      ({ code } = await server.stop('SIGTERM'));
       elapsed = Date.now() - signalled;
       outcomes = await Promise.allSettled(stuck);
     } finally {

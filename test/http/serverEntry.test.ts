@@ -1,26 +1,15 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PROJECT_ROOT } from '../../src/paths';
 import { isAtLeast, requiredNode } from '../../src/runtime';
 import { openStores } from '../../src/store/stores';
 import { anEvent } from '../helpers/builders';
+import { runBuiltServer, startBuiltServer, stopBuiltServers } from '../helpers/builtServer';
 import { freePort } from '../helpers/freePort';
 import { post } from '../helpers/http';
-import { aPartner } from '../helpers/partners';
+import { registerOnDatabase } from '../helpers/partners';
 import { dbNameFor, testDatabaseUri } from '../helpers/testApp';
 import { sleep } from '../helpers/time';
-
-async function createPartner(dbName: string, name: string): Promise<string> {
-  const stores = await openStores({ uri: testDatabaseUri(), dbName, timeoutMs: 2000 });
-  try {
-    return (await aPartner(stores.partners, { name })).apiKey;
-  } finally {
-    await stores.close();
-  }
-}
 
 async function partnerNames(dbName: string): Promise<string[]> {
   const stores = await openStores({ uri: testDatabaseUri(), dbName, timeoutMs: 2000 });
@@ -31,51 +20,29 @@ async function partnerNames(dbName: string): Promise<string[]> {
   }
 }
 
-// The built entry point (npm test builds before jest runs), exactly as `npm start` runs it.
-const SERVER = join(PROJECT_ROOT, 'dist', 'src', 'server.js');
+const KEY = /apptwh_[A-Za-z0-9_-]{43}/;
 
-function run(env: Record<string, string>) {
-  const child = spawn(process.execPath, [SERVER], { env: { PATH: process.env.PATH ?? '', SUPPORT_EMAIL: 'support@example.test', ...env } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
-  return { child, exited, out: () => stdout, err: () => stderr };
-}
-
-async function waitFor(predicate: () => boolean, child: ChildProcessWithoutNullStreams, ms: number, output: () => string = () => '') {
-  const deadline = Date.now() + ms;
-  while (!predicate()) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      throw new Error(`condition not reached (exit code ${child.exitCode}); the process wrote:\n${output().slice(-2000)}`);
-    }
-    await sleep(50);
-  }
-}
+afterEach(() => stopBuiltServers());
 
 describe('the server entry point', () => {
   test('when started on the local database with no partner, then it creates "local" and prints its key once, on the console only', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'appointment-webhooks-local-'));
     const env = { PORT: String(await freePort()), LOCAL_DB_PORT: String(await freePort()), LOCAL_DB_DIR: dir };
     try {
-      const first = run(env);
-      await waitFor(() => /apptwh_[A-Za-z0-9_-]{43}/.test(first.err()), first.child, 30000, () => first.out() + first.err());
-      const apiKey = /apptwh_[A-Za-z0-9_-]{43}/.exec(first.err())![0];
-      expect(first.out()).toContain('"local":true');
-      expect(first.out()).not.toContain(apiKey);
+      const first = runBuiltServer(env);
+      await first.waitFor(() => KEY.test(first.stderr()), 'the local partner\'s key on the console');
+      const apiKey = KEY.exec(first.stderr())![0];
+      expect(first.stdout()).toContain('"local":true');
+      expect(first.stdout()).not.toContain(apiKey);
 
-      const res = await post(`http://127.0.0.1:${env.PORT}/webhook/appointment`, anEvent(), { Authorization: `Bearer ${apiKey}` });
+      const res = await post(`${first.url}/webhook/appointment`, anEvent(), { Authorization: `Bearer ${apiKey}` });
       expect(res.status).toBe(201);
-      first.child.kill('SIGINT');
-      expect((await first.exited)[0]).toBe(0);
+      expect((await first.stop('SIGINT')).code).toBe(0);
 
-      const second = run(env);
-      await waitFor(() => second.out().includes('"msg":"listening"'), second.child, 30000, () => second.out() + second.err());
+      const second = await startBuiltServer(env);
       await sleep(300);
-      second.child.kill('SIGTERM');
-      expect((await second.exited)[0]).toBe(0);
-      expect(second.err()).not.toContain('apptwh_');
+      expect((await second.stop('SIGTERM')).code).toBe(0);
+      expect(second.stderr()).not.toContain('apptwh_');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -88,50 +55,42 @@ describe('the server entry point', () => {
     ['SUPPORT_EMAIL', ''],
   ])('when %s is %p, then it stops at once with exit code 2 and a message naming the variable', async (name, value) => {
     // With a production database, a support address is required: the guide gives it to partners.
-    const server = run({ MONGODB_URI: 'mongodb://127.0.0.1:1/', [name]: value });
-    const [code] = await server.exited;
-    expect(code).toBe(2);
-    expect(server.err()).toContain(name);
+    const server = runBuiltServer({ MONGODB_URI: 'mongodb://127.0.0.1:1/', [name]: value });
+    expect((await server.exit()).code).toBe(2);
+    expect(server.stderr()).toContain(name);
   });
 
   test('when started on a Node.js older than the engines field requires, then it refuses with exit code 2 and names the version it needs', async () => {
     // The runtime reports an old version before the entry point runs.
-    const old = spawn(process.execPath, ['-e', `Object.defineProperty(process.versions, 'node', { value: '20.20.2' }); require(${JSON.stringify(SERVER)})`]);
-    let stderr = '';
-    old.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const [code] = (await once(old, 'exit')) as [number | null];
-    expect(code).toBe(2);
-    expect(stderr).toContain(`needs Node.js ${requiredNode()} or later`);
+    const olderVersion = `data:text/javascript,${encodeURIComponent("Object.defineProperty(process.versions, 'node', { value: '20.20.2' });")}`;
+    const old = runBuiltServer({}, { nodeOptions: ['--import', olderVersion] });
+    expect((await old.exit()).code).toBe(2);
+    expect(old.stderr()).toContain(`needs Node.js ${requiredNode()} or later`);
   });
 
   test('when the database cannot be reached, then start-up fails with exit code 1 instead of serving', async () => {
-    const server = run({ MONGODB_URI: `mongodb://127.0.0.1:${await freePort()}/`, PORT: '0', DB_TIMEOUT_MS: '500' });
-    const [code] = await server.exited;
-    expect(code).toBe(1);
-    expect(server.out()).toContain('start-up failed');
+    const server = runBuiltServer({ MONGODB_URI: `mongodb://127.0.0.1:${await freePort()}/`, PORT: '0', DB_TIMEOUT_MS: '500' });
+    expect((await server.exit()).code).toBe(1);
+    expect(server.stdout()).toContain('start-up failed');
   });
 
   test('when started with MONGODB_URI, then it serves, and on SIGTERM it stops cleanly with exit code 0', async () => {
-    const port = await freePort();
     const dbName = dbNameFor(__filename);
-    const server = run({ MONGODB_URI: testDatabaseUri(), MONGODB_DB: dbName, PORT: String(port) });
-    await waitFor(() => server.out().includes('"msg":"listening"'), server.child, 15000);
+    const server = await startBuiltServer({ MONGODB_URI: testDatabaseUri(), MONGODB_DB: dbName, PORT: String(await freePort()) });
     // It runs on the runtime the project installs and requires, as every child of the tests does.
-    const listening = JSON.parse(server.out().split('\n').find((line) => line.includes('"msg":"listening"'))!);
+    const listening = server.logs().find((line) => line.msg === 'listening')!;
     expect(listening.node).toBe(process.version);
-    expect(isAtLeast(listening.node.slice(1), requiredNode())).toBe(true);
-    const apiKey = await createPartner(dbName, 'entry-test');
+    expect(isAtLeast(String(listening.node).slice(1), requiredNode())).toBe(true);
+    const { apiKey } = await registerOnDatabase(testDatabaseUri(), dbName, { name: 'entry-test' });
 
-    const res = await post(`http://127.0.0.1:${port}/webhook/appointment`, anEvent(), { Authorization: `Bearer ${apiKey}` });
+    const res = await post(`${server.url}/webhook/appointment`, anEvent(), { Authorization: `Bearer ${apiKey}` });
     expect(res.status).toBe(201);
 
-    server.child.kill('SIGTERM');
-    const [code] = await server.exited;
-    expect(code).toBe(0);
-    expect(server.out()).toContain('"msg":"stopped"');
-    expect(server.out()).not.toContain('"local":true');
+    expect((await server.stop('SIGTERM')).code).toBe(0);
+    expect(server.stdout()).toContain('"msg":"stopped"');
+    expect(server.stdout()).not.toContain('"local":true');
     // MONGODB_URI is set: no "local" partner is ever created.
-    expect(server.err()).not.toContain('apptwh_');
+    expect(server.stderr()).not.toContain('apptwh_');
     expect(await partnerNames(dbName)).toEqual(['entry-test']);
   });
 });
