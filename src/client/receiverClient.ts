@@ -3,6 +3,7 @@
  * openapi.yaml. It sends an event with the partner key, signs it when a signing secret is given
  * (Standard Webhooks v1), and retries as the documentation says: exponential backoff with
  * jitter, never sooner than Retry-After, the same Idempotency-Key and body on every attempt.
+ * Retrying is bounded by `maxAttempts`, and by the caller's AbortSignal when one is given.
  */
 import { createHmac, randomUUID } from 'node:crypto';
 import createClient from 'openapi-fetch';
@@ -13,7 +14,8 @@ export type EventAccepted = components['schemas']['EventAccepted'];
 export type ErrorResponse = components['schemas']['ErrorResponse'];
 
 export interface ReceiverClientOptions {
-  baseUrl: string;
+  /** The receiver's address; a function is asked again before every attempt (for an address that can change). */
+  baseUrl: string | (() => string);
   apiKey: string;
   /** `whsec_…`: sign every request. */
   signingSecret?: string;
@@ -22,7 +24,26 @@ export interface ReceiverClientOptions {
   /** First backoff step (default 1000 ms); each retry doubles it, up to `maxDelayMs` (default 5 min). */
   baseDelayMs?: number;
   maxDelayMs?: number;
+  /** Abandon an attempt that has no answer after this long, and retry it (default: wait as long as fetch does). */
+  attemptTimeoutMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** Told of every attempt as it ends, for logs and metrics. */
+  onAttempt?: (outcome: AttemptOutcome) => void;
+}
+
+export interface AttemptOutcome {
+  idempotencyKey: string;
+  /** 1 for the first attempt. */
+  attempt: number;
+  /** The receiver's status; undefined when no answer came (network failure or timeout). */
+  status?: number;
+  /** The wait before the next attempt; undefined when there is none (delivered, refused, or given up). */
+  retryInMs?: number;
+}
+
+export interface SendOptions {
+  /** Stops retrying (and the attempt in flight) when aborted; sendEvent then rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export interface Delivered {
@@ -42,10 +63,24 @@ export class DeliveryRefused extends Error {
   }
 }
 
+/** Every attempt went unanswered or got an answer worth retrying, up to `maxAttempts`. */
+export class DeliveryGaveUp extends Error {
+  constructor(
+    readonly attempts: number,
+    /** The last answer's status; undefined when the last attempt got none. */
+    readonly lastStatus: number | undefined,
+  ) {
+    super(`gave up after ${attempts} attempts`);
+  }
+}
+
 const RETRYABLE = new Set([408, 409, 429, 500, 502, 503, 504]);
 
 export function createReceiverClient(options: ReceiverClientOptions) {
-  const client = createClient<paths>({ baseUrl: options.baseUrl });
+  const address = options.baseUrl;
+  const baseUrl = typeof address === 'function' ? address : () => address;
+  // The address is given with each request, so a function is asked only when an attempt is made.
+  const client = createClient<paths>();
   const maxAttempts = options.maxAttempts ?? 12;
   const baseDelayMs = options.baseDelayMs ?? 1000;
   const maxDelayMs = options.maxDelayMs ?? 300_000;
@@ -59,30 +94,61 @@ export function createReceiverClient(options: ReceiverClientOptions) {
     return { 'webhook-id': id, 'webhook-timestamp': timestamp, 'webhook-signature': `v1,${signature}` };
   }
 
+  function attemptSignal(caller: AbortSignal | undefined): AbortSignal | undefined {
+    const signals = [caller, options.attemptTimeoutMs === undefined ? undefined : AbortSignal.timeout(options.attemptTimeoutMs)];
+    const given = signals.filter((signal) => signal !== undefined);
+    return given.length > 1 ? AbortSignal.any(given) : given[0];
+  }
+
   return {
-    /** Delivers one event; pass the same key to deliver the same event again later. */
-    async sendEvent(event: AppointmentEvent, idempotencyKey: string = `evt_${randomUUID()}`): Promise<Delivered> {
+    /**
+     * Delivers one event; pass the same key to deliver the same event again later. Rejects with
+     * DeliveryRefused when the receiver refuses it (the request must change), with DeliveryGaveUp
+     * after `maxAttempts`, and with the signal's reason when `signal` is aborted.
+     */
+    async sendEvent(event: AppointmentEvent, idempotencyKey: string = `evt_${randomUUID()}`, { signal }: SendOptions = {}): Promise<Delivered> {
       const body = JSON.stringify(event);
+      const report = (attempt: number, status?: number, retryInMs?: number) => options.onAttempt?.({ idempotencyKey, attempt, status, retryInMs });
       for (let attempt = 1; ; attempt++) {
+        signal?.throwIfAborted();
+        let status: number | undefined;
         let retryAfterMs = 0;
         try {
           const { data, error, response } = await client.POST('/webhook/appointment', {
+            baseUrl: baseUrl(),
             // Signed anew on each attempt: the receiver refuses timestamps older than 5 minutes.
             params: { header: { 'Idempotency-Key': idempotencyKey, ...signatureHeaders(idempotencyKey, body) } },
             headers: { Authorization: `Bearer ${options.apiKey}` },
             body: event,
             bodySerializer: () => body,
+            signal: attemptSignal(signal),
           });
-          if (data) return { event: data, replayed: response.headers.get('Idempotent-Replayed') === 'true', attempts: attempt };
-          if (!RETRYABLE.has(response.status)) throw new DeliveryRefused(response.status, error as ErrorResponse | undefined);
+          status = response.status;
+          if (data) {
+            report(attempt, status);
+            return { event: data, replayed: response.headers.get('Idempotent-Replayed') === 'true', attempts: attempt };
+          }
+          if (!RETRYABLE.has(status)) {
+            report(attempt, status);
+            throw new DeliveryRefused(status, error as ErrorResponse | undefined);
+          }
           retryAfterMs = Number(response.headers.get('Retry-After') ?? 0) * 1000;
         } catch (err) {
           if (err instanceof DeliveryRefused) throw err;
+          if (signal?.aborted) {
+            report(attempt, status);
+            throw signal.reason;
+          }
           // Network failure or timeout: the outcome is unknown, so the same request goes again.
         }
-        if (attempt >= maxAttempts) throw new Error(`gave up after ${attempt} attempts`);
+        if (attempt >= maxAttempts) {
+          report(attempt, status);
+          throw new DeliveryGaveUp(attempt, status);
+        }
         const backoff = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
-        await sleep(Math.max(backoff, retryAfterMs));
+        const wait = Math.max(backoff, retryAfterMs);
+        report(attempt, status, wait);
+        await sleep(wait);
       }
     },
   };

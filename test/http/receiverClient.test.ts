@@ -1,7 +1,10 @@
-import { createReceiverClient, DeliveryRefused, type AppointmentEvent } from '../../src/client/receiverClient';
+import { createServer, type Socket } from 'node:net';
+import { createReceiverClient, DeliveryGaveUp, DeliveryRefused, type AppointmentEvent, type AttemptOutcome } from '../../src/client/receiverClient';
 import { anEvent } from '../helpers/builders';
+import { freePort } from '../helpers/freePort';
 import { aPartner } from '../helpers/partners';
 import { dbNameFor, startTestApp, type TestApp } from '../helpers/testApp';
+import { sleep } from '../helpers/time';
 
 let app: TestApp;
 beforeAll(async () => {
@@ -60,5 +63,58 @@ describe('the typed receiver client', () => {
     expect(err).toBeInstanceOf(DeliveryRefused);
     expect((err as DeliveryRefused).status).toBe(422);
     expect((err as DeliveryRefused).reply?.errors[0]).toMatchObject({ loc: ['body', 'timestamp'], type: 'value_error.datetime' });
+  });
+
+  test('when baseUrl is a function, then it is asked before each attempt, and onAttempt hears how each attempt ended', async () => {
+    const { name, apiKey } = await aPartner(app.partners);
+    const nobody = `http://127.0.0.1:${await freePort()}`;
+    const addresses = [nobody, app.url];
+    const outcomes: AttemptOutcome[] = [];
+    const receiver = createReceiverClient({ baseUrl: () => addresses.shift() ?? app.url, apiKey, baseDelayMs: 20, onAttempt: (o) => outcomes.push(o) });
+
+    const delivered = await receiver.sendEvent(event(), 'moved-receiver');
+
+    expect(delivered.attempts).toBe(2);
+    expect(outcomes).toEqual([
+      { idempotencyKey: 'moved-receiver', attempt: 1, status: undefined, retryInMs: expect.any(Number) },
+      { idempotencyKey: 'moved-receiver', attempt: 2, status: 201, retryInMs: undefined },
+    ]);
+    expect(await app.events.countDocuments({ partner: name })).toBe(1);
+  });
+
+  describe('against a receiver that never answers', () => {
+    let silent: { url: string; close: () => Promise<void> };
+    beforeAll(async () => {
+      const sockets = new Set<Socket>();
+      const server = createServer((socket) => void sockets.add(socket));
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const address = server.address();
+      silent = {
+        url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`,
+        close: () =>
+          new Promise<void>((resolve) => {
+            for (const socket of sockets) socket.destroy();
+            server.close(() => resolve());
+          }),
+      };
+    });
+    afterAll(() => silent.close());
+
+    test('when each attempt outlasts attemptTimeoutMs, then it is abandoned and retried, and after maxAttempts the client rejects with DeliveryGaveUp', async () => {
+      const receiver = createReceiverClient({ baseUrl: silent.url, apiKey: 'apptwh_unused', maxAttempts: 3, baseDelayMs: 10, attemptTimeoutMs: 100 });
+      const started = Date.now();
+      const err: unknown = await receiver.sendEvent(event()).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(DeliveryGaveUp);
+      expect(err).toMatchObject({ attempts: 3, lastStatus: undefined, message: 'gave up after 3 attempts' });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+    });
+
+    test('when the caller\'s signal is aborted, then the attempt in flight and the retrying stop, and the client rejects with the signal\'s reason', async () => {
+      const receiver = createReceiverClient({ baseUrl: silent.url, apiKey: 'apptwh_unused', baseDelayMs: 10 });
+      const stop = new AbortController();
+      const sending = receiver.sendEvent(event(), undefined, { signal: stop.signal });
+      void sleep(100).then(() => stop.abort(new Error('the caller stopped')));
+      await expect(sending).rejects.toThrow('the caller stopped');
+    });
   });
 });
