@@ -1,13 +1,15 @@
-import { sleep } from './time';
+import { createReceiverClient, DeliveryRefused, type AppointmentEvent } from '../../src/client/receiverClient';
 
 /**
- * A partner's sender as the guide tells partners to write it: every event has its own
- * Idempotency-Key, and anything but a 201 or a plain 4xx is retried with exponential backoff
- * and jitter, waiting at least Retry-After. Bounded in attempts and in time.
+ * Many events delivered at once through the typed client (src/client/receiverClient.ts), the
+ * retrying sender the guide tells partners to write: every event has its own Idempotency-Key,
+ * anything but a 201 or a plain 4xx is retried with exponential backoff and jitter, waiting at
+ * least Retry-After. Bounded in attempts and in time; what happened is counted.
  */
 export interface DeliveryStats {
   sent: number;
   acknowledged: number;
+  /** Attempts after the first, over all events. */
   retried: number;
   replayed: number;
   gaveUp: number;
@@ -22,49 +24,44 @@ export interface Delivery {
   body: Record<string, unknown> & { appointment_id: string };
 }
 
+export interface Receiver {
+  /** Asked before every attempt: a restarted receiver may be elsewhere. */
+  baseUrl: () => string;
+  apiKey: string;
+}
+
 export async function deliverAll(
-  url: () => string,
-  headers: Record<string, string>,
+  receiver: Receiver,
   deliveries: Delivery[],
   options: { concurrency: number; maxAttempts: number; deadline: number; onAck?: (stats: DeliveryStats) => void },
 ): Promise<DeliveryStats> {
   const stats: DeliveryStats = { sent: deliveries.length, acknowledged: 0, retried: 0, replayed: 0, gaveUp: 0, acks: new Map(), unexpected: [] };
+  const client = createReceiverClient({
+    baseUrl: receiver.baseUrl,
+    apiKey: receiver.apiKey,
+    maxAttempts: options.maxAttempts,
+    baseDelayMs: 50,
+    maxDelayMs: 2000,
+    attemptTimeoutMs: 5000,
+    onAttempt: ({ attempt }) => {
+      if (attempt > 1) stats.retried++;
+    },
+  });
+  const deadline = AbortSignal.timeout(Math.max(0, options.deadline - Date.now()));
   let next = 0;
   const worker = async () => {
     while (next < deliveries.length) {
       const delivery = deliveries[next++]!;
-      let acked = false;
-      for (let attempt = 0; attempt < options.maxAttempts && !acked && Date.now() < options.deadline; attempt++) {
-        if (attempt > 0) stats.retried++;
-        let retryAfterMs = 0;
-        try {
-          const res = await fetch(url(), {
-            method: 'POST',
-            headers: { ...headers, 'Content-Type': 'application/json', 'Idempotency-Key': delivery.key },
-            body: JSON.stringify(delivery.body),
-            signal: AbortSignal.timeout(5000),
-          });
-          const reply = (await res.json()) as { event_id?: number };
-          if (res.status === 201) {
-            acked = true;
-            stats.acknowledged++;
-            if (res.headers.get('idempotent-replayed') === 'true') stats.replayed++;
-            stats.acks.set(delivery.body.appointment_id, reply.event_id!);
-            options.onAck?.(stats);
-            break;
-          }
-          if (res.status < 500 && ![408, 409, 429].includes(res.status)) {
-            stats.unexpected.push(`${res.status} ${JSON.stringify(reply)}`);
-            break;
-          }
-          retryAfterMs = Number(res.headers.get('retry-after') ?? 0) * 1000;
-        } catch {
-          // Refused, reset or timed out: the outcome is unknown, so the same request goes again.
-        }
-        const backoff = Math.min(2000, 50 * 2 ** attempt) * (0.5 + Math.random() / 2);
-        await sleep(Math.max(backoff, retryAfterMs));
+      try {
+        const delivered = await client.sendEvent(delivery.body as unknown as AppointmentEvent, delivery.key, { signal: deadline });
+        stats.acknowledged++;
+        if (delivered.replayed) stats.replayed++;
+        stats.acks.set(delivery.body.appointment_id, delivered.event.event_id);
+        options.onAck?.(stats);
+      } catch (err) {
+        if (err instanceof DeliveryRefused) stats.unexpected.push(`${err.status} ${JSON.stringify(err.reply)}`);
+        stats.gaveUp++;
       }
-      if (!acked) stats.gaveUp++;
     }
   };
   await Promise.all(Array.from({ length: options.concurrency }, worker));

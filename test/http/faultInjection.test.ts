@@ -8,7 +8,7 @@ import { anEvent } from '../helpers/builders';
 import { startBuiltServer, stopBuiltServers, type BuiltServer } from '../helpers/builtServer';
 import { freePort } from '../helpers/freePort';
 import { registerOnDatabase } from '../helpers/partners';
-import { deliverAll, type Delivery, type DeliveryStats } from '../helpers/retryingClient';
+import { deliverAll, type Delivery, type DeliveryStats, type Receiver } from '../helpers/retryingClient';
 import { dbNameFor, startTestApp } from '../helpers/testApp';
 import { sleep } from '../helpers/time';
 
@@ -60,9 +60,9 @@ async function audit(dbName: string, stats: DeliveryStats) {
  * Delivers N events with the retrying client, injects `fault` once a quarter of them are
  * acknowledged, and checks the outcome: every event acknowledged, stored once, none lost.
  */
-async function deliverThrough(fault: () => Promise<void>, run: string, dbName: string, url: () => string, headers: Record<string, string>) {
+async function deliverThrough(fault: () => Promise<void>, run: string, dbName: string, receiver: Receiver) {
   let faulted: Promise<void> | undefined;
-  const stats = await deliverAll(url, headers, deliveries(run), {
+  const stats = await deliverAll(receiver, deliveries(run), {
     concurrency: CONCURRENCY,
     maxAttempts: 40,
     deadline: Date.now() + 100000,
@@ -89,7 +89,7 @@ describe('fault injection', () => {
         await sleep(1500);
         db = await startFerretDb({ dataDir: dir, port: dbPort });
       };
-      await deliverThrough(killDatabase, 'dbkill', dbName, () => app.endpoint, app.auth);
+      await deliverThrough(killDatabase, 'dbkill', dbName, { baseUrl: () => app.url, apiKey: app.apiKey });
     } finally {
       await app.stop();
     }
@@ -110,7 +110,7 @@ describe('fault injection', () => {
         await sleep(500);
         server = await startServer();
       };
-      await deliverThrough(killService, 'svckill', dbName, () => `${server.url}/webhook/appointment`, { Authorization: `Bearer ${apiKey}` });
+      await deliverThrough(killService, 'svckill', dbName, { baseUrl: () => server.url, apiKey });
     } finally {
       await server.stop('SIGTERM');
     }
