@@ -35,6 +35,9 @@ async function timedPost(tag: string) {
 }
 
 describe('database outages', () => {
+  // Each test compares what is stored with what it was told.
+  beforeEach(() => app.clear());
+
   test('when the database is killed, then requests end within 3 s with 503 and Retry-After, and the service serves again once it is back, without a restart', async () => {
     const before = await timedPost('before');
     expect(before.res.status).toBe(201);

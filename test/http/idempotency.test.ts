@@ -41,13 +41,23 @@ describe('idempotent delivery', () => {
   test('when a repeat arrives after a restart, through another instance, then it is still a replay: the database enforces it', async () => {
     const partner = await newPartner();
     const event = anEvent();
-    const first = await post(app.endpoint, event, { ...partner.auth, 'Idempotency-Key': 'survives-restart' });
-    await app.stop();
-    app = await startTestApp({ dbName });
-
-    expectReplayOf(await post(app.endpoint, event, { ...partner.auth, 'Idempotency-Key': 'survives-restart' }), first);
-    expectReplayOf(await post(other.endpoint, event, { ...partner.auth, 'Idempotency-Key': 'survives-restart' }), first);
-    expect(await app.events.countDocuments()).toBe(1);
+    const send = (target: TestApp) => post(target.endpoint, event, { ...partner.auth, 'Idempotency-Key': 'survives-restart' });
+    // An instance of this test's own is stopped and started again; the file's instances stay as they are.
+    const stopped = await startTestApp({ dbName });
+    let first: Reply;
+    try {
+      first = await send(stopped);
+    } finally {
+      await stopped.stop();
+    }
+    const restarted = await startTestApp({ dbName });
+    try {
+      expectReplayOf(await send(restarted), first);
+      expectReplayOf(await send(other), first);
+      expect(await app.events.countDocuments()).toBe(1);
+    } finally {
+      await restarted.stop();
+    }
   });
 
   test('when the key is sent as a quoted structured-field string, then it is the same key as the bare token', async () => {

@@ -20,6 +20,9 @@ afterAll(async () => {
   await failing.stop();
 });
 
+// Each test reads only the log lines of its own requests.
+beforeEach(() => Promise.all([app.clear(), failing.clear()]));
+
 function parsed(lines: string[]) {
   return lines.map((line) => JSON.parse(line) as Record<string, unknown>);
 }
@@ -67,7 +70,6 @@ describe('logs', () => {
     ['an API key', 'apptwh_' + 'k'.repeat(43)],
     ['something unusable', `${PATIENT} with spaces and more`],
   ])('when a client sends its own X-Request-Id (%s), then the service uses an id of its own, and the client\'s value reaches no log', async (_case, offered) => {
-    app.logs.length = 0;
     const res = await app.post(anEvent(), { 'X-Request-Id': offered });
     expect(res.status).toBe(201);
     expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);

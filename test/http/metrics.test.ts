@@ -6,11 +6,12 @@ import { dbNameFor, startTestApp, type TestApp } from '../helpers/testApp';
 
 const TOKEN = 'metrics-token-0123456789abcdef';
 const dbName = dbNameFor(__filename);
+// An app of its own for each test: the counters start at zero, whatever another test sent.
 let app: TestApp;
-beforeAll(async () => {
+beforeEach(async () => {
   app = await startTestApp({ dbName, config: { metricsToken: TOKEN } });
 });
-afterAll(() => app.stop());
+afterEach(() => app.stop());
 
 const scrape = (token?: string) => send(`${app.url}/metrics`, { method: 'GET', headers: token ? { Authorization: `Bearer ${token}` } : {} });
 
@@ -60,6 +61,7 @@ describe('GET /metrics', () => {
   });
 
   test('when the write queue has been used, then its depth, its peak and the writes it turned away are reported', async () => {
+    expect((await app.post(anEvent())).status).toBe(201);
     const text = (await scrape(TOKEN)).text;
     expect(text).toContain('# TYPE webhook_write_queue_events gauge');
     expect(value(text, 'webhook_write_queue_events')).toBe(0);
