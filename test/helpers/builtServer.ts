@@ -2,6 +2,8 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../src/paths';
+import type { ContractViolation } from '../../src/http/replyContract';
+import { recordViolation } from './contractViolations';
 import { sleep, within } from './time';
 
 /** The built entry point (npm test builds before jest runs), exactly as `npm start` runs it. */
@@ -38,18 +40,32 @@ export interface RunOptions {
 
 const running = new Set<BuiltServer>();
 
+/** A reply the server logged as breaking the contract fails the test that caused it, as in-process. */
+function reportViolations(lines: string): void {
+  for (const line of lines.split('\n')) {
+    if (!line.includes('"msg":"reply breaks the contract"')) continue;
+    const { operation, status, problems } = JSON.parse(line) as ContractViolation;
+    recordViolation({ operation, status, problems });
+  }
+}
+
 /**
- * Runs the built server with the project's Node.js and only PATH, a support address and `env` in its environment,
+ * Runs the built server with the project's Node.js and only PATH, a support address, reply checks and `env` in its environment,
  * collecting what it writes; it is not waited for.
  */
 export function runBuiltServer(env: Record<string, string>, options: RunOptions = {}): BuiltServer {
   const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [...(options.nodeOptions ?? []), SERVER], {
-    // A support address, which the service requires with a production database (MONGODB_URI).
-    env: { PATH: process.env.PATH ?? '', SUPPORT_EMAIL: 'support@example.test', ...env },
+    // A support address, which the service requires with a production database (MONGODB_URI), and
+    // every reply checked against the spec, as in-process apps are (see contractViolations.ts).
+    env: { PATH: process.env.PATH ?? '', SUPPORT_EMAIL: 'support@example.test', VALIDATE_RESPONSES: 'on', ...env },
   });
   let stdout = '';
   let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+  child.stdout.setEncoding('utf8').on('data', (text: string) => {
+    const complete = stdout.lastIndexOf('\n') + 1;
+    stdout += text;
+    reportViolations(stdout.slice(complete, stdout.lastIndexOf('\n') + 1));
+  });
   child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
   // 'exit' can come before the last output is read; the pipes close soon after, unless a child of
   // the server holds them, so their end is awaited only briefly.

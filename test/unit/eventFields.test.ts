@@ -26,7 +26,7 @@ describe('per-field code follows the spec', () => {
   });
 
   test('when an event is turned into a document, then every field of the spec is stored', () => {
-    const doc = toUnnumberedDocument(EVENT, new Date(0), 'p', { key: 'k', fingerprint: 'f', source: 'payload' });
+    const doc = toUnnumberedDocument(EVENT, new Date(0), 'p', { key: 'k', fingerprint: 'f' });
     expect(doc).toMatchObject({
       event_type: EVENT.event_type,
       appointment_id: EVENT.appointment_id,
