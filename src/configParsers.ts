@@ -102,12 +102,16 @@ export function trustProxy(env: Env): false | number | string[] {
   return list;
 }
 
+function isLogLevel(level: string): level is LogLevel {
+  return LOG_LEVELS.some((known) => known === level);
+}
+
 export function logLevel(env: Env): LogLevel {
   const level = text(env, 'LOG_LEVEL', 'info').toLowerCase();
-  if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+  if (!isLogLevel(level)) {
     throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
   }
-  return level as LogLevel;
+  return level;
 }
 
 /** An http(s) URL without a trailing slash, query or fragment: where partners reach the service. */

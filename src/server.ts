@@ -1,6 +1,7 @@
 import { checkServiceConfig, loadConfig, ConfigError, type Config } from './config';
 import { startFerretDb, type LocalDatabase } from './localdb/ferretdb';
 import { createLogger } from './logger';
+import { describe } from './http/requestLog';
 import { start } from './service';
 import { registerPartner } from './auth/registerPartner';
 import { isAtLeast, requiredNode } from './runtime';
@@ -59,7 +60,8 @@ async function main(): Promise<void> {
   try {
     service = await start({ ...config, mongodbUri }, { logger });
   } catch (err) {
-    logger.fatal({ err: { name: (err as Error).name, message: (err as Error).message } }, 'start-up failed');
+    // describe() keeps a library's message out: a driver's may quote the connection string.
+    logger.fatal({ cause: describe(err) }, 'start-up failed');
     await localDb?.stop();
     process.exit(1);
   }
@@ -85,7 +87,7 @@ async function main(): Promise<void> {
           process.exit(0);
         },
         (err: unknown) => {
-          logger.error({ err: { name: (err as Error).name, message: (err as Error).message } }, 'stop failed');
+          logger.error({ cause: describe(err) }, 'stop failed');
           process.exit(1);
         },
       );

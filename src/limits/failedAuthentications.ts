@@ -11,6 +11,11 @@ const POLICY_NAMES: Record<FailureScope, string> = {
   metrics: 'rejected_metrics_token',
 };
 
+/** One of each per scope; the return type makes a forgotten scope a compile error. */
+function perScope<T>(make: (scope: FailureScope) => T): Record<FailureScope, T> {
+  return { address: make('address'), key: make('key'), partner: make('partner'), metrics: make('metrics') };
+}
+
 /**
  * Budgets for failed authentications, each where the guessing happens: per client address for
  * requests that present no known key, per presented key for a key that was refused (unknown,
@@ -24,9 +29,8 @@ export class FailedAuthentications {
   private readonly policies: Record<FailureScope, Policy>;
 
   constructor(limit: { ratePerSecond: number; burst: number }, maxKeys?: number, nowSeconds?: () => number) {
-    const scopes = Object.keys(POLICY_NAMES) as FailureScope[];
-    this.buckets = Object.fromEntries(scopes.map((scope) => [scope, new TokenBuckets(maxKeys, nowSeconds)])) as Record<FailureScope, TokenBuckets>;
-    this.policies = Object.fromEntries(scopes.map((scope) => [scope, { name: POLICY_NAMES[scope], ...limit }])) as Record<FailureScope, Policy>;
+    this.buckets = perScope(() => new TokenBuckets(maxKeys, nowSeconds));
+    this.policies = perScope((scope) => ({ name: POLICY_NAMES[scope], ...limit }));
   }
 
   /** Spends one failure; the decision says whether the budget had one left. */
