@@ -242,6 +242,14 @@ export interface components {
             readonly appointment_id: string;
             readonly patient_id: string;
         };
+        /** @description This OpenAPI document, bundled into one. */
+        readonly OpenApiDocument: {
+            readonly openapi: string;
+            readonly info: Record<string, never>;
+            readonly paths: Record<string, never>;
+        } & {
+            readonly [key: string]: unknown;
+        };
         readonly HealthStatus: {
             /** @constant */
             readonly status: "ok";
@@ -866,7 +874,7 @@ export interface operations {
                     readonly [name: string]: unknown;
                 };
                 content: {
-                    readonly "application/yaml": string;
+                    readonly "application/yaml": components["schemas"]["OpenApiDocument"];
                 };
             };
             readonly 400: components["responses"]["MalformedJson"];
@@ -890,13 +898,7 @@ export interface operations {
                     readonly [name: string]: unknown;
                 };
                 content: {
-                    readonly "application/json": {
-                        readonly openapi: string;
-                        readonly info: Record<string, never>;
-                        readonly paths: Record<string, never>;
-                    } & {
-                        readonly [key: string]: unknown;
-                    };
+                    readonly "application/json": components["schemas"]["OpenApiDocument"];
                 };
             };
             readonly 400: components["responses"]["MalformedJson"];

@@ -1,5 +1,5 @@
 // Builds the published documentation into dist/docs: the Redoc page (one self-contained HTML
-// file) and the bundled spec as YAML and JSON. Redoc's attribution logo is hard-wired to a CDN,
+// file) and the bundled spec (served as JSON and, converted, as YAML). Redoc's attribution logo is hard-wired to a CDN,
 // and browsers ask for a favicon; both are pointed at inline data so the page loads nothing
 // from any other host.
 import { execFileSync } from 'node:child_process';
@@ -13,7 +13,6 @@ const redocly = join(ROOT, 'node_modules', '.bin', 'redocly');
 const run = (...args) => execFileSync(redocly, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
 
 run('build-docs', 'openapi.yaml', '--inlineBundle', '--openapi.disableGoogleFont=true', '--title', 'Appointment Events Webhook', '-o', join(OUT, 'index.html'));
-run('bundle', 'openapi.yaml', '-o', join(OUT, 'openapi.yaml'));
 run('bundle', 'openapi.yaml', '-o', join(OUT, 'openapi.json'));
 
 const page = join(OUT, 'index.html');
@@ -24,4 +23,4 @@ if (/https:\/\/cdn\.redoc\.ly\/redoc\/logo/.test(html) || !html.includes('<link 
   throw new Error('build-docs: the page layout changed; check what it loads from other hosts');
 }
 writeFileSync(page, html);
-console.log(`docs: ${page}, ${join(OUT, 'openapi.yaml')}, ${join(OUT, 'openapi.json')}`);
+console.log(`docs: ${page}, ${join(OUT, 'openapi.json')} (served as JSON and as YAML)`);

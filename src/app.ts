@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import express, { type Express, type Response } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
+import { stringify } from 'yaml';
 import type { AuthenticatedPartner, AuthenticationRequest } from './auth/authenticate';
 import type { Config } from './config';
 import { AppError } from './errors';
@@ -26,6 +27,14 @@ export interface AppDeps extends HandlerDeps {
   authenticate: (request: AuthenticationRequest) => Promise<AuthenticatedPartner>;
   /** Told of every reply that breaks the contract, when VALIDATE_RESPONSES is on, instead of the log (tests use it). */
   onContractViolation?: (violation: ContractViolation) => void;
+}
+
+/** YAML of a body that never changes once made (the published spec), written once. */
+const yamlTexts = new WeakMap<object, string>();
+function asYaml(body: object): string {
+  let text = yamlTexts.get(body);
+  if (text === undefined) yamlTexts.set(body, (text = stringify(body)));
+  return text;
 }
 
 /** Headers an interrupted reply may have set that would misdescribe the 500 sent instead. */
@@ -68,6 +77,7 @@ export async function createApp(deps: AppDeps): Promise<Express> {
     if (reply.status >= 400 && !req.complete) res.setHeader('Connection', 'close');
     res.status(reply.status).set(headers);
     if (reply.contentType === 'application/json') res.json(reply.body);
+    else if (reply.contentType === 'application/yaml') res.type('application/yaml; charset=utf-8').send(asYaml(reply.body));
     else res.type(`${reply.contentType}${reply.mediaTypeParameters ?? '; charset=utf-8'}`).send(reply.body);
   }
 

@@ -1,18 +1,18 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { operations } from '../generated/openapi';
+import type { components } from '../generated/openapi';
 import { AppError, InternalFault } from './errors';
 import { PROJECT_ROOT } from './paths';
 
 /** Where `npm run docs` puts the documentation page and the bundled spec. */
 export const DOCS_DIR = join(PROJECT_ROOT, 'dist', 'docs');
 
-export type OpenApiDocument = operations['getOpenApiJson']['responses'][200]['content']['application/json'];
+export type OpenApiDocument = components['schemas']['OpenApiDocument'];
 
 export interface PublishedDocs {
   page(): Promise<string>;
-  yaml(): Promise<string>;
-  json(): Promise<OpenApiDocument>;
+  /** The bundled spec; served as JSON or YAML, as asked for. */
+  spec(): Promise<OpenApiDocument>;
 }
 
 function isOpenApiDocument(value: unknown): value is OpenApiDocument {
@@ -39,8 +39,7 @@ export function publishedDocs(fill: (text: string) => string, dir = DOCS_DIR): P
   let json: Promise<OpenApiDocument> | undefined;
   return {
     page: () => text('index.html'),
-    yaml: () => text('openapi.yaml'),
-    json: () =>
+    spec: () =>
       (json ??= text('openapi.json').then((source) => {
         const parsed: unknown = JSON.parse(source);
         if (!isOpenApiDocument(parsed)) throw new AppError('internal', [], {}, { cause: new InternalFault('openapi.json is not an OpenAPI document: run npm run docs') });

@@ -1,5 +1,5 @@
 import { SetMatchType, ValidationContext, type OpenAPIBackend } from 'openapi-backend';
-import type { ErrorObject } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { OperationId } from './reply';
 
 /** What is checked of a reply: what the service itself decided, status to headers. */
@@ -30,6 +30,12 @@ export function replyContract(api: OpenAPIBackend): (operationId: OperationId | 
   const ajv = api.validator.getAjv(ValidationContext.Response);
   // The schema refers to its neighbours by #/components/…, so it is compiled inside them.
   const envelope = ajv.compile({ $ref: '#/components/schemas/ErrorResponse', components: api.document.components });
+  const validators = new Map<object, ValidateFunction>();
+  const compiled = (schema: object = {}): ValidateFunction => {
+    let validate = validators.get(schema);
+    if (!validate) validators.set(schema, (validate = ajv.compile({ ...schema, components: api.document.components })));
+    return validate;
+  };
   return (operationId, reply) => {
     if (operationId === undefined) {
       const problems = envelope(reply.body) ? [] : (envelope.errors ?? []).map(describeError('body'));
@@ -46,8 +52,10 @@ export function replyContract(api: OpenAPIBackend): (operationId: OperationId | 
     } else if (reply.contentType === 'application/json') {
       const result = api.validator.validateResponse(reply.body, operation, reply.status);
       problems.push(...(result.errors ?? []).map(describeError('body')));
-    } else if (typeof reply.body !== 'string') {
-      problems.push(`a ${reply.contentType} body must be text`);
+    } else {
+      // The library validates only JSON bodies; other media types against their schema here.
+      const validate = compiled(content[reply.contentType]?.schema);
+      if (!validate(reply.body)) problems.push(...(validate.errors ?? []).map(describeError('body')));
     }
     const headers = api.validator.validateResponseHeaders(reply.headers, operation, { statusCode: reply.status, setMatchType: SetMatchType.Subset });
     problems.push(...(headers.errors ?? []).map((e) => (e.keyword === 'additionalProperties' ? `header ${String(e.params.additionalProperty)} is not declared` : describeError('header')(e))));

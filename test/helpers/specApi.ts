@@ -13,7 +13,7 @@ export function unusedDeps(): HandlerDeps {
     store: { saveEvent: unused },
     now: () => new Date(),
     pingDatabase: () => Promise.resolve(),
-    published: { page: unused, yaml: unused, json: unused },
+    published: { page: unused, spec: unused },
     metrics: new Metrics(),
     isStopping: () => false,
   };

@@ -36,7 +36,12 @@ describe('replyContract', () => {
 
   test('when a text reply is declared, then its body must be text', () => {
     expect(check('getDocs', { status: 200, contentType: 'text/html', body: '<html></html>', headers: {} })).toEqual([]);
-    expect(check('getDocs', { status: 200, contentType: 'text/html', body: { page: 1 }, headers: {} })).toEqual(['a text/html body must be text']);
+    expect(check('getDocs', { status: 200, contentType: 'text/html', body: { page: 1 }, headers: {} })).toEqual([expect.stringMatching(/^body must be string/)]);
+  });
+
+  test('when the spec is served as YAML, then the document it holds is checked like the JSON one', () => {
+    expect(check('getOpenApiYaml', { status: 200, contentType: 'application/yaml', body: { openapi: '3.1.0', info: {}, paths: {} }, headers: {} })).toEqual([]);
+    expect(check('getOpenApiYaml', { status: 200, contentType: 'application/yaml', body: { info: {} }, headers: {} }).length).toBeGreaterThan(0);
   });
 
   test('when a request matched no operation, then the reply must be the error envelope', () => {
