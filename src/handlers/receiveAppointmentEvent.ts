@@ -23,7 +23,7 @@ export function receiveAppointmentEvent({ store, now }: ReceiveDeps): Handler<'r
     });
     // The write gets what the request's database budget has left after the partner lookup.
     const { accepted, replayed } = await ctx.budget.spend((remainingMs) => store.saveEvent(event, now(), partner.name, idempotency, remainingMs));
-    Object.assign(ctx.outcome, { eventId: accepted.event_id, replayed, eventType: event.event_type });
+    Object.assign(ctx.outcome, { eventId: accepted.event_id, replayed, eventType: event.event_type, idempotency: idempotency.source });
     // A repeat stores nothing new: it does not count against the partner's rate limit, so a
     // captured request replayed many times cannot starve the partner's own deliveries.
     if (replayed) ctx.refundRateLimit?.();

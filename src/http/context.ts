@@ -6,6 +6,7 @@ import type { components } from '../../generated/openapi';
 import type { AuthenticatedPartner } from '../auth/authenticate';
 import { addressKey } from '../limits/clientAddress';
 import type { Decision } from '../limits/tokenBuckets';
+import type { Idempotency } from '../idempotency';
 import { WaitBudget } from '../store/waitBudget';
 import type { AnyReply, OperationId, Reply, RequestBody } from './reply';
 import type { ErrorReply } from './errorTable';
@@ -24,6 +25,8 @@ export interface Outcome {
   eventId?: number;
   /** A 201 that repeated an already stored event. */
   replayed?: boolean;
+  /** What the delivery was deduplicated by: its webhook-id, its Idempotency-Key, or its payload. */
+  idempotency?: Idempotency['source'];
   /** The event_type of a valid event (one of the spec's, never free text). */
   eventType?: components['schemas']['EventType'];
 }

@@ -9,7 +9,7 @@ import type { RequestContext } from './context';
  * RequestContext): an X-Request-Id the client sends could carry anything, a key or a patient id.
  */
 export function writeLogLine(ctx: RequestContext, res: Response): void {
-  const { operationId, partner, error, eventId, replayed } = ctx.outcome;
+  const { operationId, partner, error, eventId, replayed, idempotency } = ctx.outcome;
   const line: Record<string, unknown> = {
     method: ctx.req.method,
     operation: operationId ?? null,
@@ -19,6 +19,7 @@ export function writeLogLine(ctx: RequestContext, res: Response): void {
   };
   if (eventId !== undefined) line.event_id = eventId;
   if (replayed) line.replayed = true;
+  if (idempotency) line.idempotency = idempotency;
   if (error) {
     line.error = error.error.code;
     line.problems = error.body.errors.map((e) => ({ loc: e.loc, type: e.type }));

@@ -52,11 +52,16 @@ describe('logs', () => {
 
   test('when a request is answered, then one JSON line carries its request id, status and level by class', async () => {
     const ok = await app.post(anEvent());
+    const keyed = await app.post(anEvent(), { 'Idempotency-Key': 'log-key-1' });
     const bad = await app.post(anEvent({ event_type: 'nope' }));
 
     const logs = parsed(app.logs);
     expect(logs.filter((l) => l.req_id === ok.headers.get('x-request-id'))).toHaveLength(1);
-    expect(logs.find((l) => l.req_id === ok.headers.get('x-request-id'))).toMatchObject({ level: 30, status: 201, operation: 'receiveAppointmentEvent', event_id: ok.body.event_id });
+    expect(logs.find((l) => l.req_id === ok.headers.get('x-request-id'))).toMatchObject({ level: 30, status: 201, operation: 'receiveAppointmentEvent', event_id: ok.body.event_id, idempotency: 'payload' });
+    // What the delivery was deduplicated by is logged; never the key itself.
+    const keyedLine = logs.find((l) => l.req_id === keyed.headers.get('x-request-id'));
+    expect(keyedLine).toMatchObject({ status: 201, idempotency: 'idempotency-key' });
+    expect(JSON.stringify(keyedLine)).not.toContain('log-key-1');
     expect(logs.find((l) => l.req_id === bad.headers.get('x-request-id'))).toMatchObject({
       level: 40,
       status: 422,

@@ -1,4 +1,7 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { checkServiceConfig, loadConfig } from '../../src/config';
+import { PROJECT_ROOT } from '../../src/paths';
 import { docValues, fillIn } from '../../src/http/docValues';
 
 describe('docValues and fillIn', () => {
@@ -13,6 +16,12 @@ describe('docValues and fillIn', () => {
     expect(fillIn("a: '%%N%%'", values)).toBe('a: 42');
     expect(fillIn('&quot;%%N%%&quot;', values)).toBe('42');
     expect(fillIn('up to %%N%% a second, "%%N%% s"', values)).toBe('up to 42 a second, "42 s"');
+  });
+
+  test('when the guide and the spec name a setting, then it has a value, and every value is stated somewhere', () => {
+    const sources = ['openapi.yaml', 'src/errorCatalogue.ts', ...readdirSync(join(PROJECT_ROOT, 'docs')).map((f) => join('docs', f))];
+    const named = new Set(sources.flatMap((file) => [...readFileSync(join(PROJECT_ROOT, file), 'utf8').matchAll(/%%([A-Z_]+)%%/g)].map((m) => m[1])));
+    expect([...named].sort()).toEqual(Object.keys(docValues(loadConfig({}))).sort());
   });
 
   test('when a placeholder has no value, then it is left for the tests to find', () => {
