@@ -1,7 +1,8 @@
 // Generates docs/error-catalogue.md from src/errorCatalogue.ts; with --check, fails if the
 // committed file is stale. The catalogue imports nothing, so it is compiled and loaded on its own.
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { writeGenerated } from './lib/writeGenerated.mjs';
 import ts from 'typescript';
 
 const source = fileURLToPath(new URL('../src/errorCatalogue.ts', import.meta.url));
@@ -34,14 +35,4 @@ const lines = [
 ];
 const fresh = lines.join('\n');
 
-if (process.argv.includes('--check')) {
-  const current = await readFile(outPath, 'utf8').catch(() => '');
-  if (current !== fresh) {
-    console.error('docs/error-catalogue.md is stale: run `npm run generate` and commit the result.');
-    process.exit(1);
-  }
-  console.log('docs/error-catalogue.md matches src/errorCatalogue.ts');
-} else {
-  await writeFile(outPath, fresh);
-  console.log('wrote docs/error-catalogue.md');
-}
+await writeGenerated(outPath, fresh, 'src/errorCatalogue.ts');

@@ -1,6 +1,6 @@
 // Generates generated/openapi.ts from openapi.yaml; with --check, fails if the committed file is stale.
-import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { writeGenerated } from './lib/writeGenerated.mjs';
 import openapiTS, { astToString } from 'openapi-typescript';
 
 const specUrl = new URL('../openapi.yaml', import.meta.url);
@@ -12,14 +12,4 @@ const header =
 const ast = await openapiTS(specUrl, { alphabetize: false, immutable: true });
 const fresh = header + astToString(ast);
 
-if (process.argv.includes('--check')) {
-  const current = await readFile(outPath, 'utf8').catch(() => '');
-  if (current !== fresh) {
-    console.error('generated/openapi.ts is stale: run `npm run generate` and commit the result.');
-    process.exit(1);
-  }
-  console.log('generated/openapi.ts matches openapi.yaml');
-} else {
-  await writeFile(outPath, fresh);
-  console.log('wrote generated/openapi.ts');
-}
+await writeGenerated(outPath, fresh, 'openapi.yaml');
