@@ -32,7 +32,9 @@ export function requestHooks(bodyLimitBytes: number, operationIds: ReadonlySet<s
       if (!c.operation) return;
       const id = c.operation.operationId;
       if (id !== undefined && known.has(id)) ctx.outcome.operationId = id;
-      ctx.request.query = declaredQuery(c, new URL(ctx.req.originalUrl, 'http://service.invalid').searchParams);
+      // The query as sent; URLSearchParams takes any text, so no target can make this throw.
+      const url = ctx.req.originalUrl;
+      ctx.request.query = declaredQuery(c, new URLSearchParams(url.includes('?') ? url.slice(url.indexOf('?') + 1) : ''));
     },
     postSecurityHandler: async (c: Context, ctx: RequestContext): Promise<void> => {
       const secured = (c.operation.security ?? []).length > 0;
