@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import express, { type Express, type Response } from 'express';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import express, { type Response } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { stringify } from 'yaml';
@@ -38,10 +39,10 @@ function asYaml(body: object): string {
 }
 
 /** Headers an interrupted reply may have set that would misdescribe the 500 sent instead. */
-const REPLY_HEADERS = ['content-type', 'content-length', 'idempotent-replayed', 'retry-after', 'allow', 'www-authenticate', 'ratelimit', 'ratelimit-policy', 'content-security-policy'];
+const REPLY_HEADERS = ['content-type', 'content-length', 'idempotent-replayed', 'retry-after', 'allow', 'www-authenticate', 'ratelimit', 'ratelimit-policy'];
 
 /** The API from openapi.yaml behind express: one RequestContext per request, one reply, one log line. */
-export async function createApp(deps: AppDeps): Promise<Express> {
+export async function createApp(deps: AppDeps): Promise<RequestListener> {
   const handlers = operationHandlers(deps);
   const api = await createApi({
     definition: SPEC_PATH,
@@ -72,7 +73,14 @@ export async function createApp(deps: AppDeps): Promise<Express> {
     for (const [name, value] of Object.entries(reply.headers ?? {})) if (value !== undefined) headers[name] = String(value);
     // Every reply to an authenticated request says where the partner stands.
     if (ctx.rateLimit) Object.assign(headers, rateLimitHeaders(ctx.rateLimit));
-    if (checkReply) verify(ctx, reply, headers, checkReply);
+    if (checkReply) {
+      // The check is a witness: if it fails itself, the reply still goes out, and the failure is logged.
+      try {
+        verify(ctx, reply, headers, checkReply);
+      } catch (err) {
+        ctx.log.error({ cause: describe(err) }, 'the reply check failed');
+      }
+    }
     // The body may not have been read; closing avoids reading an unwanted (possibly huge) body.
     if (reply.status >= 400 && !req.complete) res.setHeader('Connection', 'close');
     res.status(reply.status).set(headers);
@@ -139,5 +147,19 @@ export async function createApp(deps: AppDeps): Promise<Express> {
       deps.logger.error({ req_id: ctx.requestId, cause: describe(err) }, 'request log line or metrics failed');
     }
   }
-  return app;
+  // Express hands a request it cannot route at all (a target that is not a path, such as `*` or
+  // a malformed absolute URL) to this callback instead of answering with its own HTML page.
+  const handle: (req: IncomingMessage, res: ServerResponse, unroutable: () => void) => void = app;
+  return (req, res) => handle(req, res, () => answerUnroutable(req, res, deps));
+}
+
+/** The envelope, an id and one log line for a request target no route can even be matched against. */
+function answerUnroutable(req: IncomingMessage, res: ServerResponse, deps: Pick<AppDeps, 'logger' | 'config'>): void {
+  const failure = errorReply(new AppError(req.url?.startsWith('/') || req.url === '*' ? 'not_found' : 'bad_request'), deps.config.retryAfterSeconds);
+  const requestId = randomUUID();
+  deps.logger.warn({ req_id: requestId, method: req.method, operation: null, status: failure.status, error: failure.error.code }, 'request rejected');
+  if (res.headersSent) return void res.destroy();
+  const body = JSON.stringify(failure.body);
+  res.writeHead(failure.status, { ...failure.headers, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body), 'X-Request-Id': requestId });
+  res.end(body);
 }

@@ -124,7 +124,10 @@ export function publicBaseUrl(env: Env): string | undefined {
   } catch {
     url = undefined;
   }
-  if (!url || !['http:', 'https:'].includes(url.protocol) || url.search || url.hash || raw.endsWith('/') || /["'\s<>]/.test(raw)) {
+  // Only a URL that reads back exactly as written (no backslash turned into a slash, no escape
+  // added): it is written as it is into the published JSON, YAML and page.
+  const exact = url !== undefined && (url.href === raw || url.href === `${raw}/`);
+  if (!url || !exact || !['http:', 'https:'].includes(url.protocol) || url.search || url.hash || raw.endsWith('/') || /["'\\<>&\s]/.test(raw)) {
     throw new ConfigError('PUBLIC_BASE_URL', 'must be an http(s) URL without a trailing slash, query or fragment, such as https://webhooks.example.com');
   }
   return raw;

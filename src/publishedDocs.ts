@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { components } from '../generated/openapi';
-import { AppError, InternalFault } from './errors';
+import { AppError, InternalFault, isAppError } from './errors';
 import { PROJECT_ROOT } from './paths';
 
 /** Where `npm run docs` puts the documentation page and the bundled spec. */
@@ -40,10 +40,16 @@ export function publishedDocs(fill: (text: string) => string, dir = DOCS_DIR): P
   return {
     page: () => text('index.html'),
     spec: () =>
-      (json ??= text('openapi.json').then((source) => {
-        const parsed: unknown = JSON.parse(source);
-        if (!isOpenApiDocument(parsed)) throw new AppError('internal', [], {}, { cause: new InternalFault('openapi.json is not an OpenAPI document: run npm run docs') });
-        return parsed;
-      })),
+      (json ??= text('openapi.json')
+        .then((source) => {
+          const parsed: unknown = JSON.parse(source);
+          if (!isOpenApiDocument(parsed)) throw new InternalFault('openapi.json is not an OpenAPI document: run npm run docs');
+          return parsed;
+        })
+        .catch((err: unknown) => {
+          // Not kept: the next request reads the file again (once it is built, say).
+          json = undefined;
+          throw isAppError(err) ? err : new AppError('internal', [], {}, { cause: err });
+        })),
   };
 }

@@ -139,4 +139,15 @@ describe('hostile input', () => {
     expect(res.headers.get('content-security-policy')).toBeTruthy();
     expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');
   });
+
+  test.each([
+    ['a malformed absolute URL', 'GET http://[::1/healthz HTTP/1.1', 400, 'Malformed request'],
+    ['the asterisk form', 'OPTIONS * HTTP/1.1', 404, 'Not found'],
+  ])('when the request target is %s, then the envelope comes with an id, never a framework page', async (_case, line, status, message) => {
+    const res = await rawSocket(app.url, `${line}\r\nHost: localhost\r\nConnection: close\r\n\r\n`);
+    expect(res.status).toBe(status);
+    expect(res.body).toEqual({ status: 'error', message, errors: [] });
+    expect(res.headers).toMatch(/\r\nX-Request-Id: [0-9a-f-]{36}\r\n/i);
+    expect(app.logs.some((l) => l.includes('"msg":"request rejected"') && l.includes(`"status":${status}`))).toBe(true);
+  });
 });

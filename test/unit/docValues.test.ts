@@ -37,3 +37,16 @@ describe('docValues and fillIn', () => {
     expect(loadConfig({ MONGODB_URI: 'mongodb://db.example:27017', SUPPORT_EMAIL: 'ops@example.com', PUBLIC_BASE_URL: 'https://hooks.example.com' })).toMatchObject({ supportEmail: 'ops@example.com', publicBaseUrl: 'https://hooks.example.com' });
   });
 });
+
+describe('PUBLIC_BASE_URL', () => {
+  test.each(['https://example.com\\hooks', 'https://exa mple.com', 'https://example.com/a"b', 'https://example.com/a<b', 'https://EXAMPLE.com'])(
+    'when it is %p (not exactly as a URL reads back), then start-up names it',
+    (value) => {
+      expect(() => loadConfig({ PUBLIC_BASE_URL: value })).toThrow(/PUBLIC_BASE_URL/);
+    },
+  );
+
+  test.each(['https://hooks.example.com', 'http://127.0.0.1:3000', 'https://example.com/receiver'])('when it is %p, then it is kept as written', (value) => {
+    expect(loadConfig({ PUBLIC_BASE_URL: value }).publicBaseUrl).toBe(value);
+  });
+});
