@@ -294,7 +294,8 @@ export interface components {
         };
         /**
          * @description The body is not valid UTF-8 JSON (`value_error.jsondecode`), or the HTTP
-         *     message itself cannot be parsed (message `Malformed request`, no items).
+         *     message itself cannot be parsed or has no Host header (message
+         *     `Malformed request`; the missing Host is named by `value_error.missing`).
          *     Fix the request; do not retry it unchanged.
          */
         readonly MalformedJson: {

@@ -15,7 +15,9 @@ function digest(parts: unknown[]): string {
 /**
  * What each field of the spec's AppointmentEvent contributes to the fingerprint, in digest order
  * (fixed: stored fingerprints depend on it). The compiler holds this to the schema's fields, so
- * a field added to the spec does not build until it is decided here.
+ * a field added to the spec does not build until it is decided here. A field added later must
+ * contribute `undefined` when it is absent, so that events stored before it keep their
+ * fingerprints (and their retries stay replays).
  */
 const FINGERPRINTED = {
   event_type: (e) => e.event_type,
@@ -25,13 +27,14 @@ const FINGERPRINTED = {
   timestamp: (e) => normalisedInstant(e.timestamp),
   // Omitted and null say the same: nothing.
   notes: (e) => e.notes ?? null,
-} as const satisfies { readonly [K in keyof Required<AppointmentEvent>]: (event: AppointmentEvent) => string | null };
+} as const satisfies { readonly [K in keyof Required<AppointmentEvent>]: (event: AppointmentEvent) => string | null | undefined };
 
 /** The fields the fingerprint covers, in order. */
 export const FINGERPRINTED_FIELDS = Object.keys(FINGERPRINTED);
 
 export function payloadFingerprint(partner: string, event: AppointmentEvent): string {
-  return digest([partner, ...Object.values(FINGERPRINTED).map((part) => part(event))]);
+  const parts: (string | null | undefined)[] = Object.values(FINGERPRINTED).map((part) => part(event));
+  return digest([partner, ...parts.filter((part) => part !== undefined)]);
 }
 
 /** Accepts the IETF draft's structured-field string ("…") as well as a bare token. */

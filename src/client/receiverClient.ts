@@ -74,7 +74,8 @@ export class DeliveryGaveUp extends Error {
   }
 }
 
-const RETRYABLE = new Set([408, 409, 429, 500, 502, 503, 504]);
+/** Statuses worth sending the same request again for: the guide's retryable ones, and gateway failures in front of it. */
+export const RETRYABLE = new Set([408, 409, 429, 500, 502, 503, 504]);
 
 export function createReceiverClient(options: ReceiverClientOptions) {
   const address = options.baseUrl;

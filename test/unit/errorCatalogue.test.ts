@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ERROR_CODES, ERROR_TYPES, type ErrorCode } from '../../src/errorCatalogue';
+import { RETRYABLE } from '../../src/client/receiverClient';
 import { isErrorTypeOf } from '../../src/errors';
 import { PROJECT_ROOT } from '../../src/paths';
 import { spec } from '../helpers/spec';
@@ -83,5 +84,21 @@ describe('the error catalogue', () => {
     for (const type of Object.keys(ERROR_TYPES)) expect(catalogue).toContain(`| \`${type}\` |`);
     const tag = spec.tags.find((t: any) => t.description?.$ref === 'docs/error-catalogue.md');
     expect(tag).toBeDefined();
+  });
+
+  test('when the catalogue says a status is worth retrying, then the client, every sample and the guide retry it, and nothing it says to fix', () => {
+    const retryable = [...new Set(Object.values(ERROR_CODES).filter((c) => c.retry !== 'no').map((c) => c.status))].sort();
+    const fix = [...new Set(Object.values(ERROR_CODES).filter((c) => c.retry === 'no').map((c) => c.status))];
+    expect(retryable.length).toBeGreaterThan(3);
+    for (const status of retryable) expect([status, RETRYABLE.has(status)]).toEqual([status, true]);
+    for (const status of fix) expect([status, RETRYABLE.has(status)]).toEqual([status, false]);
+    const samples: { label: string; source: string }[] = spec.paths['/webhook/appointment'].post['x-codeSamples'];
+    for (const { label, source } of samples) {
+      const listed = (source.match(/\b[45]\d\d\b/g) ?? []).map(Number);
+      for (const status of retryable) expect([label, status, listed.includes(status)]).toEqual([label, status, true]);
+    }
+    const guide = readFileSync(join(PROJECT_ROOT, 'docs', 'errors.md'), 'utf8');
+    const summary = /retry ([\d, ]+) \(after/.exec(guide)?.[1]?.split(', ').map(Number);
+    expect(summary).toEqual(retryable);
   });
 });
