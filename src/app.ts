@@ -12,8 +12,8 @@ import { RequestContext } from './http/context';
 import { errorReply, type ErrorReply } from './http/errorTable';
 import { fallbackHandlers } from './http/fallbackHandlers';
 import { createApi, dispatch } from './http/openapiBackend';
-import type { AnyReply } from './http/reply';
-import { replyContract, type ContractViolation } from './http/replyContract';
+import type { AnyReply, OperationId } from './http/reply';
+import { replyContract, type ContractViolation, type SentReply } from './http/replyContract';
 import { requestHooks } from './http/requestHooks';
 import { describe, writeLogLine } from './http/requestLog';
 import { countRequest } from './http/requestMetrics';
@@ -73,14 +73,7 @@ export async function createApp(deps: AppDeps): Promise<RequestListener> {
     for (const [name, value] of Object.entries(reply.headers ?? {})) if (value !== undefined) headers[name] = String(value);
     // Every reply to an authenticated request says where the partner stands.
     if (ctx.rateLimit) Object.assign(headers, rateLimitHeaders(ctx.rateLimit));
-    if (checkReply) {
-      // The check is a witness: if it fails itself, the reply still goes out, and the failure is logged.
-      try {
-        verify(ctx, reply, headers, checkReply);
-      } catch (err) {
-        ctx.log.error({ cause: describe(err) }, 'the reply check failed');
-      }
-    }
+    witness(ctx.outcome.operationId, { ...reply, headers: { ...headers, 'X-Request-Id': ctx.requestId } }, ctx.log);
     // The body may not have been read; closing avoids reading an unwanted (possibly huge) body.
     if (reply.status >= 400 && !req.complete) res.setHeader('Connection', 'close');
     res.status(reply.status).set(headers);
@@ -89,12 +82,18 @@ export async function createApp(deps: AppDeps): Promise<RequestListener> {
     else res.type(`${reply.contentType}${reply.mediaTypeParameters ?? '; charset=utf-8'}`).send(reply.body);
   }
 
-  function verify(ctx: RequestContext, reply: AnyReply | ErrorReply, headers: Record<string, string>, check: NonNullable<typeof checkReply>): void {
-    const problems = check(ctx.outcome.operationId, { ...reply, headers: { ...headers, 'X-Request-Id': ctx.requestId } });
-    if (problems.length === 0) return;
-    const violation = { operation: ctx.outcome.operationId ?? null, status: reply.status, problems };
-    if (deps.onContractViolation) deps.onContractViolation(violation);
-    else ctx.log.error(violation, 'reply breaks the contract');
+  /** Checks a reply against the spec when VALIDATE_RESPONSES is on; a check that throws itself is only logged. */
+  function witness(operationId: OperationId | undefined, reply: SentReply, log: Logger): void {
+    if (!checkReply) return;
+    try {
+      const problems = checkReply(operationId, reply);
+      if (problems.length === 0) return;
+      const violation = { operation: operationId ?? null, status: reply.status, problems };
+      if (deps.onContractViolation) deps.onContractViolation(violation);
+      else log.error(violation, 'reply breaks the contract');
+    } catch (err) {
+      log.error({ cause: describe(err) }, 'the reply check failed');
+    }
   }
 
   /**
@@ -110,6 +109,7 @@ export async function createApp(deps: AppDeps): Promise<RequestListener> {
       return;
     }
     for (const name of REPLY_HEADERS) res.removeHeader(name);
+    witness(ctx.outcome.operationId, { ...failure, headers: { ...failure.headers, 'X-Request-Id': ctx.requestId } }, ctx.log);
     res.status(failure.status).set(failure.headers).json(failure.body);
   }
 
@@ -150,15 +150,16 @@ export async function createApp(deps: AppDeps): Promise<RequestListener> {
   // Express hands a request it cannot route at all (a target that is not a path, such as `*` or
   // a malformed absolute URL) to this callback instead of answering with its own HTML page.
   const handle: (req: IncomingMessage, res: ServerResponse, unroutable: () => void) => void = app;
-  return (req, res) => handle(req, res, () => answerUnroutable(req, res, deps));
+  return (req, res) => handle(req, res, () => answerUnroutable(req, res, deps, witness));
 }
 
 /** The envelope, an id and one log line for a request target no route can even be matched against. */
-function answerUnroutable(req: IncomingMessage, res: ServerResponse, deps: Pick<AppDeps, 'logger' | 'config'>): void {
+function answerUnroutable(req: IncomingMessage, res: ServerResponse, deps: Pick<AppDeps, 'logger' | 'config'>, witness: (operationId: undefined, reply: SentReply, log: Logger) => void): void {
   const failure = errorReply(new AppError(req.url?.startsWith('/') || req.url === '*' ? 'not_found' : 'bad_request'), deps.config.retryAfterSeconds);
   const requestId = randomUUID();
   deps.logger.warn({ req_id: requestId, method: req.method, operation: null, status: failure.status, error: failure.error.code }, 'request rejected');
   if (res.headersSent) return void res.destroy();
+  witness(undefined, { ...failure, headers: { ...failure.headers, 'X-Request-Id': requestId } }, deps.logger);
   const body = JSON.stringify(failure.body);
   res.writeHead(failure.status, { ...failure.headers, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body), 'X-Request-Id': requestId });
   res.end(body);

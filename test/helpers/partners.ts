@@ -1,6 +1,6 @@
 import { registerPartner } from '../../src/auth/registerPartner';
 import type { PartnerStore } from '../../src/store/partnerStore';
-import { openStores } from '../../src/store/stores';
+import { openStores, type Stores } from '../../src/store/stores';
 
 let made = 0;
 
@@ -20,10 +20,15 @@ export async function aPartner(partners: Pick<PartnerStore, 'create'>, options: 
  * A partner registered straight in the database `dbName` at `uri`, for a service that runs in
  * another process: the stores are opened for it and closed again.
  */
-export async function registerOnDatabase(uri: string, dbName: string, options: PartnerOptions = {}) {
+export function registerOnDatabase(uri: string, dbName: string, options: PartnerOptions = {}) {
+  return withStores(uri, dbName, (stores) => aPartner(stores.partners, options));
+}
+
+/** Opens the stores of a database a server elsewhere uses, does `work`, and closes them. */
+export async function withStores<T>(uri: string, dbName: string, work: (stores: Stores) => Promise<T>): Promise<T> {
   const stores = await openStores({ uri, dbName, timeoutMs: 2000 });
   try {
-    return await aPartner(stores.partners, options);
+    return await work(stores);
   } finally {
     await stores.close();
   }

@@ -2,22 +2,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isAtLeast, requiredNode } from '../../src/runtime';
-import { openStores } from '../../src/store/stores';
 import { anEvent } from '../helpers/builders';
 import { runBuiltServer, startBuiltServer, stopBuiltServers } from '../helpers/builtServer';
 import { freePort } from '../helpers/freePort';
 import { post } from '../helpers/http';
-import { registerOnDatabase } from '../helpers/partners';
+import { registerOnDatabase, withStores } from '../helpers/partners';
 import { dbNameFor, testDatabaseUri } from '../helpers/testApp';
 import { sleep } from '../helpers/time';
 
 async function partnerNames(dbName: string): Promise<string[]> {
-  const stores = await openStores({ uri: testDatabaseUri(), dbName, timeoutMs: 2000 });
-  try {
-    return (await stores.partners.list()).map((p) => p.name);
-  } finally {
-    await stores.close();
-  }
+  return withStores(testDatabaseUri(), dbName, async (stores) => (await stores.partners.list()).map((p) => p.name));
 }
 
 const KEY = /apptwh_[A-Za-z0-9_-]{43}/;
