@@ -3,7 +3,7 @@
  * message and retry advice, and each error item `type` with what it means and what the sender
  * should do. The guide's error catalogue (docs/error-catalogue.md) is generated from this file
  * (npm run generate), and the tests check it has not drifted. Text in %%…%% is filled in from the
- * running configuration when the docs are served (see src/docValues.ts).
+ * running configuration when the docs are served (see src/http/docValues.ts).
  *
  * This file imports nothing, so the generator can load it on its own.
  */

@@ -6,7 +6,7 @@ import { toErrorDetails } from './validationErrors';
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'patch', 'trace'];
 
 /**
- * openapi-backend's fallbacks, all registered: without validationFail it would skip validation,
+ * openapi-backend's fallbacks, all registered: without them, strict mode throws a plain Error (a 500),
  * and each one ends in the error vocabulary so the reply is always the documented envelope.
  */
 export function fallbackHandlers() {
