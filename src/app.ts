@@ -42,7 +42,14 @@ function asYaml(body: object): string {
 const REPLY_HEADERS = ['content-type', 'content-length', 'idempotent-replayed', 'retry-after', 'allow', 'www-authenticate', 'ratelimit', 'ratelimit-policy'];
 
 /** The API from openapi.yaml behind express: one RequestContext per request, one reply, one log line. */
-export async function createApp(deps: AppDeps): Promise<RequestListener> {
+export interface App {
+  /** The request listener for node:http. */
+  listener: RequestListener;
+  /** Checks a reply written outside the app (straight to a socket), as the app checks its own. */
+  witnessUnrouted: (reply: SentReply) => void;
+}
+
+export async function createApp(deps: AppDeps): Promise<App> {
   const handlers = operationHandlers(deps);
   const api = await createApi({
     definition: SPEC_PATH,
@@ -150,7 +157,10 @@ export async function createApp(deps: AppDeps): Promise<RequestListener> {
   // Express hands a request it cannot route at all (a target that is not a path, such as `*` or
   // a malformed absolute URL) to this callback instead of answering with its own HTML page.
   const handle: (req: IncomingMessage, res: ServerResponse, unroutable: () => void) => void = app;
-  return (req, res) => handle(req, res, () => answerUnroutable(req, res, deps, witness));
+  return {
+    listener: (req, res) => handle(req, res, () => answerUnroutable(req, res, deps, witness)),
+    witnessUnrouted: (reply) => witness(undefined, reply, deps.logger),
+  };
 }
 
 /** The envelope, an id and one log line for a request target no route can even be matched against. */

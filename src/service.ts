@@ -108,15 +108,16 @@ export async function start(config: Config & { mongodbUri: string }, options: St
         // Node would answer a request without Host with a bare 400; the app answers in the envelope.
         requireHostHeader: false,
       },
-      app,
+      app.listener,
     );
-    server.on('clientError', clientErrorHandler(logger, config.retryAfterSeconds));
-    server.on('connect', connectHandler(logger, config.retryAfterSeconds));
+    const answers = { retryAfterSeconds: config.retryAfterSeconds, witness: app.witnessUnrouted };
+    server.on('clientError', clientErrorHandler(logger, answers));
+    server.on('connect', connectHandler(logger, answers));
     // Node answers `Expect: 100-continue` itself, before the app has checked anything, unless
     // the app takes the request: then 100 Continue is sent only when the body is wanted
     // (rawBodyOf), after authentication. Other expectations are ignored, as RFC 9110 allows.
-    server.on('checkContinue', app);
-    server.on('checkExpectation', app);
+    server.on('checkContinue', app.listener);
+    server.on('checkExpectation', app.listener);
     server.listen(config.port, config.host);
     await once(server, 'listening');
   } catch (err) {

@@ -4,11 +4,19 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { AppError, type ErrorCode } from '../errors';
 import { errorReply } from './errorTable';
+import type { SentReply } from './replyContract';
+
+/** How an answer written here is made and checked: the configured Retry-After, and the app's reply check. */
+export interface SocketAnswers {
+  retryAfterSeconds: number;
+  witness: (reply: SentReply) => void;
+}
 
 /** Writes the envelope straight to a socket the app never saw, and closes it; returns what it sent. */
-function answerOnSocket(socket: Duplex, code: ErrorCode, retryAfterSeconds: number): { requestId: string; status: number } {
-  const reply = errorReply(new AppError(code), retryAfterSeconds);
+function answerOnSocket(socket: Duplex, code: ErrorCode, answers: SocketAnswers): { requestId: string; status: number } {
+  const reply = errorReply(new AppError(code), answers.retryAfterSeconds);
   const requestId = randomUUID();
+  answers.witness({ status: reply.status, contentType: reply.contentType, body: reply.body, headers: { ...reply.headers, 'X-Request-Id': requestId } });
   const body = JSON.stringify(reply.body);
   socket.end(
     `HTTP/1.1 ${reply.status} ${STATUS_CODES[reply.status]}\r\n` +
@@ -25,7 +33,7 @@ function answerOnSocket(socket: Duplex, code: ErrorCode, retryAfterSeconds: numb
  * Requests Node rejects before the app sees them (unparsable HTTP, oversized headers, a client
  * too slow to send its request) still get the documented envelope rather than Node's bare reply.
  */
-export function clientErrorHandler(logger: Logger, retryAfterSeconds: number) {
+export function clientErrorHandler(logger: Logger, answers: SocketAnswers) {
   return (err: Error & { code?: string }, socket: Duplex): void => {
     if (err.code === 'ECONNRESET' || !socket.writable) {
       socket.destroy();
@@ -42,15 +50,15 @@ export function clientErrorHandler(logger: Logger, retryAfterSeconds: number) {
       return;
     }
     const code: ErrorCode = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'request_timeout' : err.code === 'HPE_HEADER_OVERFLOW' ? 'headers_too_large' : 'bad_request';
-    const { requestId, status } = answerOnSocket(socket, code, retryAfterSeconds);
+    const { requestId, status } = answerOnSocket(socket, code, answers);
     logger.warn({ req_id: requestId, status, error: code, parser: err.code }, 'request rejected before routing');
   };
 }
 
 /** CONNECT asks for a tunnel, which this service never opens: the envelope, then the connection closes. */
-export function connectHandler(logger: Logger, retryAfterSeconds: number) {
+export function connectHandler(logger: Logger, answers: SocketAnswers) {
   return (_req: IncomingMessage, socket: Duplex): void => {
-    const { requestId, status } = answerOnSocket(socket, 'bad_request', retryAfterSeconds);
+    const { requestId, status } = answerOnSocket(socket, 'bad_request', answers);
     logger.warn({ req_id: requestId, status, error: 'bad_request', method: 'CONNECT' }, 'request rejected before routing');
   };
 }
