@@ -11,7 +11,7 @@ import { operationHandlers, type HandlerDeps } from './handlers';
 import { RequestContext } from './http/context';
 import { errorReply, type ErrorReply } from './http/errorTable';
 import { fallbackHandlers } from './http/fallbackHandlers';
-import { createApi, dispatch } from './http/openapiBackend';
+import { createApi, dispatch, libraryRequest } from './http/openapiBackend';
 import type { AnyReply, OperationId } from './http/reply';
 import { replyContract, type ContractViolation, type SentReply } from './http/replyContract';
 import { requestHooks } from './http/requestHooks';
@@ -128,7 +128,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   app.use((req, res) => {
     let ctx: RequestContext;
     try {
-      ctx = new RequestContext(req, res, { logger: deps.logger, dbTimeoutMs: deps.config.dbTimeoutMs });
+      ctx = new RequestContext(req, res, { logger: deps.logger, dbTimeoutMs: deps.config.dbTimeoutMs, request: libraryRequest(req) });
     } catch (err) {
       // Nothing is known of the request yet: the bare envelope, and one error line.
       const failure = errorReply(new AppError('internal', [], {}, { cause: err }), deps.config.retryAfterSeconds);

@@ -60,26 +60,13 @@ export class RequestContext {
   constructor(
     readonly req: Request,
     readonly res: Response,
-    options: { logger: Logger; dbTimeoutMs: number },
+    options: { logger: Logger; dbTimeoutMs: number; request: OpenApiRequest },
   ) {
     this.log = options.logger.child({ req_id: this.requestId });
     this.address = addressKey(req.ip, req.socket.remoteAddress);
     this.budget = new WaitBudget(options.dbTimeoutMs);
-    this.request = {
-      // HEAD is answered as GET without a body (RFC 9110), wherever GET is.
-      method: req.method === 'HEAD' ? 'GET' : req.method,
-      path: req.path,
-      headers: singleValued(req.headers),
-      query: {},
-    };
+    this.request = options.request;
   }
-}
-
-/** openapi-backend reads each header as one string; Node joins repeats (set-cookie aside, never sent to us). */
-function singleValued(headers: Request['headers']): Record<string, string> {
-  const flat: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : value;
-  return flat;
 }
 
 /** A handler: the request context and the validated body in, a reply its operation declares out. */

@@ -2,7 +2,7 @@
  * Everything this service relies on in openapi-backend beyond its documented use, in one place;
  * test/unit/openapiBackend.test.ts pins each behaviour, so an upgrade that changes one fails there.
  */
-import { OpenAPIBackend, type Context, type Handler as LibraryHandler } from 'openapi-backend';
+import { OpenAPIBackend, type Context, type Handler as LibraryHandler, type Request } from 'openapi-backend';
 import { InternalFault } from '../errors';
 import { customizeAjv } from './ajv';
 import type { RequestContext } from './context';
@@ -17,6 +17,18 @@ export interface ApiParts {
   securityHandlers: Record<string, (c: Context, ctx: RequestContext) => unknown>;
   /** The library's own hooks and fallbacks (notFound, validationFail, ...). */
   hooks: Record<string, LibraryHandler>;
+}
+
+/**
+ * The request as the library reads it: one string per header (Node keeps repeats apart; they are
+ * joined, set-cookie aside, which is never sent to us), and HEAD routed as GET, since it is
+ * answered as GET without a body (RFC 9110) wherever GET is. The query and the body are added
+ * once the operation is known (see requestHooks.ts).
+ */
+export function libraryRequest(req: { method: string; path: string; headers: Record<string, string | string[] | undefined> }): Request {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  return { method: req.method === 'HEAD' ? 'GET' : req.method, path: req.path, headers, query: {} };
 }
 
 export async function createApi(parts: ApiParts): Promise<OpenAPIBackend> {

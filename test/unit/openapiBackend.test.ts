@@ -4,7 +4,7 @@
  */
 import { OpenAPIBackend, SetMatchType, type Context, type Document } from 'openapi-backend';
 import { customizeAjv } from '../../src/http/ajv';
-import { declaredQuery, securityFailure } from '../../src/http/openapiBackend';
+import { declaredQuery, libraryRequest, securityFailure } from '../../src/http/openapiBackend';
 
 const DEFINITION: Document = {
   openapi: '3.1.0',
@@ -103,5 +103,22 @@ describe('openapi-backend, as this service relies on it', () => {
     const check = (headers: Record<string, string>) => api.validator.validateResponseHeaders(headers, operation, { statusCode: 200, setMatchType: SetMatchType.Subset }).errors;
     expect(check({ 'X-Known': 'v' })).toBeNull();
     expect(check({ 'X-Other': 'v' })).not.toBeNull();
+  });
+
+  test('when the request object is given its body after routing, then that body is the one validated (how the body reaches validation)', async () => {
+    const api = await library({}, { one: () => true });
+    const req = { ...request(undefined), query: {} };
+    api.register('postRoutingHandler', () => void (req.body = { a: 5 }));
+    const errors = (await api.handleRequest(req)) as { instancePath: string }[];
+    expect(errors.map((e) => e.instancePath)).toContain('/requestBody/a');
+  });
+
+  test('when a request is made for the library, then HEAD is routed as GET and repeated headers are one string', () => {
+    expect(libraryRequest({ method: 'HEAD', path: '/healthz', headers: { 'x-a': ['1', '2'], host: 'h', gone: undefined } })).toEqual({
+      method: 'GET',
+      path: '/healthz',
+      headers: { 'x-a': '1, 2', host: 'h' },
+      query: {},
+    });
   });
 });
