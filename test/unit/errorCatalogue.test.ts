@@ -45,6 +45,13 @@ describe('the error catalogue', () => {
     expect(undeclared).toEqual([]);
   });
 
+  test.each(operations().map((op) => [op.operationId] as const))('when the %s handler throws an error itself, then the model above knows the code', (id) => {
+    const source = readFileSync(join(PROJECT_ROOT, 'src', 'handlers', `${id}.ts`), 'utf8');
+    const thrown = [...source.matchAll(/new AppError\('([a-z_]+)'/g)].map((m) => m[1]);
+    const known = new Set<string>([...EVERY_REQUEST, ...(HANDLERS[id] ?? [])]);
+    expect(thrown.filter((code) => !known.has(code!))).toEqual([]);
+  });
+
   test('when the spec declares an x-error-type, then the catalogue lists it under invalid_payload', () => {
     const declared = new Set<string>();
     const visit = (node: unknown): void => {
