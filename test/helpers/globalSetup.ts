@@ -1,17 +1,12 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startFerretDb, type LocalDatabase } from '../../src/localdb/ferretdb';
-import { freePort } from './freePort';
+import { startOwnDatabase, type OwnDatabase } from './ownDatabase';
 
 declare global {
-  var testDatabase: { db: LocalDatabase; dir: string } | undefined;
+  var testDatabase: OwnDatabase | undefined;
 }
 
 /** One real database for the whole run, on a free port; each test file uses its own database name. */
 export default async function globalSetup(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'appointment-webhooks-test-'));
-  const db = await startFerretDb({ dataDir: dir, port: await freePort() });
-  globalThis.testDatabase = { db, dir };
+  const db = await startOwnDatabase('test');
+  globalThis.testDatabase = db;
   process.env.TEST_MONGODB_URI = db.uri;
 }

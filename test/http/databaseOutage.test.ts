@@ -1,31 +1,22 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { generateSigningSecret } from '../../src/auth/credentials';
 import { createReceiverClient, type AppointmentEvent } from '../../src/client/receiverClient';
-import { startFerretDb, type LocalDatabase } from '../../src/localdb/ferretdb';
 import { anEvent } from '../helpers/builders';
 import { post, send } from '../helpers/http';
 import { aPartner } from '../helpers/partners';
-import { freePort } from '../helpers/freePort';
+import { startOwnDatabase, type OwnDatabase } from '../helpers/ownDatabase';
 import { signedHeaders } from '../helpers/signing';
 import { dbNameFor, startTestApp, type TestApp } from '../helpers/testApp';
 
 // This file stops its database, so it runs one of its own rather than the shared one.
-let dir: string;
-let port: number;
-let db: LocalDatabase;
+let db: OwnDatabase;
 let app: TestApp;
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'appointment-webhooks-outage-'));
-  port = await freePort();
-  db = await startFerretDb({ dataDir: dir, port });
+  db = await startOwnDatabase('outage');
   app = await startTestApp({ dbName: dbNameFor(__filename), uri: db.uri });
 });
 afterAll(async () => {
   await app.stop();
-  await db.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await db.remove();
 });
 
 async function timedPost(tag: string) {
@@ -60,7 +51,7 @@ describe('database outages', () => {
       expect(res.body).toEqual({ status: 'error', message: 'Service temporarily unavailable', errors: [] });
     }
 
-    db = await startFerretDb({ dataDir: dir, port });
+    await db.restart();
     const acked: string[] = ['before'];
     let recovered = false;
     for (let i = 0; i < 20 && !recovered; i++) {
@@ -90,7 +81,7 @@ describe('database outages', () => {
       expect(res.headers.get('retry-after')).toBe('5');
       expect(performance.now() - started).toBeLessThan(3000);
     } finally {
-      db = await startFerretDb({ dataDir: dir, port });
+      await db.restart();
     }
   });
 

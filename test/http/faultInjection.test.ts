@@ -1,12 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
-import { startFerretDb, type LocalDatabase } from '../../src/localdb/ferretdb';
 import { EVENTS_COLLECTION } from '../../src/store/eventStore';
 import { anEvent } from '../helpers/builders';
 import { startBuiltServer, stopBuiltServers, type BuiltServer } from '../helpers/builtServer';
 import { freePort } from '../helpers/freePort';
+import { startOwnDatabase, type OwnDatabase } from '../helpers/ownDatabase';
 import { registerOnDatabase } from '../helpers/partners';
 import { deliverAll, type Delivery, type DeliveryStats, type Receiver } from '../helpers/retryingClient';
 import { dbNameFor, startTestApp } from '../helpers/testApp';
@@ -16,19 +13,12 @@ import { sleep } from '../helpers/time';
 const N = 2000;
 const CONCURRENCY = 32;
 
-let dir: string;
-let dbPort: number;
-let db: LocalDatabase;
+let db: OwnDatabase;
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'appointment-webhooks-faults-'));
-  dbPort = await freePort();
-  db = await startFerretDb({ dataDir: dir, port: dbPort });
+  db = await startOwnDatabase('faults');
 });
 afterEach(() => stopBuiltServers());
-afterAll(async () => {
-  await db.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => db.remove());
 
 function deliveries(run: string): Delivery[] {
   return Array.from({ length: N }, (_, i) => ({
@@ -87,7 +77,7 @@ describe('fault injection', () => {
       const killDatabase = async () => {
         await db.kill();
         await sleep(1500);
-        db = await startFerretDb({ dataDir: dir, port: dbPort });
+        await db.restart();
       };
       await deliverThrough(killDatabase, 'dbkill', dbName, { baseUrl: () => app.url, apiKey: app.apiKey });
     } finally {

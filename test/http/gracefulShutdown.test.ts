@@ -1,29 +1,21 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
-import { startFerretDb, type LocalDatabase } from '../../src/localdb/ferretdb';
 import { EVENTS_COLLECTION } from '../../src/store/eventStore';
 import { anEvent } from '../helpers/builders';
 import { startBuiltServer, stopBuiltServers } from '../helpers/builtServer';
 import { freePort } from '../helpers/freePort';
 import { post } from '../helpers/http';
+import { startOwnDatabase, type OwnDatabase } from '../helpers/ownDatabase';
 import { registerOnDatabase } from '../helpers/partners';
 import { dbNameFor } from '../helpers/testApp';
 import { sleep } from '../helpers/time';
 
 // This file freezes its database, so it runs one of its own.
-let dir: string;
-let db: LocalDatabase;
+let db: OwnDatabase;
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'appointment-webhooks-shutdown-'));
-  db = await startFerretDb({ dataDir: dir, port: await freePort() });
+  db = await startOwnDatabase('shutdown');
 });
 afterEach(() => stopBuiltServers());
-afterAll(async () => {
-  await db.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => db.remove());
 
 async function startServer(dbName: string, env: Record<string, string> = {}) {
   const { auth } = await registerOnDatabase(db.uri, dbName);

@@ -1,28 +1,21 @@
-import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startFerretDb, type LocalDatabase } from '../../src/localdb/ferretdb';
 import { anEvent } from '../helpers/builders';
-import { freePort } from '../helpers/freePort';
+import { startOwnDatabase, type OwnDatabase } from '../helpers/ownDatabase';
 import { dbNameFor, startTestApp, type TestApp } from '../helpers/testApp';
 
 // This file freezes its database, so it runs one of its own.
 const TIMEOUT_MS = 1000;
 const QUEUE_MAX = 200;
 const REQUESTS = 2000;
-let dir: string;
-let db: LocalDatabase;
+let db: OwnDatabase;
 let app: TestApp;
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'appointment-webhooks-queue-'));
-  db = await startFerretDb({ dataDir: dir, port: await freePort() });
+  db = await startOwnDatabase('queue');
   app = await startTestApp({ dbName: dbNameFor(__filename), uri: db.uri, config: { dbTimeoutMs: TIMEOUT_MS, writeQueueMax: QUEUE_MAX, writeBatchMax: 50 } });
 });
 afterAll(async () => {
   await app.stop();
-  await db.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await db.remove();
 });
 
 /** POSTs on a connection of its own, so all requests are in flight at once. */
