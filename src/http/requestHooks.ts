@@ -22,16 +22,15 @@ export function rawBodyOf(ctx: RequestContext, limit: number): Promise<Buffer> {
  * What happens between routing and validation. Unknown paths and methods get 404/405 whatever
  * they send; authentication runs next (a signed partner's raw body is read there); only then
  * are the media type and the JSON checked, so an unauthenticated request is refused before its
- * body is looked at.
+ * body is looked at. `operationIds` are those of openapi.yaml, which the handler map's keys are.
  */
-/** `operationIds`: those of openapi.yaml, which the handler map's keys are. */
 export function requestHooks(bodyLimitBytes: number, operationIds: ReadonlySet<string>) {
-  const known = { has: (id: string): id is OperationId => operationIds.has(id) };
+  const isOperationId = (id: string): id is OperationId => operationIds.has(id);
   return {
     postRoutingHandler: (c: Context, ctx: RequestContext): void => {
       if (!c.operation) return;
       const id = c.operation.operationId;
-      if (id !== undefined && known.has(id)) ctx.outcome.operationId = id;
+      if (id !== undefined && isOperationId(id)) ctx.outcome.operationId = id;
       // The query as sent; URLSearchParams takes any text, so no target can make this throw.
       const url = ctx.req.originalUrl;
       ctx.request.query = declaredQuery(c, new URLSearchParams(url.includes('?') ? url.slice(url.indexOf('?') + 1) : ''));
