@@ -76,6 +76,8 @@ export async function start(config: Config & { mongodbUri: string }, options: St
     toleranceSeconds: config.signatureToleranceSeconds,
     now,
   });
+  // What the published docs state of this instance's settings, filled in as each file is first read.
+  const values = docValues(config);
   let server: Server;
   let stopping = false;
   try {
@@ -95,7 +97,7 @@ export async function start(config: Config & { mongodbUri: string }, options: St
       now,
       pingDatabase: () => stores.ping(),
       metrics,
-      published: publishedDocs((text) => fillIn(text, docValues(config))),
+      published: publishedDocs((text) => fillIn(text, values)),
       isStopping: () => stopping,
       onContractViolation: options.onContractViolation,
     });
