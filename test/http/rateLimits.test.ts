@@ -71,6 +71,14 @@ describe('rate limits', () => {
     expect429(replies[2]!, '"partner";q=2;w=2');
   });
 
+  test('when a request whose key was accepted is refused for its content, then the refusal still says where the partner stands', async () => {
+    const partner = await newPartner();
+    const res = await post(app.endpoint, anEvent({ event_type: 'appointment.moved' }), partner.auth);
+    expect(res.status).toBe(422);
+    expect(res.headers.get('ratelimit-policy')).toBe('"partner";q=10;w=10');
+    expect(res.headers.get('ratelimit')).toMatch(/^"partner";r=9;t=\d+$/);
+  });
+
   test('when one partner is throttled, then another is not', async () => {
     const [noisy, quiet] = [await newPartner(1), await newPartner()];
     await burst(3, noisy.auth);
