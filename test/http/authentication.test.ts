@@ -196,9 +196,11 @@ describe('signatures', () => {
     expect401(await post(app.endpoint, body, { ...partner.auth, ...headers, 'webhook-id': 'evt_2' }), 'auth_error.signature_mismatch');
   });
 
+  // The exact boundary is unit-tested in signature.test.ts; over HTTP the offset leaves
+  // room for the clock to tick between signing and checking on a loaded machine.
   test.each([
-    ['more than 5 minutes old', -301],
-    ['more than 5 minutes in the future', 301],
+    ['more than 5 minutes old', -330],
+    ['more than 5 minutes in the future', 330],
   ])('when the timestamp is %s, then 401 out of range', async (_case, offset) => {
     const partner = await newPartner({ signing: true });
     const body = JSON.stringify(anEvent());
