@@ -1,25 +1,49 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
- * Partner credentials. API keys carry a fixed prefix so secret scanners can spot a leaked one;
- * only their SHA-256 is stored. Signing secrets follow Standard Webhooks: `whsec_` + base64.
+ * Partner credentials and consumer tokens. Both carry a fixed prefix so secret scanners can spot
+ * a leaked one, and tell one kind from the other; only their SHA-256 is stored. Signing secrets
+ * follow Standard Webhooks: `whsec_` + base64.
  */
 export const API_KEY_PREFIX = 'apptwh_';
-const API_KEY_BYTES = 32;
+/** Read access for consumers: never accepted where a partner key is, nor the other way round. */
+export const CONSUMER_TOKEN_PREFIX = 'apptrd_';
+const SECRET_BYTES = 32;
 const API_KEY_PATTERN = /^apptwh_[A-Za-z0-9_-]{43}$/;
-const SIGNING_SECRET_BYTES = 32;
+const CONSUMER_TOKEN_PATTERN = /^apptrd_[A-Za-z0-9_-]{43}$/;
+
+/** The prefix and 32 random bytes, base64url (43 characters). */
+function prefixedSecret(prefix: string): string {
+  return prefix + randomBytes(SECRET_BYTES).toString('base64url');
+}
+
+/** Hex SHA-256: what the database stores of a key or token, and looks it up by. */
+function sha256Hex(secret: string): string {
+  return createHash('sha256').update(secret, 'utf8').digest('hex');
+}
 
 export function generateApiKey(): string {
-  return API_KEY_PREFIX + randomBytes(API_KEY_BYTES).toString('base64url');
+  return prefixedSecret(API_KEY_PREFIX);
 }
 
 export function isWellFormedApiKey(key: string): boolean {
   return API_KEY_PATTERN.test(key);
 }
 
-/** Hex SHA-256 of the key: what the database stores and looks keys up by. */
 export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key, 'utf8').digest('hex');
+  return sha256Hex(key);
+}
+
+export function generateConsumerToken(): string {
+  return prefixedSecret(CONSUMER_TOKEN_PREFIX);
+}
+
+export function isWellFormedConsumerToken(token: string): boolean {
+  return CONSUMER_TOKEN_PATTERN.test(token);
+}
+
+export function hashConsumerToken(token: string): string {
+  return sha256Hex(token);
 }
 
 /** Constant-time equality of two hex digests. */
@@ -30,5 +54,5 @@ export function sameDigest(a: string, b: string): boolean {
 }
 
 export function generateSigningSecret(): string {
-  return 'whsec_' + randomBytes(SIGNING_SECRET_BYTES).toString('base64');
+  return 'whsec_' + randomBytes(SECRET_BYTES).toString('base64');
 }

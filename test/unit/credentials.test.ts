@@ -1,4 +1,14 @@
-import { generateApiKey, generateSigningSecret, hashApiKey, isWellFormedApiKey, sameDigest } from '../../src/auth/credentials';
+import { createHash } from 'node:crypto';
+import {
+  generateApiKey,
+  generateConsumerToken,
+  generateSigningSecret,
+  hashApiKey,
+  hashConsumerToken,
+  isWellFormedApiKey,
+  isWellFormedConsumerToken,
+  sameDigest,
+} from '../../src/auth/credentials';
 import { presentedKey } from '../../src/auth/presentedKey';
 
 describe('credentials', () => {
@@ -25,6 +35,47 @@ describe('credentials', () => {
     const secret = generateSigningSecret();
     expect(secret).toMatch(/^whsec_/);
     expect(Buffer.from(secret.slice(6), 'base64')).toHaveLength(32);
+  });
+});
+
+describe('consumer tokens', () => {
+  test('when tokens are generated, then each is apptrd_ and 32 random bytes in base64url, and none repeats', () => {
+    const tokens = Array.from({ length: 200 }, generateConsumerToken);
+    expect(new Set(tokens).size).toBe(200);
+    for (const token of tokens) {
+      expect(token).toMatch(/^apptrd_[A-Za-z0-9_-]{43}$/);
+      expect(isWellFormedConsumerToken(token)).toBe(true);
+      expect(Buffer.from(token.slice('apptrd_'.length), 'base64url')).toHaveLength(32);
+    }
+  });
+
+  test('when a partner key is presented as a token, or a token as a partner key, then neither is well formed', () => {
+    const key = generateApiKey();
+    const token = generateConsumerToken();
+    expect(isWellFormedConsumerToken(key)).toBe(false);
+    expect(isWellFormedApiKey(token)).toBe(false);
+  });
+
+  test.each([
+    ['', 'empty'],
+    ['apptrd_' + 'a'.repeat(42), 'one character short'],
+    ['apptrd_' + 'a'.repeat(44), 'one character long'],
+    ['apptrd_' + 'a'.repeat(42) + '=', 'padded'],
+    ['apptrd_' + 'a'.repeat(42) + '+', 'base64, not base64url'],
+    ['APPTRD_' + 'a'.repeat(43), 'upper-case prefix'],
+    [' apptrd_' + 'a'.repeat(43), 'leading space'],
+    ['apptrd_' + 'a'.repeat(43) + '\n', 'trailing newline'],
+  ])('when the token is %p (%s), then it is not well formed', (token) => {
+    expect(isWellFormedConsumerToken(token)).toBe(false);
+  });
+
+  test('when a token is hashed, then the stored form is its SHA-256 in hex, and does not contain the token', () => {
+    const token = generateConsumerToken();
+    const digest = hashConsumerToken(token);
+    expect(digest).toMatch(/^[0-9a-f]{64}$/);
+    expect(digest).toBe(createHash('sha256').update(token).digest('hex'));
+    expect(digest).not.toContain(token.slice(7));
+    expect(sameDigest(digest, hashConsumerToken(generateConsumerToken()))).toBe(false);
   });
 });
 
