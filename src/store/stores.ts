@@ -1,3 +1,4 @@
+import { openConsumerStore, type ConsumerStore } from './consumerStore';
 import { connectDatabase, type DatabaseOptions } from './database';
 import { openEventStore, type EventStore, type EventStoreOptions } from './eventStore';
 import { runMigrations } from './migrations';
@@ -6,6 +7,7 @@ import { openPartnerStore, type PartnerStore } from './partnerStore';
 export interface Stores {
   events: EventStore;
   partners: PartnerStore;
+  consumers: ConsumerStore;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -29,6 +31,7 @@ export async function openStores(options: DatabaseOptions & Omit<EventStoreOptio
     return {
       events,
       partners: await openPartnerStore(database.db),
+      consumers: await openConsumerStore(database.db),
       ping: () => database.ping(),
       close: async () => {
         // A clean stop leaves the hint exact, so the next start reads no events.
