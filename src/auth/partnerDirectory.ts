@@ -3,9 +3,9 @@ import { RecentMap } from '../recentMap';
 import type { PartnerCredentials } from '../store/partnerStore';
 import { PartnerReads, type Lane } from './partnerReads';
 
-export interface PartnerDirectoryOptions {
+export interface PartnerDirectoryOptions<V = PartnerCredentials> {
   /** The partners behind these key digests, read from the database in one query. */
-  findByKeyHashes: (keyHashes: readonly string[]) => Promise<Map<string, PartnerCredentials>>;
+  findByKeyHashes: (keyHashes: readonly string[]) => Promise<Map<string, V>>;
   /** Every key digest the database holds (a small read: one short string per key). */
   listKeyHashes: () => Promise<string[]>;
   /** How long a partner found is trusted without asking again (bounds how late a revocation bites). */
@@ -22,8 +22,8 @@ export interface PartnerDirectoryOptions {
   now?: () => number;
 }
 
-interface Entry {
-  value: PartnerCredentials;
+interface Entry<V> {
+  value: V;
   fetchedAt: number;
 }
 
@@ -35,22 +35,25 @@ interface Entry {
  * - Every key digest in the database is known (listed at start and every few seconds), so a
  *   valid key is told from a guess without a query, and never waits behind guesses.
  * - Reads are coalesced, in a fast lane and a slow one (see partnerReads.ts).
+ *
+ * `V` is what a digest leads to: partners here, consumers' grants in consumerDirectory.ts, which
+ * so share one cache lifetime (AUTH_CACHE_TTL_MS) and one key-list refresh.
  */
-export class PartnerDirectory {
-  private readonly entries: RecentMap<string, Entry>;
+export class PartnerDirectory<V = PartnerCredentials> {
+  private readonly entries: RecentMap<string, Entry<V>>;
   private known = new Set<string>();
-  private readonly reads: PartnerReads;
+  private readonly reads: PartnerReads<V>;
   private readonly now: () => number;
   private readonly rereads: TokenBuckets;
   private readonly rereadPolicy: Policy;
 
-  constructor(private readonly options: PartnerDirectoryOptions) {
+  constructor(private readonly options: PartnerDirectoryOptions<V>) {
     this.now = options.now ?? (() => performance.now());
     const maxEntries = options.maxEntries ?? 10_000;
     this.entries = new RecentMap(maxEntries);
     this.rereadPolicy = { name: 'reread', ratePerSecond: options.rereadsPerSecond ?? 1, burst: options.rereadBurst ?? 2 };
     this.rereads = new TokenBuckets(maxEntries, () => this.now() / 1000);
-    this.reads = new PartnerReads({
+    this.reads = new PartnerReads<V>({
       findByKeyHashes: options.findByKeyHashes,
       onAnswer: (keyHash, value, fetchedAt) => {
         if (value) {
@@ -78,7 +81,7 @@ export class PartnerDirectory {
   }
 
   /** The partner behind a key, from memory while it is fresh; undefined when it must be read. */
-  cached(keyHash: string): PartnerCredentials | undefined {
+  cached(keyHash: string): V | undefined {
     const entry = this.entries.get(keyHash);
     if (entry && this.now() - entry.fetchedAt < this.options.ttlMs) return entry.value;
     return undefined;
@@ -89,7 +92,7 @@ export class PartnerDirectory {
    * else in the lane's next query. The wait ends after `timeoutMs` (503), and the key leaves the
    * lane if nobody else waits for it. A full slow lane refuses at once (SlowLaneFull).
    */
-  lookup(keyHash: string, lane: Lane = 'fast', timeoutMs = Infinity): Promise<PartnerCredentials | null> {
+  lookup(keyHash: string, lane: Lane = 'fast', timeoutMs = Infinity): Promise<V | null> {
     return this.reads.read(keyHash, lane, timeoutMs);
   }
 
@@ -99,7 +102,7 @@ export class PartnerDirectory {
    * (two at once, then one a second), so bad signatures cannot make the database work at will;
    * past it, the remembered partner is the answer.
    */
-  reread(keyHash: string, timeoutMs = Infinity): Promise<PartnerCredentials | null> {
+  reread(keyHash: string, timeoutMs = Infinity): Promise<V | null> {
     const entry = this.entries.get(keyHash);
     if (entry && !this.rereads.take(keyHash, this.rereadPolicy).allowed) return Promise.resolve(entry.value);
     return this.lookup(keyHash, 'fast', timeoutMs);

@@ -12,19 +12,19 @@ export type Lane = 'fast' | 'slow';
 /** The slow lane is full: an over-budget address's unknown key is refused (429) instead of read. */
 export class SlowLaneFull extends Error {}
 
-export interface PartnerReadsOptions {
+export interface PartnerReadsOptions<V = PartnerCredentials> {
   /** The partners behind these key digests, read from the database in one query. */
-  findByKeyHashes: (keyHashes: readonly string[]) => Promise<Map<string, PartnerCredentials>>;
+  findByKeyHashes: (keyHashes: readonly string[]) => Promise<Map<string, V>>;
   /** Told each digest a query answered, before its waiters: the partner, or null when there is none. */
-  onAnswer: (keyHash: string, value: PartnerCredentials | null, fetchedAt: number) => void;
+  onAnswer: (keyHash: string, value: V | null, fetchedAt: number) => void;
   slowLaneIntervalMs: number;
   maxBatch: number;
   maxWaiting: number;
   now: () => number;
 }
 
-interface Waiter {
-  resolve: (v: PartnerCredentials | null) => void;
+interface Waiter<V> {
+  resolve: (v: V | null) => void;
   reject: (e: unknown) => void;
   timer?: NodeJS.Timeout;
 }
@@ -32,25 +32,26 @@ interface Waiter {
 /**
  * Database reads of the partners behind key digests, coalesced: a key already being read joins
  * that read, and in the fast lane one query is in flight at a time, with every digest asked for
- * meanwhile in the next one. The slow lane sends one query per interval at most.
+ * meanwhile in the next one. The slow lane sends one query per interval at most. `V` is what a
+ * digest leads to: a partner, or (see consumerDirectory.ts) a consumer's grant.
  */
-export class PartnerReads {
-  private readonly lanes: Record<Lane, Map<string, Waiter[]>> = { fast: new Map(), slow: new Map() };
+export class PartnerReads<V = PartnerCredentials> {
+  private readonly lanes: Record<Lane, Map<string, Waiter<V>[]>> = { fast: new Map(), slow: new Map() };
   /** Digests in a query now, with whoever waits for them. */
-  private readonly reading = new Map<string, Waiter[]>();
+  private readonly reading = new Map<string, Waiter<V>[]>();
   private querying = false;
   private slowTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly options: PartnerReadsOptions) {}
+  constructor(private readonly options: PartnerReadsOptions<V>) {}
 
   /**
    * Reads the partner behind a key: with the read already under way for it, else in the lane's
    * next query. The wait ends after `timeoutMs` (503), and the key leaves the lane if nobody else
    * waits for it. A full slow lane refuses at once (SlowLaneFull).
    */
-  read(keyHash: string, lane: Lane, timeoutMs: number): Promise<PartnerCredentials | null> {
+  read(keyHash: string, lane: Lane, timeoutMs: number): Promise<V | null> {
     return new Promise((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject };
+      const waiter: Waiter<V> = { resolve, reject };
       const joined = this.reading.get(keyHash) ?? this.lanes.fast.get(keyHash) ?? this.lanes[lane].get(keyHash);
       if (joined) {
         joined.push(waiter);
@@ -68,7 +69,7 @@ export class PartnerReads {
   }
 
   /** A waiter out of time: answered 503, and its key leaves the lane when nobody else waits. */
-  private giveUp(keyHash: string, lane: Lane, waiter: Waiter): void {
+  private giveUp(keyHash: string, lane: Lane, waiter: Waiter<V>): void {
     for (const waiting of [this.lanes[lane], this.lanes.fast, this.reading]) {
       const waiters = waiting.get(keyHash);
       const index = waiters?.indexOf(waiter) ?? -1;
@@ -100,7 +101,7 @@ export class PartnerReads {
   }
 
   /** One query for up to maxBatch of the digests waiting in a lane. */
-  private async query(waiting: Map<string, Waiter[]>): Promise<void> {
+  private async query(waiting: Map<string, Waiter<V>[]>): Promise<void> {
     const batch: string[] = [];
     for (const [keyHash, waiters] of waiting) {
       waiting.delete(keyHash);
@@ -108,7 +109,7 @@ export class PartnerReads {
       batch.push(keyHash);
       if (batch.length === this.options.maxBatch) break;
     }
-    let found: Map<string, PartnerCredentials> | undefined;
+    let found: Map<string, V> | undefined;
     let failure: unknown;
     try {
       found = await this.options.findByKeyHashes(batch);
