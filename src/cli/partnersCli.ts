@@ -1,8 +1,7 @@
-import { parseArgs } from 'node:util';
 import { generateApiKey, generateSigningSecret, hashApiKey } from '../auth/credentials';
 import { registerPartner } from '../auth/registerPartner';
-import { parseDuration } from '../config';
 import { NoSigningSecretError, PartnerExistsError, PartnerNotFoundError, type PartnerStore } from '../store/partnerStore';
+import { NAME_RULE, UsageError, checkName, parseArguments, parseGrace, type CliIo } from './common';
 
 export const USAGE = `Usage: npm run partners -- <command> [options]
 
@@ -17,17 +16,7 @@ Options:
   --json               machine-readable output
   --grace <duration>   e.g. 30s, 90m, 24h, 7d (default: ROTATION_GRACE, 24h)
 
-Names are 1 to 63 characters: lower-case letters, digits, '.', '_' and '-', starting with a letter or digit.`;
-
-const NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
-
-export class UsageError extends Error {}
-
-export interface CliIo {
-  out: (text: string) => void;
-  now: () => Date;
-  defaultGraceMs: number;
-}
+${NAME_RULE}`;
 
 interface Parsed {
   command: string;
@@ -39,21 +28,12 @@ interface Parsed {
 }
 
 export function parseCommand(argv: string[]): Parsed {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        json: { type: 'boolean', default: false },
-        signing: { type: 'boolean', default: false },
-        rate: { type: 'string' },
-        grace: { type: 'string' },
-      },
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const parsed = parseArguments(argv, {
+    json: { type: 'boolean', default: false },
+    signing: { type: 'boolean', default: false },
+    rate: { type: 'string' },
+    grace: { type: 'string' },
+  });
   const [command, name, ...extra] = parsed.positionals;
   const { json, signing, rate, grace } = parsed.values;
   const takesName = ['add', 'rotate-key', 'rotate-secret', 'revoke'];
@@ -61,7 +41,7 @@ export function parseCommand(argv: string[]): Parsed {
   if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
   if (takesName.includes(command)) {
     if (!name) throw new UsageError(`${command} needs a partner name`);
-    if (!NAME.test(name)) throw new UsageError(`"${name}" is not a valid partner name`);
+    checkName(name, 'partner');
   } else if (name) {
     throw new UsageError(`unexpected argument "${name}"`);
   }
@@ -72,12 +52,7 @@ export function parseCommand(argv: string[]): Parsed {
     if (!/^\d+$/.test(rate) || Number(rate) < 1 || Number(rate) > 100000) throw new UsageError('--rate must be a whole number of requests per second from 1 to 100000');
     ratePerSecond = Number(rate);
   }
-  let graceMs: number | undefined;
-  if (grace !== undefined) {
-    graceMs = parseDuration(grace);
-    if (graceMs === undefined) throw new UsageError('--grace must be a duration such as 30s, 90m, 24h or 7d (at most 30d)');
-  }
-  return { command, name, json, signing, rate: ratePerSecond, graceMs };
+  return { command, name, json, signing, rate: ratePerSecond, graceMs: parseGrace(grace) };
 }
 
 /** Runs one command against the partner store; returns the process exit code. */
