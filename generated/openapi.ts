@@ -25,6 +25,97 @@ export interface paths {
         readonly patch?: never;
         readonly trace?: never;
     };
+    readonly "/events": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        /**
+         * Query stored events
+         * @description Stored events matching every filter given, newest first (or oldest first
+         *     with `order=asc`), one page at a time. Follow `next_cursor` for the next
+         *     page; a page deep into the results costs what the first one does. For
+         *     reading every event exactly once, use the feed instead: this query shows
+         *     what is stored now, and an event stored a moment late may land on a
+         *     page you have already read.
+         */
+        readonly get: operations["listEvents"];
+        readonly put?: never;
+        readonly post?: never;
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/events/{event_id}": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        /** Read one stored event */
+        readonly get: operations["getEvent"];
+        readonly put?: never;
+        readonly post?: never;
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/feed": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        /**
+         * Read every event once, in feed order
+         * @description Every stored event, each exactly once, in a fixed order that never
+         *     changes. Start without `after`; then pass the `next_cursor` of the
+         *     last page you processed, and keep it somewhere that survives a crash.
+         *     An event that is stored late still reaches you: it is placed after
+         *     everything you have read (see Consuming events for the guarantee and
+         *     the delay to expect). A token limited to some partners sees only their
+         *     events.
+         */
+        readonly get: operations["readFeed"];
+        readonly put?: never;
+        readonly post?: never;
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/appointments/{partner}/{appointment_id}": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        /**
+         * The current state of one appointment
+         * @description The appointment's state worked out from all of its stored events,
+         *     ordered by each event's own `timestamp` (not by arrival), with events
+         *     that do not fit together kept and flagged. See Consuming events for
+         *     the rules.
+         */
+        readonly get: operations["getAppointment"];
+        readonly put?: never;
+        readonly post?: never;
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
     readonly "/healthz": {
         readonly parameters: {
             readonly query?: never;
@@ -152,6 +243,95 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /**
+         * @description A partner's name, as the operators registered it.
+         * @example acme-scheduling
+         */
+        readonly PartnerName: string;
+        /** @description An opaque position the receiver issued; send it back unchanged. */
+        readonly Cursor: string;
+        /**
+         * @description The fields of an event as the receiver stored it.
+         * @example {
+         *       "event_id": 42,
+         *       "partner": "acme-scheduling",
+         *       "event_type": "appointment.scheduled",
+         *       "appointment_id": "A12345",
+         *       "patient_id": "P8765",
+         *       "timestamp": "2025-01-09T08:15:00Z",
+         *       "notes": "Annual physical",
+         *       "received_at": "2025-01-09T08:15:01.204Z"
+         *     }
+         */
+        readonly StoredEventFields: {
+            /** @description The receiver's number for the event, as given in the 201 reply. */
+            readonly event_id: number;
+            readonly partner: components["schemas"]["PartnerName"];
+            readonly event_type: components["schemas"]["EventType"];
+            readonly appointment_id: string;
+            readonly patient_id: string;
+            /** @description The event's `timestamp` exactly as the partner sent it. */
+            readonly timestamp: string;
+            readonly notes: string | null;
+            /**
+             * Format: date-time
+             * @description When the receiver stored the event (UTC, milliseconds).
+             */
+            readonly received_at: string;
+        };
+        /** @description An event as the receiver stored it. */
+        readonly StoredEvent: components["schemas"]["StoredEventFields"];
+        readonly EventPage: {
+            readonly data: readonly components["schemas"]["StoredEvent"][];
+            /** @description Pass as `cursor` for the next page; `null` when this is the last. */
+            readonly next_cursor: components["schemas"]["Cursor"] | null;
+            /** @description Whether another page follows. */
+            readonly has_more: boolean;
+        };
+        /** @description A stored event and its place in the feed. */
+        readonly FeedEvent: {
+            /** @description The event's place in the feed; the feed lists events by increasing position. */
+            readonly feed_position: number;
+        } & components["schemas"]["StoredEventFields"];
+        readonly FeedPage: {
+            readonly data: readonly components["schemas"]["FeedEvent"][];
+            /** @description Where to resume once this page is processed; present even when the page is empty. */
+            readonly next_cursor: components["schemas"]["Cursor"];
+            /** @description `true` when more events are waiting now: ask again at once. `false`: wait a moment before asking again. */
+            readonly has_more: boolean;
+        };
+        readonly AppointmentState: {
+            readonly partner: components["schemas"]["PartnerName"];
+            readonly appointment_id: string;
+            /**
+             * @description From the last event in `history`; a reschedule leaves the appointment `scheduled`.
+             * @enum {string}
+             */
+            readonly status: "scheduled" | "cancelled" | "completed" | "no_show";
+            /** @description The patient named by the last event in `history`. */
+            readonly patient_id: string;
+            /** @description The `timestamp` of the last event in `history`, as sent. */
+            readonly last_changed_at: string;
+            readonly reschedule_count: number;
+            readonly event_count: number;
+            /** @description Every event of the appointment, in the order of their own `timestamp`. */
+            readonly history: readonly {
+                readonly event_id: number;
+                readonly event_type: components["schemas"]["EventType"];
+                readonly patient_id: string;
+                readonly timestamp: string;
+                /** Format: date-time */
+                readonly received_at: string;
+                readonly notes: string | null;
+            }[];
+            /** @description Events that do not fit together; they are kept in `history` all the same. */
+            readonly flags: readonly {
+                /** @enum {string} */
+                readonly type: "change_after_final" | "patient_changed" | "same_timestamp" | "arrival_order_differs";
+                readonly event_ids: readonly number[];
+                readonly detail: string;
+            }[];
+        };
+        /**
          * @description One appointment event. Fields this document does not define are accepted
          *     and ignored (neither stored nor echoed), but their names may not be
          *     `__proto__`, `constructor`, `prototype` or start with `$`. No object in the
@@ -277,6 +457,62 @@ export interface components {
         };
     };
     responses: {
+        /**
+         * @description A query or path parameter is malformed or out of range, or a cursor is
+         *     not one this receiver issued for the same query. Fix the request; do not
+         *     retry it unchanged.
+         */
+        readonly InvalidQuery: {
+            headers: {
+                readonly "X-Request-Id": components["headers"]["X-Request-Id"];
+                readonly [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "status": "error",
+                 *       "message": "Invalid query",
+                 *       "errors": [
+                 *         {
+                 *           "loc": [
+                 *             "query",
+                 *             "limit"
+                 *           ],
+                 *           "msg": "must be <= 500",
+                 *           "type": "value_error.number.not_le"
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                readonly "application/json": components["schemas"]["ErrorResponse"];
+            };
+        };
+        /** @description The token is valid but may not read this partner's events. */
+        readonly Forbidden: {
+            headers: {
+                readonly "X-Request-Id": components["headers"]["X-Request-Id"];
+                readonly [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "status": "error",
+                 *       "message": "Forbidden",
+                 *       "errors": [
+                 *         {
+                 *           "loc": [
+                 *             "query",
+                 *             "partner"
+                 *           ],
+                 *           "msg": "this token may not read this partner's events",
+                 *           "type": "auth_error.partner_not_allowed"
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                readonly "application/json": components["schemas"]["ErrorResponse"];
+            };
+        };
         /** @description Healthy. */
         readonly Healthy: {
             headers: {
@@ -675,7 +911,12 @@ export interface components {
             };
         };
     };
-    parameters: never;
+    parameters: {
+        /** @description Only this partner's events. */
+        readonly PartnerFilter: components["schemas"]["PartnerName"];
+        /** @description At most this many events in the page. */
+        readonly Limit: number;
+    };
     requestBodies: never;
     headers: {
         /** @description What is left of your allowance: `"<policy>";r=<requests left now>;t=<seconds until more are allowed>`. */
@@ -773,6 +1014,154 @@ export interface operations {
             readonly 431: components["responses"]["HeadersTooLarge"];
             readonly 500: components["responses"]["InternalError"];
             readonly 501: components["responses"]["NotImplemented"];
+            readonly 503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    readonly listEvents: {
+        readonly parameters: {
+            readonly query?: {
+                /** @description Only this partner's events. */
+                readonly partner?: components["parameters"]["PartnerFilter"];
+                /** @description One or more event types; repeat the parameter for several (`event_type=appointment.cancelled&event_type=appointment.no_show`). */
+                readonly event_type?: readonly components["schemas"]["EventType"][];
+                /** @description Only this appointment's events (an appointment id belongs to its partner; add `partner` to pick one partner's). */
+                readonly appointment_id?: components["schemas"]["Identifier"];
+                /** @description Only this patient's events. */
+                readonly patient_id?: components["schemas"]["Identifier"];
+                /** @description Only events stored at or after this instant. */
+                readonly received_from?: components["schemas"]["Timestamp"];
+                /** @description Only events stored before this instant. */
+                readonly received_before?: components["schemas"]["Timestamp"];
+                /** @description Only events whose own `timestamp` is at or after this instant. */
+                readonly timestamp_from?: components["schemas"]["Timestamp"];
+                /** @description Only events whose own `timestamp` is before this instant. */
+                readonly timestamp_before?: components["schemas"]["Timestamp"];
+                /** @description `desc` (newest first, by `event_id`) or `asc`. */
+                readonly order?: "desc" | "asc";
+                /** @description At most this many events in the page. */
+                readonly limit?: components["parameters"]["Limit"];
+                /** @description The `next_cursor` of the previous page, with the same filters and order. */
+                readonly cursor?: components["schemas"]["Cursor"];
+            };
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description One page of events. */
+            readonly 200: {
+                headers: {
+                    readonly "X-Request-Id": components["headers"]["X-Request-Id"];
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["EventPage"];
+                };
+            };
+            readonly 400: components["responses"]["InvalidQuery"];
+            readonly 401: components["responses"]["Unauthorized"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 405: components["responses"]["MethodNotAllowed"];
+            readonly 429: components["responses"]["TooManyRequests"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    readonly getEvent: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path: {
+                /** @description The `event_id` the receiver gave the event. */
+                readonly event_id: number;
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The event as stored. */
+            readonly 200: {
+                headers: {
+                    readonly "X-Request-Id": components["headers"]["X-Request-Id"];
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["StoredEvent"];
+                };
+            };
+            readonly 400: components["responses"]["InvalidQuery"];
+            readonly 401: components["responses"]["Unauthorized"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 405: components["responses"]["MethodNotAllowed"];
+            readonly 429: components["responses"]["TooManyRequests"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    readonly readFeed: {
+        readonly parameters: {
+            readonly query?: {
+                /** @description Resume after this cursor (a `next_cursor` from this feed). Absent, the feed starts at its beginning. */
+                readonly after?: components["schemas"]["Cursor"];
+                /** @description At most this many events in the page. */
+                readonly limit?: components["parameters"]["Limit"];
+            };
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The next events, and where to resume. */
+            readonly 200: {
+                headers: {
+                    readonly "X-Request-Id": components["headers"]["X-Request-Id"];
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["FeedPage"];
+                };
+            };
+            readonly 400: components["responses"]["InvalidQuery"];
+            readonly 401: components["responses"]["Unauthorized"];
+            readonly 405: components["responses"]["MethodNotAllowed"];
+            readonly 429: components["responses"]["TooManyRequests"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    readonly getAppointment: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path: {
+                /** @description The partner that sent the appointment's events. */
+                readonly partner: components["schemas"]["PartnerName"];
+                /** @description The partner's id for the appointment. */
+                readonly appointment_id: components["schemas"]["Identifier"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The appointment's state. */
+            readonly 200: {
+                headers: {
+                    readonly "X-Request-Id": components["headers"]["X-Request-Id"];
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["AppointmentState"];
+                };
+            };
+            readonly 400: components["responses"]["InvalidQuery"];
+            readonly 401: components["responses"]["Unauthorized"];
+            readonly 403: components["responses"]["Forbidden"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 405: components["responses"]["MethodNotAllowed"];
+            readonly 429: components["responses"]["TooManyRequests"];
+            readonly 500: components["responses"]["InternalError"];
             readonly 503: components["responses"]["ServiceUnavailable"];
         };
     };

@@ -17,7 +17,7 @@ import { replyContract, type ContractViolation, type SentReply } from './http/re
 import { requestHooks } from './http/requestHooks';
 import { describe, writeLogLine } from './http/requestLog';
 import { countRequest } from './http/requestMetrics';
-import { securityHandlers, type RateLimits } from './http/securityHandlers';
+import { securityHandlers, type AuthenticateConsumer, type RateLimits } from './http/securityHandlers';
 import { rateLimitHeaders } from './limits/tokenBuckets';
 import { SPEC_PATH } from './paths';
 
@@ -26,6 +26,7 @@ export interface AppDeps extends HandlerDeps {
   limits: RateLimits;
   logger: Logger;
   authenticate: (request: AuthenticationRequest) => Promise<AuthenticatedPartner>;
+  authenticateConsumer: AuthenticateConsumer;
   /** Told of every reply that breaks the contract, when VALIDATE_RESPONSES is on, instead of the log (tests use it). */
   onContractViolation?: (violation: ContractViolation) => void;
 }
@@ -54,7 +55,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const api = await createApi({
     definition: SPEC_PATH,
     handlers,
-    securityHandlers: securityHandlers(deps.authenticate, deps.config.bodyLimitBytes, deps.limits, deps.config.metricsToken),
+    securityHandlers: securityHandlers(deps.authenticate, deps.authenticateConsumer, deps.config.bodyLimitBytes, deps.limits, deps.config.metricsToken),
     hooks: { ...fallbackHandlers(), ...requestHooks(deps.config.bodyLimitBytes, new Set(Object.keys(handlers))) },
   });
   const checkReply = deps.config.validateResponses ? replyContract(api) : undefined;

@@ -64,6 +64,10 @@ export interface Config {
   publicBaseUrl: string | undefined;
   /** SUPPORT_EMAIL: the support address the guide gives partners; the service requires it with MONGODB_URI (unset locally: integrations@localhost). */
   supportEmail: string | undefined;
+  /** FEED_INTERVAL_MS: how often the feed looks for newly stored events when it has caught up (default 200). */
+  feedIntervalMs: number;
+  /** FEED_CHUNK_SIZE: events placed in the feed per database round at most (default 1000). */
+  feedChunkSize: number;
   /** LOCAL_DB_PORT: port of the local FerretDB database started by `npm start` (default 27117). */
   localDbPort: number;
   /** LOCAL_DB_DIR: where the local database keeps its files (default .local/ferretdb-data). */
@@ -96,6 +100,8 @@ export function loadConfig(env: Env = process.env): Config {
     validateResponses: flag(env, 'VALIDATE_RESPONSES', false),
     publicBaseUrl: publicBaseUrl(env),
     supportEmail: supportEmail(env),
+    feedIntervalMs: integer(env, 'FEED_INTERVAL_MS', 200, 10, 60000),
+    feedChunkSize: integer(env, 'FEED_CHUNK_SIZE', 1000, 1, 5000),
     localDbPort: integer(env, 'LOCAL_DB_PORT', 27117, 1, 65535),
     localDbDir: text(env, 'LOCAL_DB_DIR', '.local/ferretdb-data'),
   };

@@ -1,9 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { createApp, type AppDeps } from './app';
 import { createAuthenticator } from './auth/authenticate';
+import { ConsumerDirectory } from './auth/consumerDirectory';
 import { PartnerDirectory } from './auth/partnerDirectory';
 import { KEY_LIST_REFRESH_MS, type Config } from './config';
 import { clientErrorHandler, connectHandler } from './http/clientErrors';
@@ -15,6 +18,8 @@ import { docValues, fillIn } from './http/docValues';
 import { publishedDocs } from './publishedDocs';
 import type { EventStore } from './store/eventStore';
 import type { PartnerStore } from './store/partnerStore';
+import type { QueryPlan } from './store/eventQueryPlan';
+import { startFeedLoop } from './store/feedLoop';
 import { openStores, type Stores } from './store/stores';
 
 export interface RunningService {
@@ -33,6 +38,8 @@ export interface StartOptions {
   wrapPartners?: (partners: PartnerStore) => PartnerStore;
   /** Lets tests inject failing metrics. */
   metrics?: Metrics;
+  /** Sees every query plan GET /events sends. */
+  observeQueries?: (plan: QueryPlan) => void;
   /** Told of every reply that breaks the contract, when VALIDATE_RESPONSES is on. */
   onContractViolation?: AppDeps['onContractViolation'];
 }
@@ -52,7 +59,11 @@ export async function start(config: Config & { mongodbUri: string }, options: St
       metrics.eventsStored.inc(stored);
     },
     onQueueFull: () => metrics.writeQueueRejections.inc(),
+    instance: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+    feedChunkSize: config.feedChunkSize,
+    observeQueries: options.observeQueries,
   });
+  const feedLoop = startFeedLoop(stores.sequencer, { intervalMs: config.feedIntervalMs, chunkSize: config.feedChunkSize, log: logger });
   metrics.pingDatabase = () => stores.ping();
   metrics.writeQueue = () => stores.events.queueStats();
   const store = options.wrapStore ? options.wrapStore(stores.events) : stores.events;
@@ -70,6 +81,8 @@ export async function start(config: Config & { mongodbUri: string }, options: St
     directory.refreshKnown().catch((err: unknown) => logger.warn({ cause: describe(err) }, 'the key list could not be refreshed'));
   }, KEY_LIST_REFRESH_MS);
   refreshKeys.unref();
+  const consumers = new ConsumerDirectory({ store: stores.consumers, ttlMs: config.authCacheTtlMs });
+  const stopConsumerRefresh = await consumers.keepKnownFresh((err) => logger.warn({ cause: describe(err) }, 'the consumer token list could not be refreshed'));
   const authenticate = createAuthenticator({
     directory,
     failures,
@@ -94,6 +107,9 @@ export async function start(config: Config & { mongodbUri: string }, options: St
       },
       store,
       authenticate,
+      authenticateConsumer: (token) => consumers.authenticateConsumer(token, { timeoutMs: config.dbTimeoutMs }),
+      reads: stores.reads,
+      feed: stores.feed,
       now,
       pingDatabase: () => stores.ping(),
       metrics,
@@ -123,6 +139,8 @@ export async function start(config: Config & { mongodbUri: string }, options: St
     server.listen(config.port, config.host);
     await once(server, 'listening');
   } catch (err) {
+    stopConsumerRefresh();
+    await feedLoop.stop();
     await stores.close();
     throw err;
   }
@@ -137,6 +155,7 @@ export async function start(config: Config & { mongodbUri: string }, options: St
       // second before the bound is cut: its client sees a dropped connection, never a false 201.
       stopping = true;
       clearInterval(refreshKeys);
+      stopConsumerRefresh();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const forced = setTimeout(() => server.closeAllConnections(), Math.max(100, config.shutdownTimeoutMs - 1000));
@@ -144,7 +163,7 @@ export async function start(config: Config & { mongodbUri: string }, options: St
       clearTimeout(forced);
       // A database that stopped answering must not hold the exit past the bound.
       let giveUp: NodeJS.Timeout | undefined;
-      await Promise.race([stores.close(), new Promise((resolve) => (giveUp = setTimeout(resolve, 500)))]);
+      await Promise.race([feedLoop.stop().then(() => stores.close()), new Promise((resolve) => (giveUp = setTimeout(resolve, 500)))]);
       clearTimeout(giveUp);
     })());
 

@@ -20,6 +20,10 @@ export interface Outcome {
   operationId?: OperationId;
   /** The partner the key named, even when the request was then refused. */
   partner?: string;
+  /** The consumer whose token opened a read. */
+  consumer?: string;
+  /** How many events a read returned. */
+  returned?: number;
   /** The error the reply was made from, if it was one. */
   error?: ErrorReply;
   eventId?: number;
@@ -29,6 +33,11 @@ export interface Outcome {
   idempotency?: Idempotency['source'];
   /** The event_type of a valid event (one of the spec's, never free text). */
   eventType?: components['schemas']['EventType'];
+}
+
+export interface Consumer {
+  name: string;
+  partners: readonly string[] | null;
 }
 
 /** One request on its way through the service: created by app.ts, handed to every step. */
@@ -50,6 +59,11 @@ export class RequestContext {
   authentication?: Promise<AuthenticatedPartner>;
   /** Set once the security step has let the request through. */
   partner?: AuthenticatedPartner;
+  /** Set once a consumer token has let a read through: who reads, and which partners' events (null: all). */
+  consumer?: Consumer;
+  /** The operation's path and query parameters, as validated (strings; a repeated query parameter is an array). */
+  params: Record<string, string> = {};
+  query: Record<string, string | string[]> = {};
   /** The partner's rate-limit state after this request, reported in RateLimit headers. */
   rateLimit?: Decision;
   /** Gives back the request this partner spent, for a repeat answered without new work. */

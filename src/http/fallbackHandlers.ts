@@ -1,7 +1,7 @@
 import type { Context } from 'openapi-backend';
 import { AppError, InternalFault } from '../errors';
 import { securityFailure } from './openapiBackend';
-import { toErrorDetails } from './validationErrors';
+import { validationError } from './validationErrors';
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'patch', 'trace'];
 
@@ -12,7 +12,7 @@ const METHODS = ['get', 'put', 'post', 'delete', 'options', 'patch', 'trace'];
 export function fallbackHandlers() {
   return {
     validationFail: (c: Context): never => {
-      throw new AppError('invalid_payload', toErrorDetails(c.validation.errors ?? []));
+      throw validationError(c.validation.errors ?? []);
     },
     notFound: (): never => {
       throw new AppError('not_found');

@@ -41,6 +41,9 @@ export async function createApi(parts: ApiParts): Promise<OpenAPIBackend> {
     // The library validated the body against the operation's schema before calling this, so it
     // is the RequestBody<operationId> the handler's type says: the one cast the types cannot avoid.
     handlers[operationId] = async (c: Context, ctx: RequestContext) => {
+      ctx.params = stringsOf(c.request.params);
+      // The query the request hook kept (see requestHooks.ts), which is what validation checked.
+      ctx.query = typeof ctx.request.query === 'object' ? ctx.request.query : {};
       ctx.reply = await handler(ctx, c.request.requestBody as never);
     };
   }
@@ -106,4 +109,12 @@ export function declaredQuery(c: Context, query: URLSearchParams): Record<string
     if (values.length > 0) kept[name] = values.length === 1 ? values[0]! : values;
   }
   return kept;
+}
+
+/** Path parameters as the router matched them (decoded): one string each. */
+function stringsOf(params: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (typeof params !== 'object' || params === null) return out;
+  for (const [name, value] of Object.entries(params)) if (typeof value === 'string') out[name] = value;
+  return out;
 }

@@ -9,7 +9,7 @@ import type { RequestContext } from './context';
  * RequestContext): an X-Request-Id the client sends could carry anything, a key or a patient id.
  */
 export function writeLogLine(ctx: RequestContext, res: Response): void {
-  const { operationId, partner, error, eventId, replayed, idempotency } = ctx.outcome;
+  const { operationId, partner, consumer, error, eventId, replayed, idempotency, returned } = ctx.outcome;
   const line: Record<string, unknown> = {
     method: ctx.req.method,
     operation: operationId ?? null,
@@ -17,6 +17,9 @@ export function writeLogLine(ctx: RequestContext, res: Response): void {
     status: res.statusCode,
     ms: Number(process.hrtime.bigint() - ctx.started) / 1e6,
   };
+  // Reads name their consumer and how many events they returned, never what was asked for.
+  if (consumer) line.consumer = consumer;
+  if (returned !== undefined) line.returned = returned;
   if (eventId !== undefined) line.event_id = eventId;
   if (replayed) line.replayed = true;
   if (idempotency) line.idempotency = idempotency;

@@ -5,7 +5,8 @@ import { singleBearerToken } from '../auth/presentedKey';
 import { AppError, type ErrorDetail } from '../errors';
 import { FailedAuthentications } from '../limits/failedAuthentications';
 import { rateLimitExceeded, type Policy, type TokenBuckets } from '../limits/tokenBuckets';
-import type { RequestContext } from './context';
+import { toAppError } from '../store/dbErrors';
+import type { Consumer, RequestContext } from './context';
 import { rawBodyOf } from './requestHooks';
 
 type Authenticate = (request: AuthenticationRequest) => Promise<AuthenticatedPartner>;
@@ -38,13 +39,42 @@ function metricsTokenHandler(token: string | undefined, failures: FailedAuthenti
   };
 }
 
+/** Looks a presented consumer token up: the consumer, or null when the token opens nothing. */
+export type AuthenticateConsumer = (token: string) => Promise<Consumer | null>;
+
+/**
+ * The read routes: a consumer token, never a partner key (and a consumer token never opens
+ * delivery, whose schemes look only at partner keys). Wrong tokens spend the address's budget of
+ * failed authentications, as unknown partner keys do.
+ */
+function consumerTokenHandler(authenticateConsumer: AuthenticateConsumer, failures: FailedAuthentications) {
+  return async (_c: Context, ctx: RequestContext): Promise<true> => {
+    const presented = singleBearerToken(ctx.req.headersDistinct);
+    if (presented.token && !failures.wouldRefuse('address', ctx.address)) {
+      const consumer = await authenticateConsumer(presented.token).catch((err: unknown) => Promise.reject(toAppError(err)));
+      if (consumer) {
+        ctx.consumer = consumer;
+        ctx.outcome.consumer = consumer.name;
+        return true;
+      }
+    }
+    const detail: ErrorDetail<'unauthorized'> =
+      presented.problem === 'multiple'
+        ? { loc: ['header', 'authorization'], msg: 'send one Authorization header', type: 'auth_error.multiple_keys' }
+        : presented.token
+          ? { loc: ['header', 'authorization'], msg: 'invalid consumer token', type: 'auth_error.invalid_key' }
+          : { loc: ['header', 'authorization'], msg: 'a consumer token is required', type: 'auth_error.missing_key' };
+    throw FailedAuthentications.answer(failures.spend('address', ctx.address), new AppError('unauthorized', [detail]), ['client']);
+  };
+}
+
 /**
  * Both partner schemes of openapi.yaml (bearer and X-API-Key) resolve the same credentials, so
  * they share one authentication per request; an authenticated partner then spends from its own
  * bucket. A refusal is the error thrown here, which the unauthorized handler answers with (401,
  * 429, 503 when the partner could not be looked up, 413 for a signed body).
  */
-export function securityHandlers(authenticate: Authenticate, bodyLimitBytes: number, limits: RateLimits, metricsToken?: string) {
+export function securityHandlers(authenticate: Authenticate, authenticateConsumer: AuthenticateConsumer, bodyLimitBytes: number, limits: RateLimits, metricsToken?: string) {
   async function run(ctx: RequestContext): Promise<AuthenticatedPartner> {
     const partner = await authenticate({
       headers: ctx.req.headersDistinct,
@@ -67,5 +97,10 @@ export function securityHandlers(authenticate: Authenticate, bodyLimitBytes: num
   }
 
   const once = (_c: Context, ctx: RequestContext): Promise<AuthenticatedPartner> => (ctx.authentication ??= run(ctx));
-  return { bearerAuth: once, apiKeyHeader: once, metricsToken: metricsTokenHandler(metricsToken, limits.failures) };
+  return {
+    bearerAuth: once,
+    apiKeyHeader: once,
+    consumerToken: consumerTokenHandler(authenticateConsumer, limits.failures),
+    metricsToken: metricsTokenHandler(metricsToken, limits.failures),
+  };
 }

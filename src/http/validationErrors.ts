@@ -1,7 +1,7 @@
 import type { ErrorObject } from 'ajv';
-import { isErrorTypeOf, type ErrorDetail as AnyErrorDetail } from '../errors';
+import { AppError, isErrorTypeOf, type ErrorDetail as AnyErrorDetail } from '../errors';
 
-type ErrorDetail = AnyErrorDetail<'invalid_payload'>;
+type ErrorDetail = AnyErrorDetail<'invalid_payload' | 'invalid_query'>;
 
 /**
  * Turns Ajv errors from the spec's schemas into the guide's error items (the pydantic v1 vocabulary).
@@ -29,6 +29,7 @@ function locationOf(error: ErrorObject): (string | number)[] {
     .slice(1)
     .map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'));
   if (segments[0] === 'requestBody') segments[0] = 'body';
+  if (segments[0] === 'params') segments[0] = 'path';
   return segments;
 }
 
@@ -81,6 +82,17 @@ function translate(error: ErrorObject): { rank: number; detail: ErrorDetail } | 
       }
       return { rank: 3, detail: { loc, msg: `invalid ${String(params.format)} format`, type: 'value_error.format' } };
     }
+    case 'minimum':
+    case 'maximum': {
+      const limit = Number(params.limit);
+      const below = error.keyword === 'minimum';
+      return {
+        rank: 3,
+        detail: { loc, msg: `ensure this value is ${below ? 'greater' : 'less'} than or equal to ${limit}`, type: below ? 'value_error.number.not_ge' : 'value_error.number.not_le', ctx: { limit_value: limit } },
+      };
+    }
+    case 'maxItems':
+      return { rank: 3, detail: { loc, msg: `ensure this value has at most ${Number(params.limit)} items`, type: 'value_error.list.max_items', ctx: { limit_value: Number(params.limit) } } };
     case 'maxLength':
     case 'minLength': {
       const limit = Number(params.limit);
@@ -108,4 +120,17 @@ function typeError(loc: (string | number)[], expected: string): ErrorDetail {
   if (expected.startsWith('string')) return { loc, msg: 'str type expected', type: 'type_error.str' };
   if (expected.startsWith('integer')) return { loc, msg: 'value is not a valid integer', type: 'type_error.integer' };
   return { loc, msg: `value is not a valid ${expected}`, type: 'type_error.invalid' };
+}
+
+/**
+ * The error of a failed validation: a read's parameters are a query error (400), anything else
+ * is the event's (422). Each item keeps its type when the code lists it, as the catalogue says.
+ */
+export function validationError(errors: readonly ErrorObject[]): AppError<'invalid_query'> | AppError<'invalid_payload'> {
+  const details = toErrorDetails(errors);
+  const generic = (d: ErrorDetail) => ({ loc: d.loc, msg: 'invalid value', type: 'value_error.invalid' as const });
+  if (details.length > 0 && details.every((d) => d.loc[0] === 'query' || d.loc[0] === 'path')) {
+    return new AppError('invalid_query', details.map((d) => (isErrorTypeOf(d.type, 'invalid_query') ? { ...d, type: d.type } : generic(d))));
+  }
+  return new AppError('invalid_payload', details.map((d) => (isErrorTypeOf(d.type, 'invalid_payload') ? { ...d, type: d.type } : generic(d))));
 }

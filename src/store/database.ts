@@ -4,6 +4,8 @@ import { WaitBudget } from './waitBudget';
 
 export interface Database {
   db: Db;
+  /** True for the local database (FerretDB), which uses no index to answer a query. */
+  scansOnly: boolean;
   /** Resolves when the database answers a ping within the timeout; rejects with an AppError otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -33,8 +35,10 @@ export async function connectDatabase(options: DatabaseOptions): Promise<Databas
     throw err;
   }
   const db = client.db(options.dbName);
+  const build = await db.admin().command({ buildInfo: 1 });
   return {
     db,
+    scansOnly: 'ferretdbVersion' in build,
     ping: () =>
       new WaitBudget(options.timeoutMs).wait(db.command({ ping: 1 })).then(
         () => undefined,

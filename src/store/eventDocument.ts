@@ -28,9 +28,11 @@ export interface EventDocument {
   idempotency_key: string;
   /** Digest of partner and normalised payload; a repeat under the same key must match it. */
   payload_fingerprint: string;
+  /** The feed chunk that lists the event; absent until the feed sequencer places it (store/feed.ts). */
+  feed_chunk?: number | null;
 }
 
-export type UnnumberedEvent = Omit<EventDocument, 'event_id'>;
+export type UnnumberedEvent = Omit<EventDocument, 'event_id' | 'feed_chunk'>;
 
 /** What makes a delivery one event, as the domain decided it (see idempotency.ts): digests only. */
 export interface Idempotency {
@@ -89,5 +91,29 @@ export function toEventAccepted(doc: EventDocument): EventAccepted {
     event_id: doc.event_id,
     received_at: doc.received_at.toISOString(),
     data: { event_type: doc.event_type, appointment_id: doc.appointment_id, patient_id: doc.patient_id },
+  };
+}
+
+export type StoredEvent = components['schemas']['StoredEvent'];
+
+/** The stored fields of an event, as the read routes show them (nothing of the idempotency digests). */
+export type ReadableEvent = Pick<EventDocument, 'event_id' | 'partner' | 'event_type' | 'appointment_id' | 'patient_id' | 'timestamp' | 'timestamp_text' | 'notes' | 'received_at'>;
+
+/** Only the readable fields, for copies kept beside the events (the feed's chunks). */
+export function readableEvent(doc: ReadableEvent): ReadableEvent {
+  const { event_id, partner, event_type, appointment_id, patient_id, timestamp, timestamp_text, notes, received_at } = doc;
+  return { event_id, partner, event_type, appointment_id, patient_id, timestamp, timestamp_text, notes, received_at };
+}
+
+export function toStoredEvent(doc: ReadableEvent): StoredEvent {
+  return {
+    event_id: doc.event_id,
+    partner: doc.partner,
+    event_type: doc.event_type,
+    appointment_id: doc.appointment_id,
+    patient_id: doc.patient_id,
+    timestamp: doc.timestamp_text,
+    notes: doc.notes,
+    received_at: doc.received_at.toISOString(),
   };
 }

@@ -1,6 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { openConsumerStore, type ConsumerStore } from './consumerStore';
 import { connectDatabase, type DatabaseOptions } from './database';
 import { openEventStore, type EventStore, type EventStoreOptions } from './eventStore';
+import { openEventReads, type EventReads } from './eventReads';
+import type { QueryPlan } from './eventQueryPlan';
+import { openFeedReads, type FeedReads } from './feedReads';
+import { markedPlacement, scannedPlacement } from './feedPlacement';
+import { createFeedIndex, FeedSequencer } from './feedSequencer';
 import { runMigrations } from './migrations';
 import { openPartnerStore, type PartnerStore } from './partnerStore';
 
@@ -8,6 +14,10 @@ export interface Stores {
   events: EventStore;
   partners: PartnerStore;
   consumers: ConsumerStore;
+  reads: EventReads;
+  feed: FeedReads;
+  /** Places stored events in the feed; the service runs it in the background. */
+  sequencer: FeedSequencer;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -17,7 +27,18 @@ export interface Stores {
  * index, and hands out the stores; the only way the app reaches MongoDB. Nothing here reads the
  * events themselves, so start-up does not slow down as they pile up.
  */
-export async function openStores(options: DatabaseOptions & Omit<EventStoreOptions, 'timeoutMs'>): Promise<Stores> {
+export interface StoresOptions extends DatabaseOptions, Omit<EventStoreOptions, 'timeoutMs'> {
+  /** This instance's name, in the feed sequencer's lease (default: a random one). */
+  instance?: string;
+  /** Events per feed chunk at most (default 1000). */
+  feedChunkSize?: number;
+  /** How the feed tells placed events (default: marked where indexes serve, scanned on the local database). */
+  feedPlacement?: 'marked' | 'scanned';
+  /** Sees every query plan GET /events sends (tests check index use through it). */
+  observeQueries?: (plan: QueryPlan) => void;
+}
+
+export async function openStores(options: StoresOptions): Promise<Stores> {
   const database = await connectDatabase(options);
   try {
     await runMigrations(database.db);
@@ -28,9 +49,16 @@ export async function openStores(options: DatabaseOptions & Omit<EventStoreOptio
       onInsert: options.onInsert,
       onQueueFull: options.onQueueFull,
     });
+    if (!database.scansOnly) await createFeedIndex(database.db);
     return {
       events,
       partners: await openPartnerStore(database.db),
+      reads: await openEventReads(database.db, { readIndexes: !database.scansOnly, observe: options.observeQueries }),
+      feed: openFeedReads(database.db),
+      sequencer: new FeedSequencer(database.db, { chunkSize: options.feedChunkSize ?? 1000, instance: options.instance ?? randomUUID(),
+        leaseMs: 10_000,
+        placement: (options.feedPlacement ?? (database.scansOnly ? 'scanned' : 'marked')) === 'marked' ? markedPlacement : scannedPlacement,
+      }),
       consumers: await openConsumerStore(database.db),
       ping: () => database.ping(),
       close: async () => {

@@ -16,6 +16,8 @@ export function unusedDeps(): HandlerDeps {
     published: { page: unused, spec: unused },
     metrics: new Metrics(),
     isStopping: () => false,
+    reads: { list: unused, get: unused, appointmentEvents: unused },
+    feed: { read: unused },
   };
 }
 

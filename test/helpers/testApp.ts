@@ -47,6 +47,7 @@ export async function startTestApp(options: {
   wrapStore?: StartOptions['wrapStore'];
   wrapPartners?: StartOptions['wrapPartners'];
   metrics?: StartOptions['metrics'];
+  observeQueries?: StartOptions['observeQueries'];
 }): Promise<TestApp> {
   const uri = options.uri ?? testDatabaseUri();
   const logs: string[] = [];
@@ -71,6 +72,7 @@ export async function startTestApp(options: {
     wrapStore: options.wrapStore,
     wrapPartners: options.wrapPartners,
     metrics: options.metrics,
+    observeQueries: options.observeQueries,
     onContractViolation: recordViolation,
   });
   const client = await MongoClient.connect(uri);

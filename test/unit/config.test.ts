@@ -10,6 +10,8 @@ describe('loadConfig', () => {
       logLevel: 'info',
       bodyLimitBytes: 65536,
       dbTimeoutMs: 2500,
+      feedIntervalMs: 200,
+      feedChunkSize: 1000,
       retryAfterSeconds: 5,
       requestTimeoutMs: 10000,
       shutdownTimeoutMs: 10000,

@@ -6,7 +6,7 @@ import { isErrorTypeOf } from '../../src/errors';
 import { PROJECT_ROOT } from '../../src/paths';
 import { spec } from '../helpers/spec';
 
-type Operation = { operationId: string; security?: Record<string, string[]>[]; requestBody?: unknown; parameters?: unknown[]; responses: Record<string, unknown> };
+type Operation = { operationId: string; security?: Record<string, string[]>[]; requestBody?: unknown; parameters?: ({ in: string } | { $ref: string })[]; responses: Record<string, unknown> };
 
 function operations(): Operation[] {
   return Object.values<Record<string, Operation>>(spec.paths).flatMap((item) => Object.values(item).filter((op) => typeof op === 'object' && op.operationId));
@@ -19,12 +19,20 @@ function operations(): Operation[] {
 const EVERY_REQUEST: ErrorCode[] = ['bad_request', 'internal', 'method_not_allowed'];
 const PARTNER_AUTHENTICATION: ErrorCode[] = ['unauthorized', 'rate_limited', 'database_unavailable', 'payload_too_large'];
 const OPERATOR_TOKEN: ErrorCode[] = ['unauthorized', 'rate_limited'];
+const CONSUMER_TOKEN: ErrorCode[] = ['unauthorized', 'rate_limited', 'database_unavailable'];
 const REQUEST_BODY: ErrorCode[] = ['unsupported_media_type', 'not_implemented', 'malformed_json', 'payload_too_large', 'invalid_payload', 'request_timeout'];
-const PARAMETERS: ErrorCode[] = ['invalid_payload'];
+/** A header parameter is part of a delivery (422); a query or path parameter is a read's (400). */
+const HEADER_PARAMETERS: ErrorCode[] = ['invalid_payload'];
+const QUERY_PARAMETERS: ErrorCode[] = ['invalid_query'];
 /** What the handlers themselves throw (src/handlers/*, and the store they call). */
 const HANDLERS: Record<string, ErrorCode[]> = {
   receiveAppointmentEvent: ['database_unavailable', 'idempotency_key_reused', 'idempotency_in_progress', 'invalid_payload'],
   getReadiness: ['database_unavailable'],
+  // readScope.ts: a partner outside the token is 403.
+  listEvents: ['database_unavailable', 'invalid_query', 'forbidden'],
+  getEvent: ['database_unavailable', 'not_found'],
+  readFeed: ['database_unavailable', 'invalid_query'],
+  getAppointment: ['database_unavailable', 'not_found', 'forbidden'],
 };
 
 function producible(op: Operation): Set<ErrorCode> {
@@ -34,7 +42,9 @@ function producible(op: Operation): Set<ErrorCode> {
     ...(schemes.some((s) => s === 'bearerAuth' || s === 'apiKeyHeader') ? PARTNER_AUTHENTICATION : []),
     ...(schemes.includes('metricsToken') ? OPERATOR_TOKEN : []),
     ...(op.requestBody ? REQUEST_BODY : []),
-    ...((op.parameters ?? []).length > 0 ? PARAMETERS : []),
+    ...(schemes.includes('consumerToken') ? CONSUMER_TOKEN : []),
+    ...((op.parameters ?? []).some((p) => 'in' in p && p.in === 'header') ? HEADER_PARAMETERS : []),
+    ...((op.parameters ?? []).some((p) => !('in' in p) || p.in !== 'header') ? QUERY_PARAMETERS : []),
     ...(HANDLERS[op.operationId] ?? []),
   ]);
 }
