@@ -247,8 +247,20 @@ export interface components {
          * @example acme-scheduling
          */
         readonly PartnerName: string;
-        /** @description An opaque position the receiver issued; send it back unchanged. */
-        readonly Cursor: string;
+        /**
+         * @description A position in a list of events, as `next_cursor` gives it: send it back
+         *     unchanged. Every string of this form is a position (events past it, in
+         *     the order asked for), so a cursor never expires.
+         * @example e1-42
+         */
+        readonly EventsCursor: string;
+        /**
+         * @description A position in the feed, as `next_cursor` gives it: keep it, and send it
+         *     back unchanged. Every string of this form is a position, so a cursor
+         *     never expires.
+         * @example f1-3-120
+         */
+        readonly FeedCursor: string;
         /**
          * @description The fields of an event as the receiver stored it.
          * @example {
@@ -283,7 +295,7 @@ export interface components {
         readonly EventPage: {
             readonly data: readonly components["schemas"]["StoredEvent"][];
             /** @description Pass as `cursor` for the next page; `null` when this is the last. */
-            readonly next_cursor: components["schemas"]["Cursor"] | null;
+            readonly next_cursor: components["schemas"]["EventsCursor"] | null;
             /** @description Whether another page follows. */
             readonly has_more: boolean;
         };
@@ -295,7 +307,7 @@ export interface components {
         readonly FeedPage: {
             readonly data: readonly components["schemas"]["FeedEvent"][];
             /** @description Where to resume once this page is processed; present even when the page is empty. */
-            readonly next_cursor: components["schemas"]["Cursor"];
+            readonly next_cursor: components["schemas"]["FeedCursor"];
             /** @description `true` when more events are waiting now: ask again at once. `false`: wait a moment before asking again. */
             readonly has_more: boolean;
         };
@@ -1041,7 +1053,7 @@ export interface operations {
                 /** @description At most this many events in the page. */
                 readonly limit?: components["parameters"]["Limit"];
                 /** @description The `next_cursor` of the previous page, with the same filters and order. */
-                readonly cursor?: components["schemas"]["Cursor"];
+                readonly cursor?: components["schemas"]["EventsCursor"];
             };
             readonly header?: never;
             readonly path?: never;
@@ -1103,7 +1115,7 @@ export interface operations {
         readonly parameters: {
             readonly query?: {
                 /** @description Resume after this cursor (a `next_cursor` from this feed). Absent, the feed starts at its beginning. */
-                readonly after?: components["schemas"]["Cursor"];
+                readonly after?: components["schemas"]["FeedCursor"];
                 /** @description At most this many events in the page. */
                 readonly limit?: components["parameters"]["Limit"];
             };

@@ -5,6 +5,9 @@ export { ConfigError, parseDuration, type LogLevel } from './configParsers';
 /** How often the list of key digests is read again; a key issued since is still looked up. */
 export const KEY_LIST_REFRESH_MS = 10_000;
 
+/** How long the feed sequencer's lease lasts: the longest the feed stalls when its instance stops. */
+export const FEED_LEASE_MS = 10_000;
+
 /**
  * The service's configuration: every key is read from the environment here and nowhere else.
  * A bad value stops start-up with a message naming the variable.

@@ -68,7 +68,7 @@ export const ERROR_TYPES = {
   'value_error.number.not_ge': { codes: ['invalid_query'], meaning: 'The number is below the minimum in `ctx.limit_value`.', action: 'Send a larger number.' },
   'value_error.number.not_le': { codes: ['invalid_query'], meaning: 'The number is above the maximum in `ctx.limit_value`.', action: 'Send a smaller number.' },
   'value_error.list.max_items': { codes: ['invalid_query'], meaning: 'The parameter is repeated more often than `ctx.limit_value` allows.', action: 'Send fewer values.' },
-  'value_error.cursor': { codes: ['invalid_query'], meaning: 'The cursor is not one this receiver issued, or was issued for other filters or another order.', action: 'Send `next_cursor` back unchanged, with the query it came from.' },
+  'value_error.cursor': { codes: ['invalid_query'], meaning: 'The cursor is not of the form this receiver issues (the pattern check names such a cursor first).', action: 'Send `next_cursor` back unchanged.' },
   'not_found.event': { codes: ['not_found'], meaning: 'No stored event has this `event_id` (or your token may not read it).', action: 'Check the id against the 201 reply or the feed.' },
   'not_found.appointment': { codes: ['not_found'], meaning: 'No event of this partner names this appointment (yet: a new event reaches the state within the feed\'s delay).', action: 'Check the partner and the appointment id.' },
   'auth_error.partner_not_allowed': { codes: ['forbidden'], meaning: 'The consumer token is limited to other partners.', action: 'Ask for events of the partners your token covers, or for a token that covers this one.' },

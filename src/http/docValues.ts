@@ -1,5 +1,5 @@
 import { maxHeaderSize } from 'node:http';
-import { KEY_LIST_REFRESH_MS, type Config } from '../config';
+import { FEED_LEASE_MS, KEY_LIST_REFRESH_MS, type Config } from '../config';
 import { MAX_DEPTH } from './jsonHazards';
 
 export type DocValues = Readonly<Record<string, string | number>>;
@@ -44,6 +44,8 @@ export function docValues(config: Config): DocValues {
     REVOCATION_DELAY: duration(config.authCacheTtlMs),
     KEY_LIST_REFRESH: duration(KEY_LIST_REFRESH_MS),
     JSON_MAX_DEPTH: MAX_DEPTH,
+    FEED_INTERVAL: duration(config.feedIntervalMs),
+    FEED_LEASE: duration(FEED_LEASE_MS),
     PUBLIC_BASE_URL: config.publicBaseUrl ?? '/',
     // Without a production database the service may run without one (checkServiceConfig).
     SUPPORT_EMAIL: config.supportEmail ?? 'integrations@localhost',

@@ -1,13 +1,11 @@
-import { createHash } from 'node:crypto';
-
 /**
- * Cursors are opaque to clients: base64url of a short versioned text. A cursor of GET /events
- * also carries a digest of the query it was issued for, so one reused with other filters is
- * refused instead of silently paging through a different result.
+ * Cursors are positions the receiver hands out and takes back. Their form is published (the
+ * spec's patterns), so that every string a client could send that fits it names a position:
+ * one it never issued is simply a place in the order, never an error or a surprise.
  */
 export interface EventsCursor {
+  /** GET /events continues past this event_id, in the order asked for. */
   afterEventId: number;
-  queryDigest: string;
 }
 
 /** The next unread event of the feed: entry `offset` of chunk `chunk`. */
@@ -16,37 +14,25 @@ export interface FeedCursor {
   offset: number;
 }
 
-const encode = (text: string): string => Buffer.from(text, 'utf8').toString('base64url');
-const decode = (cursor: string): string[] => Buffer.from(cursor, 'base64url').toString('utf8').split('.');
-const whole = (text: string | undefined): number | undefined => (text !== undefined && /^(0|[1-9][0-9]{0,15})$/.test(text) ? Number(text) : undefined);
-
-/** A digest of the query a page answers (filters and order, not the page size). */
-export function queryDigest(query: Record<string, unknown>): string {
-  const canonical = JSON.stringify(Object.keys(query).sort().map((key) => [key, query[key]]));
-  return createHash('sha256').update(canonical).digest('base64url').slice(0, 12);
-}
+const EVENTS = /^e1-(0|[1-9][0-9]{0,14})$/;
+const FEED = /^f1-([1-9][0-9]{0,14})-(0|[1-9][0-9]{0,14})$/;
 
 export function encodeEventsCursor(cursor: EventsCursor): string {
-  return encode(`e1.${cursor.afterEventId}.${cursor.queryDigest}`);
+  return `e1-${cursor.afterEventId}`;
 }
 
 /** undefined when the text is not a cursor of GET /events. */
 export function decodeEventsCursor(text: string): EventsCursor | undefined {
-  const [version, id, digest, ...rest] = decode(text);
-  const afterEventId = whole(id);
-  if (version !== 'e1' || afterEventId === undefined || !digest || rest.length > 0) return undefined;
-  return { afterEventId, queryDigest: digest };
+  const match = EVENTS.exec(text);
+  return match ? { afterEventId: Number(match[1]) } : undefined;
 }
 
 export function encodeFeedCursor(cursor: FeedCursor): string {
-  return encode(`f1.${cursor.chunk}.${cursor.offset}`);
+  return `f1-${cursor.chunk}-${cursor.offset}`;
 }
 
 /** undefined when the text is not a feed cursor. */
 export function decodeFeedCursor(text: string): FeedCursor | undefined {
-  const [version, chunkText, offsetText, ...rest] = decode(text);
-  const chunk = whole(chunkText);
-  const offset = whole(offsetText);
-  if (version !== 'f1' || chunk === undefined || chunk < 1 || offset === undefined || rest.length > 0) return undefined;
-  return { chunk, offset };
+  const match = FEED.exec(text);
+  return match ? { chunk: Number(match[1]), offset: Number(match[2]) } : undefined;
 }

@@ -1,3 +1,4 @@
+import { FEED_LEASE_MS } from '../config';
 import { randomUUID } from 'node:crypto';
 import { openConsumerStore, type ConsumerStore } from './consumerStore';
 import { connectDatabase, type DatabaseOptions } from './database';
@@ -56,7 +57,7 @@ export async function openStores(options: StoresOptions): Promise<Stores> {
       reads: await openEventReads(database.db, { readIndexes: !database.scansOnly, observe: options.observeQueries }),
       feed: openFeedReads(database.db),
       sequencer: new FeedSequencer(database.db, { chunkSize: options.feedChunkSize ?? 1000, instance: options.instance ?? randomUUID(),
-        leaseMs: 10_000,
+        leaseMs: FEED_LEASE_MS,
         placement: (options.feedPlacement ?? (database.scansOnly ? 'scanned' : 'marked')) === 'marked' ? markedPlacement : scannedPlacement,
       }),
       consumers: await openConsumerStore(database.db),

@@ -78,11 +78,13 @@ describe('GET /feed', () => {
     expect(items.every((e) => e.partner === app.partner)).toBe(true);
   });
 
-  test('when the cursor is not one of the feed, then 400 value_error.cursor', async () => {
+  test('when the cursor is not of the feed\'s form, then 400; when it is past the end, then an empty page that keeps it', async () => {
     const consumer = await aConsumer(app.stores.consumers);
-    const res = await read(app.url, '/feed?after=bm90LWEtY3Vyc29y', consumer.auth);
+    const res = await read(app.url, '/feed?after=e1-5', consumer.auth);
     expect(res.status).toBe(400);
-    expect(res.body.errors).toEqual([{ loc: ['query', 'after'], msg: 'not a cursor of this feed', type: 'value_error.cursor' }]);
+    expect(res.body.errors).toEqual([expect.objectContaining({ loc: ['query', 'after'], type: 'value_error.str.regex' })]);
+    const far = await read(app.url, '/feed?after=f1-999999-7', consumer.auth);
+    expect(far.body).toEqual({ data: [], next_cursor: 'f1-999999-7', has_more: false });
   });
 });
 

@@ -85,13 +85,12 @@ describe('GET /events', () => {
     expect(plans.at(-1)?.hint).toBe('events_by_patient');
   });
 
-  test('when a cursor is sent with other filters, or a limit is out of range, then 400 in the envelope', async () => {
+  test('when a cursor is malformed, or a limit is out of range, then 400 in the envelope', async () => {
     await store([anEvent(), anEvent()]);
     const consumer = await aConsumer(app.stores.consumers);
-    const first = await read(app.url, '/events?limit=1', consumer.auth);
-    const reused = await read(app.url, `/events?limit=1&order=asc&cursor=${first.body.next_cursor}`, consumer.auth);
-    expect(reused.status).toBe(400);
-    expect(reused.body).toEqual({ status: 'error', message: 'Invalid query', errors: [expect.objectContaining({ loc: ['query', 'cursor'], type: 'value_error.cursor' })] });
+    const malformed = await read(app.url, '/events?limit=1&cursor=f1-1-0', consumer.auth);
+    expect(malformed.status).toBe(400);
+    expect(malformed.body).toEqual({ status: 'error', message: 'Invalid query', errors: [expect.objectContaining({ loc: ['query', 'cursor'], type: 'value_error.str.regex' })] });
     const tooMany = await read(app.url, '/events?limit=501', consumer.auth);
     expect(tooMany.status).toBe(400);
     expect(tooMany.body.errors[0]).toMatchObject({ loc: ['query', 'limit'], type: 'value_error.number.not_le', ctx: { limit_value: 500 } });
