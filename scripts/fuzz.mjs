@@ -76,7 +76,7 @@ try {
       '--url', base,
       '--checks', 'all',
       '--mode', 'all',
-      '--phases', 'examples,coverage,fuzzing,stateful',
+      '--phases', process.env.FUZZ_PHASES ?? 'examples,coverage,fuzzing,stateful',
       // One worker: Python 3.11 (what this machine has) can fail parsing sources from two
       // threads at once ("AST constructor recursion depth mismatch", CPython gh-106905).
       '--workers', '1',
