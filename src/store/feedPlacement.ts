@@ -11,8 +11,11 @@ export interface Placement {
   unplaced(limit: number): Promise<EventDocument[]>;
   /** The chunk's events are placed (idempotent; also used to finish a chunk another sequencer wrote). */
   record(chunk: ChunkDocument): Promise<void>;
-  /** Forgets what it knew: called before the newest chunk is read again. */
-  reload(chunks: Collection<ChunkDocument>): Promise<void>;
+  /**
+   * Forgets what it knew and reads the chunks again: the newest chunk (null when there is none),
+   * which the sequencer then records and continues from.
+   */
+  reload(chunks: Collection<ChunkDocument>): Promise<ChunkDocument | null>;
 }
 
 const MAJORITY = { readConcern: { level: 'majority' as const } };
@@ -28,7 +31,7 @@ export function markedPlacement(events: Collection<EventDocument>): Placement {
     async record(chunk) {
       await events.updateMany({ _id: { $in: chunk.events.map((e) => e.key) } }, { $set: { feed_chunk: chunk._id } });
     },
-    reload: () => Promise.resolve(),
+    reload: async (chunks) => (await chunks.find({}, { sort: { _id: -1 }, limit: 1, ...MAJORITY }).toArray())[0] ?? null,
   };
 }
 
@@ -53,9 +56,23 @@ export function scannedPlacement(events: Collection<EventDocument>): Placement {
       return Promise.resolve();
     },
     async reload(chunks) {
-      const known = new Set<string>();
-      for await (const chunk of chunks.find({}, MAJORITY)) for (const event of chunk.events) known.add(String(event.key));
-      placed = known;
+      // The newest chunk must come from the same read as the keys: one written meanwhile by
+      // another sequencer would otherwise be the head while an older one it wrote is unknown.
+      // A read that missed a chunk (a gap in the numbers) is made again.
+      for (;;) {
+        const known = new Set<string>();
+        let newest: ChunkDocument | null = null;
+        let count = 0;
+        for await (const chunk of chunks.find({}, MAJORITY)) {
+          count++;
+          if (!newest || chunk._id > newest._id) newest = chunk;
+          for (const event of chunk.events) known.add(String(event.key));
+        }
+        if (count === (newest?._id ?? 0)) {
+          placed = known;
+          return newest;
+        }
+      }
     },
   };
 }

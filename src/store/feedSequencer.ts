@@ -113,12 +113,12 @@ export class FeedSequencer {
     return placed;
   }
 
-  /** Reads the newest chunk and marks its events; the head from which the next chunk follows. */
+  /** Reads the newest chunk again and records it; the head from which the next chunk follows. */
   private async completeNewestChunk(): Promise<{ id: number; next_position: number }> {
-    await this.placement.reload(this.chunks);
-    const [newest] = await this.chunks.find({}, { sort: { _id: -1 }, limit: 1, readConcern: { level: 'majority' } }).toArray();
+    const newest = await this.placement.reload(this.chunks);
     if (!newest) return { id: 0, next_position: 1 };
     await this.placement.record(newest);
     return { id: newest._id, next_position: newest.first_position + newest.events.length };
   }
+
 }
