@@ -1,13 +1,12 @@
-import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import { ConfigError, loadConfig, parseDuration } from '../config';
 import { canConnect, startFerretDb, type LocalDatabase } from '../localdb/ferretdb';
 import { openStores, type Stores } from '../store/stores';
+import { UsageError } from './arguments';
+
+export { UsageError, parseArguments } from './arguments';
 
 // What the management commands (partners, consumers) share: names, durations, arguments, and
 // how a command reaches the database and ends.
-
-/** Bad arguments, or a name the database does not know: exit code 2. */
-export class UsageError extends Error {}
 
 export interface CliIo {
   out: (text: string) => void;
@@ -30,15 +29,6 @@ export function parseGrace(grace: string | undefined): number | undefined {
   const ms = parseDuration(grace);
   if (ms === undefined) throw new UsageError('--grace must be a duration such as 30s, 90m, 24h or 7d (at most 30d)');
   return ms;
-}
-
-/** node:util parseArgs with positionals, its complaints (an unknown option, say) as UsageErrors. */
-export function parseArguments<O extends ParseArgsOptionsConfig>(args: string[], options: O) {
-  try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
 }
 
 export interface Program<C> {
