@@ -1,9 +1,10 @@
 // Over 200 lines: one client, each read route and the feed's checkpoints, then its retrying and aborting against stand-ins.
-import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer, type Socket } from 'node:net';
 import { createConsumerClient, ReadGaveUp, ReadRefused, type FeedEvent, type ReadAttempt } from '../../src/client/consumerClient';
 import { anEvent } from '../helpers/builders';
 import { aConsumer } from '../helpers/consumers';
+import { feedWarmedUp } from '../helpers/feedWarmUp';
+import { aFlakyProxy } from '../helpers/flakyProxy';
 import { aPartner } from '../helpers/partners';
 import { dbNameFor, startTestApp, type TestApp } from '../helpers/testApp';
 import { sleep } from '../helpers/time';
@@ -11,7 +12,8 @@ import { sleep } from '../helpers/time';
 let app: TestApp;
 beforeAll(async () => {
   app = await startTestApp({ dbName: dbNameFor(__filename), config: { feedIntervalMs: 20, feedChunkSize: 3 } });
-});
+  await feedWarmedUp(app);
+}, 90_000);
 afterAll(() => app.stop());
 
 const failed = (promise: Promise<unknown>) => promise.then(() => undefined, (err: unknown) => err);
@@ -29,8 +31,11 @@ async function aFeed(count: number) {
   const ids: number[] = [];
   for (let i = 0; i < count; i++) ids.push((await app.post(anEvent(), partner.auth)).body.event_id);
   // The feed places stored events a moment later: wait until all are in it.
-  const deadline = Date.now() + 10_000;
-  while ((await collect(client.feed({ after: start }))).length < count && Date.now() < deadline) await sleep(20);
+  const deadline = Date.now() + 20_000;
+  while ((await collect(client.feed({ after: start }))).length < count) {
+    if (Date.now() > deadline) throw new Error(`events ${ids.join(', ')} not all in the feed after 20 s`);
+    await sleep(20);
+  }
   return { partner, ids, token, client, start };
 }
 
@@ -38,30 +43,6 @@ async function collect(events: AsyncIterable<FeedEvent>): Promise<FeedEvent[]> {
   const all: FeedEvent[] = [];
   for await (const event of events) all.push(event);
   return all;
-}
-
-/** In front of the app: answers the requests numbered in `refuse` (1 for the first) with `status` and Retry-After, passes the others on. */
-async function aFlakyProxy(refuse: (n: number) => boolean, status = 503, retryAfter = '1') {
-  let seen = 0;
-  const server: Server = createHttpServer((req, res) => {
-    seen += 1;
-    if (refuse(seen)) {
-      res.writeHead(status, { 'Content-Type': 'application/json', 'Retry-After': retryAfter });
-      res.end(JSON.stringify({ status: 'error', message: 'Service temporarily unavailable', errors: [] }));
-      return;
-    }
-    void fetch(`${app.url}${req.url}`, { headers: { Authorization: req.headers.authorization ?? '' } }).then(async (answer) => {
-      res.writeHead(answer.status, { 'Content-Type': answer.headers.get('content-type') ?? 'application/json' });
-      res.end(await answer.text());
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  return {
-    url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`,
-    seen: () => seen,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
 }
 
 describe('the typed consumer client', () => {
@@ -154,7 +135,7 @@ describe('the typed consumer client', () => {
       for await (const event of client.feed({ after: start, follow: true, pollMs: 20, signal: stop.signal })) seen.push(event.event_id);
     })();
     const later = (await app.post(anEvent(), partner.auth)).body.event_id;
-    const deadline = Date.now() + 10_000;
+    const deadline = Date.now() + 20_000;
     while (seen.length < 3 && Date.now() < deadline) await sleep(20);
     stop.abort();
     await expect(following).resolves.toBeUndefined();
@@ -171,7 +152,7 @@ describe('the typed consumer client', () => {
 
   test('when the receiver answers 503 with Retry-After, then the client waits that long and asks again, and the feed goes on with no event lost or repeated', async () => {
     const { ids, token, start } = await aFeed(5);
-    const proxy = await aFlakyProxy((n) => n === 2);
+    const proxy = await aFlakyProxy(app.url, (n) => n === 2);
     try {
       const attempts: ReadAttempt[] = [];
       const client = createConsumerClient({ baseUrl: proxy.url, token, baseDelayMs: 10, onAttempt: (a) => attempts.push(a) });
@@ -188,7 +169,7 @@ describe('the typed consumer client', () => {
 
   test('when every attempt is answered 503, then the client gives up after maxAttempts with ReadGaveUp', async () => {
     const { token } = await aConsumer(app.stores.consumers);
-    const proxy = await aFlakyProxy(() => true, 503, '0');
+    const proxy = await aFlakyProxy(app.url, () => true, 503, '0');
     try {
       const client = createConsumerClient({ baseUrl: proxy.url, token, maxAttempts: 3, baseDelayMs: 10 });
       const err = await failed(client.getEvent(1));
@@ -218,7 +199,7 @@ describe('the typed consumer client', () => {
 
   test('when the caller aborts during a Retry-After wait, then the read rejects at once with the signal\'s reason', async () => {
     const { token } = await aConsumer(app.stores.consumers);
-    const proxy = await aFlakyProxy(() => true, 429, '30');
+    const proxy = await aFlakyProxy(app.url, () => true, 429, '30');
     try {
       const client = createConsumerClient({ baseUrl: proxy.url, token });
       const stop = new AbortController();
