@@ -1,3 +1,4 @@
+// Over 200 lines: one client for the read routes and the feed, around one retrying read; split, the parts would only make sense together.
 /**
  * The reading side of the typed client, for the receiving side's own systems: a consumer token
  * (`apptrd_…`), the read routes, and the feed as an async iterator that hands over a checkpoint
