@@ -194,7 +194,7 @@ describe('the typed consumer client', () => {
     const reader = createConsumerClient({ baseUrl: app.url, token });
     const refused = await failed(collect(reader.feed({ after: 'bm90LWEtY3Vyc29y' })));
     expect(refused).toBeInstanceOf(ReadRefused);
-    expect((refused as ReadRefused).reply?.errors).toEqual([{ loc: ['query', 'after'], msg: 'not a cursor of this feed', type: 'value_error.cursor' }]);
+    expect((refused as ReadRefused).reply?.errors).toEqual([expect.objectContaining({ loc: ['query', 'after'], type: 'value_error.str.regex' })]);
   });
 
   test('when the caller aborts during a Retry-After wait, then the read rejects at once with the signal\'s reason', async () => {
