@@ -1,5 +1,4 @@
 // Over 200 lines: one client, each read route and the feed's checkpoints, then its retrying and aborting against stand-ins.
-import { createServer, type Socket } from 'node:net';
 import { createConsumerClient, ReadGaveUp, ReadRefused, type FeedEvent, type ReadAttempt } from '../../src/client/consumerClient';
 import { anEvent } from '../helpers/builders';
 import { aConsumer } from '../helpers/consumers';
@@ -8,6 +7,7 @@ import { aFlakyProxy } from '../helpers/flakyProxy';
 import { aPartner } from '../helpers/partners';
 import { dbNameFor, startTestApp, type TestApp } from '../helpers/testApp';
 import { sleep } from '../helpers/time';
+import { startSilentServer } from '../helpers/silentServer';
 
 let app: TestApp;
 beforeAll(async () => {
@@ -218,18 +218,7 @@ describe('the typed consumer client', () => {
   describe('against a receiver that never answers', () => {
     let silent: { url: string; close: () => Promise<void> };
     beforeAll(async () => {
-      const sockets = new Set<Socket>();
-      const server = createServer((socket) => void sockets.add(socket));
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      const address = server.address();
-      silent = {
-        url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`,
-        close: () =>
-          new Promise<void>((resolve) => {
-            for (const socket of sockets) socket.destroy();
-            server.close(() => resolve());
-          }),
-      };
+      silent = await startSilentServer();
     });
     afterAll(() => silent.close());
 

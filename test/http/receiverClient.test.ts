@@ -1,10 +1,10 @@
-import { createServer, type Socket } from 'node:net';
 import { createReceiverClient, DeliveryGaveUp, DeliveryRefused, type AppointmentEvent, type AttemptOutcome } from '../../src/client/receiverClient';
 import { anEvent } from '../helpers/builders';
 import { freePort } from '../helpers/freePort';
 import { aPartner } from '../helpers/partners';
 import { dbNameFor, startTestApp, type TestApp } from '../helpers/testApp';
 import { sleep } from '../helpers/time';
+import { startSilentServer } from '../helpers/silentServer';
 
 let app: TestApp;
 beforeAll(async () => {
@@ -85,18 +85,7 @@ describe('the typed receiver client', () => {
   describe('against a receiver that never answers', () => {
     let silent: { url: string; close: () => Promise<void> };
     beforeAll(async () => {
-      const sockets = new Set<Socket>();
-      const server = createServer((socket) => void sockets.add(socket));
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      const address = server.address();
-      silent = {
-        url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`,
-        close: () =>
-          new Promise<void>((resolve) => {
-            for (const socket of sockets) socket.destroy();
-            server.close(() => resolve());
-          }),
-      };
+      silent = await startSilentServer();
     });
     afterAll(() => silent.close());
 
