@@ -67,6 +67,8 @@ export interface Config {
   publicBaseUrl: string | undefined;
   /** SUPPORT_EMAIL: the support address the guide gives partners; the service requires it with MONGODB_URI (unset locally: integrations@localhost). */
   supportEmail: string | undefined;
+  /** FEED_SEQUENCER: on (default) lets this instance take its turn placing stored events in the feed; off leaves it to the others (at least one instance must have it on). */
+  feedSequencer: boolean;
   /** FEED_INTERVAL_MS: how often the feed looks for newly stored events when it has caught up (default 200). */
   feedIntervalMs: number;
   /** FEED_CHUNK_SIZE: events placed in the feed per database round at most (default 1000). */
@@ -103,6 +105,7 @@ export function loadConfig(env: Env = process.env): Config {
     validateResponses: flag(env, 'VALIDATE_RESPONSES', false),
     publicBaseUrl: publicBaseUrl(env),
     supportEmail: supportEmail(env),
+    feedSequencer: flag(env, 'FEED_SEQUENCER', true),
     feedIntervalMs: integer(env, 'FEED_INTERVAL_MS', 200, 10, 60000),
     feedChunkSize: integer(env, 'FEED_CHUNK_SIZE', 1000, 1, 5000),
     localDbPort: integer(env, 'LOCAL_DB_PORT', 27117, 1, 65535),

@@ -63,7 +63,9 @@ export async function start(config: Config & { mongodbUri: string }, options: St
     feedChunkSize: config.feedChunkSize,
     observeQueries: options.observeQueries,
   });
-  const feedLoop = startFeedLoop(stores.sequencer, { intervalMs: config.feedIntervalMs, chunkSize: config.feedChunkSize, log: logger });
+  const feedLoop = config.feedSequencer
+    ? startFeedLoop(stores.sequencer, { intervalMs: config.feedIntervalMs, chunkSize: config.feedChunkSize, log: logger })
+    : { stop: () => Promise.resolve() };
   metrics.pingDatabase = () => stores.ping();
   metrics.writeQueue = () => stores.events.queueStats();
   const store = options.wrapStore ? options.wrapStore(stores.events) : stores.events;

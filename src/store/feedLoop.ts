@@ -8,9 +8,8 @@ export interface FeedLoop {
 
 /**
  * Runs the sequencer in the background: again soon while it finds full chunks (catching up),
- * otherwise every `intervalMs`. Each pass is followed by a rest at least as long (three times
- * as long once caught up), so on a database that scans (the local one) the feed never takes
- * more than half of its time, and a quarter in the steady state.
+ * otherwise every `intervalMs`. Each pass is followed by a rest at least as long, so on a
+ * database that scans (the local one) the feed never takes more than half of its time.
  */
 export function startFeedLoop(sequencer: FeedSequencer, options: { intervalMs: number; chunkSize: number; log: Logger }): FeedLoop {
   let stopped = false;
@@ -30,8 +29,8 @@ export function startFeedLoop(sequencer: FeedSequencer, options: { intervalMs: n
         if (failures++ === 0) options.log.warn({ err: { message: (err as Error).message } }, 'feed pass failed; retrying');
       }
       const took = performance.now() - started;
-      // Catching up: as often as the half of the time. Caught up: at most a quarter of it.
-      const wait = placed >= options.chunkSize * CHUNKS_PER_PASS ? took : Math.max(options.intervalMs, 3 * took) * Math.min(2 ** failures, 32);
+      // A rest at least as long as the round: on a database that scans, at most half its time.
+      const wait = placed >= options.chunkSize * CHUNKS_PER_PASS ? took : Math.max(options.intervalMs, took) * Math.min(2 ** failures, 32);
       await new Promise<void>((resolve) => {
         wake = resolve;
         timer = setTimeout(resolve, wait);

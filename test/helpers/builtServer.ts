@@ -57,7 +57,7 @@ export function runBuiltServer(env: Record<string, string>, options: RunOptions 
   const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [...(options.nodeOptions ?? []), SERVER], {
     // A support address, which the service requires with a production database (MONGODB_URI), and
     // every reply checked against the spec, as in-process apps are (see contractViolations.ts).
-    env: { PATH: process.env.PATH ?? '', SUPPORT_EMAIL: 'support@example.test', VALIDATE_RESPONSES: 'on', ...env },
+    env: { PATH: process.env.PATH ?? '', SUPPORT_EMAIL: 'support@example.test', VALIDATE_RESPONSES: 'on', FEED_SEQUENCER: 'off', ...env },
   });
   let stdout = '';
   let stderr = '';

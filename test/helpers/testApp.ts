@@ -64,8 +64,9 @@ export async function startTestApp(options: {
     unauthenticatedBurst: 100_000,
     // Every reply is checked against openapi.yaml; one that breaks it fails the test that caused it.
     validateResponses: true,
-    // The feed's rounds read every event on the local database: tests about the feed ask for more.
-    feedIntervalMs: 1000,
+    // The feed's rounds read every event on the local database (which all test files share):
+    // only tests that read the feed run its sequencer.
+    feedSequencer: false,
     ...options.config,
     mongodbUri: uri,
   };

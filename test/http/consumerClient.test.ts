@@ -11,7 +11,7 @@ import { startSilentServer } from '../helpers/silentServer';
 
 let app: TestApp;
 beforeAll(async () => {
-  app = await startTestApp({ dbName: dbNameFor(__filename), config: { feedIntervalMs: 20, feedChunkSize: 3 } });
+  app = await startTestApp({ dbName: dbNameFor(__filename), config: { feedSequencer: true, feedIntervalMs: 20, feedChunkSize: 3 } });
   await feedWarmedUp(app);
 }, 90_000);
 afterAll(() => app.stop());

@@ -19,7 +19,7 @@ let token: string;
 let dir: string;
 
 beforeAll(async () => {
-  app = await startTestApp({ dbName: dbNameFor(__filename), config: { feedIntervalMs: 20 } });
+  app = await startTestApp({ dbName: dbNameFor(__filename), config: { feedSequencer: true, feedIntervalMs: 20 } });
   token = (await aConsumer(app.stores.consumers)).token;
   dir = mkdtempSync(join(tmpdir(), 'consuming-'));
 });

@@ -8,7 +8,7 @@ import { sleep } from '../helpers/time';
 let app: TestApp;
 
 beforeAll(async () => {
-  app = await startTestApp({ dbName: dbNameFor(__filename), config: { feedIntervalMs: 20, feedChunkSize: 3 } });
+  app = await startTestApp({ dbName: dbNameFor(__filename), config: { feedSequencer: true, feedIntervalMs: 20, feedChunkSize: 3 } });
 });
 afterAll(() => app.stop());
 

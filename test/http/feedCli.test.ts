@@ -66,7 +66,7 @@ async function until(condition: () => boolean, what: string, timeoutMs = 20_000)
 let app: TestApp;
 let dir: string;
 beforeAll(async () => {
-  app = await startTestApp({ dbName: dbNameFor(__filename), config: { feedIntervalMs: 20, feedChunkSize: 3 } });
+  app = await startTestApp({ dbName: dbNameFor(__filename), config: { feedSequencer: true, feedIntervalMs: 20, feedChunkSize: 3 } });
   await feedWarmedUp(app);
   dir = mkdtempSync(join(tmpdir(), 'feed-cli-'));
 }, 90_000);

@@ -10,6 +10,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       bodyLimitBytes: 65536,
       dbTimeoutMs: 2500,
+      feedSequencer: true,
       feedIntervalMs: 200,
       feedChunkSize: 1000,
       retryAfterSeconds: 5,
