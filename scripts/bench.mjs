@@ -9,7 +9,10 @@
 // then a sustained run for memory (RSS after the first minute against the end), and peak RSS;
 //   - /healthz latency while the worst inputs we know (test/fixtures/worstInputs.js) arrive, one
 //     at a time and all at once, against its latency with nothing else going on;
-//   - start-up, first write and replay with 1,000 and with BENCH_STARTUP_EVENTS (100,000) stored.
+//   - start-up, first write and replay with 1,000 and with BENCH_STARTUP_EVENTS (100,000) stored;
+// and the reading side (alone with --only=reading): writes at concurrency 16 with and without one
+// GET /feed reader, the feed's rate, delay and exactly-once (scripts/lib/feedBench.mjs); GET
+// /appointments, /events and /feed latency with 100,000 stored events (scripts/lib/readLatencyBench.mjs).
 // Prints a table with the ratios and writes reports/bench.json. A benchmark, not a test.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -19,6 +22,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './lib/freePort.mjs';
+import { feedWhileWriting } from './lib/feedBench.mjs';
+import { readsOnStoredEvents } from './lib/readLatencyBench.mjs';
+import { readingLines } from './lib/readingReport.mjs';
 import autocannon from 'autocannon';
 
 const require = createRequire(import.meta.url);
@@ -27,12 +33,22 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const SUSTAIN_SECONDS = Number(process.env.BENCH_SUSTAIN_SECONDS ?? 300);
 const CONCURRENCIES = (process.env.BENCH_CONCURRENCY ?? '1,16,64,256').split(',').map(Number);
 const STARTUP_EVENTS = Number(process.env.BENCH_STARTUP_EVENTS ?? 100000);
+const ONLY_READING = process.argv.includes('--only=reading');
+const FEED_SECONDS = Number(process.env.BENCH_FEED_SECONDS ?? 20);
+const FEED_ROUNDS = Number(process.env.BENCH_FEED_ROUNDS ?? 2);
+const FEED_CONCURRENCY = Number(process.env.BENCH_FEED_CONCURRENCY ?? 16);
+const READ_EVENTS = Number(process.env.BENCH_READ_EVENTS ?? 100000);
+const READ_REQUESTS = Number(process.env.BENCH_READ_REQUESTS ?? 50);
+const READ_BUDGET_SECONDS = Number(process.env.BENCH_READ_BUDGET_SECONDS ?? 900);
 
 const { MongoClient } = require('mongodb');
 const { startFerretDb } = require(join(ROOT, 'dist/src/localdb/ferretdb.js'));
 const { openStores } = require(join(ROOT, 'dist/src/store/stores.js'));
 const { registerPartner } = require(join(ROOT, 'dist/src/auth/registerPartner.js'));
-const { toUnnumberedDocument } = require(join(ROOT, 'dist/src/store/eventDocument.js'));
+const { generateConsumerToken, hashConsumerToken } = require(join(ROOT, 'dist/src/auth/credentials.js'));
+const { toUnnumberedDocument, readableEvent } = require(join(ROOT, 'dist/src/store/eventDocument.js'));
+const { FEED_CHUNKS_COLLECTION } = require(join(ROOT, 'dist/src/store/feedChunk.js'));
+const { encodeFeedCursor } = require(join(ROOT, 'dist/src/store/cursors.js'));
 const { idempotencyOf } = require(join(ROOT, 'dist/src/idempotency.js'));
 const { worstInputs } = require(join(ROOT, 'test/fixtures/worstInputs.js'));
 
@@ -67,16 +83,25 @@ async function load(url, connections, headers, body, seconds = SECONDS) {
   };
 }
 
-async function startProcess(args, env, readyUrl) {
+async function startProcess(args, env, readyUrl, timeoutMs = 15000) {
   const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: 'ignore' });
-  for (let i = 0; ; i++) {
+  children.add(child);
+  const until = performance.now() + timeoutMs;
+  for (;;) {
     if ((await fetch(readyUrl).catch(() => undefined))?.ok) return child;
-    if (i > 300 || child.exitCode !== null) throw new Error(`${args.join(' ')} did not start`);
+    if (performance.now() > until || child.exitCode !== null) {
+      if (child.exitCode === null) await stopProcess(child);
+      throw new Error(`${args.join(' ')} did not start`);
+    }
     await sleep(50);
   }
 }
 
+/** Processes this run started and has not stopped yet. */
+const children = new Set();
+
 async function stopProcess(child) {
+  children.delete(child);
   if (child.exitCode !== null) return;
   child.kill('SIGTERM');
   await once(child, 'exit');
@@ -91,17 +116,30 @@ const dir = mkdtempSync(join(tmpdir(), 'appointment-webhooks-bench-'));
 const db = await startFerretDb({ dataDir: dir, port: await freePort() });
 const report = { machine: { cpus: (await import('node:os')).cpus().length, node: process.version }, seconds: SECONDS, rows: [] };
 
-async function service(dbName, extraEnv = {}, partner = 'bench') {
+/** The built service on database `dbName`, with a partner (`auth`) and a consumer reading every partner (`read`). */
+async function service(dbName, extraEnv = {}, partner = 'bench', readyTimeoutMs = 15000) {
   const stores = await openStores({ uri: db.uri, dbName, timeoutMs: 60000 });
   const { apiKey } = await registerPartner(stores.partners, { name: partner, ratePerSecond: 1_000_000 });
+  const token = generateConsumerToken();
+  await stores.consumers.add(`bench-reader-${partner}`, hashConsumerToken(token), null);
   await stores.close();
   const port = await freePort();
   const child = await startProcess(
     [join(ROOT, 'dist/src/server.js')],
     { PORT: String(port), MONGODB_URI: db.uri, MONGODB_DB: dbName, SUPPORT_EMAIL: 'support@example.test', LOG_LEVEL: 'info', ...extraEnv },
     `http://127.0.0.1:${port}/readyz`,
+    readyTimeoutMs,
   );
-  return { child, url: `http://127.0.0.1:${port}/webhook/appointment`, auth: { Authorization: `Bearer ${apiKey}` } };
+  return { child, url: `http://127.0.0.1:${port}/webhook/appointment`, auth: { Authorization: `Bearer ${apiKey}` }, read: { Authorization: `Bearer ${token}` } };
+}
+
+async function dropDatabase(dbName) {
+  const client = await MongoClient.connect(db.uri);
+  try {
+    await client.db(dbName).dropDatabase();
+  } finally {
+    await client.close();
+  }
 }
 
 /** The same driver, documents and write concern as the service, one insertOne per event, `connections` at a time. */
@@ -208,66 +246,87 @@ const fixedBody = JSON.stringify({ status: 'success', message: 'Event received a
 const httpPort = await freePort();
 const bareServer = `require('node:http').createServer((req, res) => { req.resume(); req.on('end', () => { res.writeHead(201, { 'Content-Type': 'application/json' }); res.end(${JSON.stringify(fixedBody)}); }); }).listen(${httpPort}, '127.0.0.1');`;
 
+const log = (line) => process.stderr.write(`${line}\n`);
 try {
-  const http = spawn(process.execPath, ['-e', bareServer], { stdio: 'ignore' });
-  await sleep(300);
-  const batched = await service('bench_batched');
-  const unbatched = await service('bench_unbatched', { WRITE_BATCH_MAX: '1' });
-  const valid = () => JSON.stringify(event());
-  const invalid = () => JSON.stringify({ ...event(), timestamp: '2025-01-10 12:30:00' });
+  if (!ONLY_READING) {
+    const http = spawn(process.execPath, ['-e', bareServer], { stdio: 'ignore' });
+    children.add(http);
+    await sleep(300);
+    const batched = await service('bench_batched');
+    const unbatched = await service('bench_unbatched', { WRITE_BATCH_MAX: '1' });
+    const valid = () => JSON.stringify(event());
+    const invalid = () => JSON.stringify({ ...event(), timestamp: '2025-01-10 12:30:00' });
 
-  for (const c of CONCURRENCIES) {
-    process.stderr.write(`bench: concurrency ${c}...\n`);
-    const svc = await load(batched.url, c, batched.auth, valid);
-    const noBatch = await load(unbatched.url, c, unbatched.auth, valid);
-    const ceiling = await databaseCeiling(c);
-    const bare = await load(`http://127.0.0.1:${httpPort}/`, c, {}, valid);
-    const rejected = await load(batched.url, c, batched.auth, invalid);
-    report.rows.push({ concurrency: c, service: svc, serviceUnbatched: noBatch, databaseCeiling: ceiling, httpCeiling: bare, rejected422: { ...rejected, perSecond: Math.round(rejected.other / SECONDS) } });
-  }
-  report.peakRssMb = Math.round(rssKb(batched.child.pid, 'VmHWM') / 1024);
-  await stopProcess(unbatched.child);
+    for (const c of CONCURRENCIES) {
+      process.stderr.write(`bench: concurrency ${c}...\n`);
+      const svc = await load(batched.url, c, batched.auth, valid);
+      const noBatch = await load(unbatched.url, c, unbatched.auth, valid);
+      const ceiling = await databaseCeiling(c);
+      const bare = await load(`http://127.0.0.1:${httpPort}/`, c, {}, valid);
+      const rejected = await load(batched.url, c, batched.auth, invalid);
+      report.rows.push({ concurrency: c, service: svc, serviceUnbatched: noBatch, databaseCeiling: ceiling, httpCeiling: bare, rejected422: { ...rejected, perSecond: Math.round(rejected.other / SECONDS) } });
+    }
+    report.peakRssMb = Math.round(rssKb(batched.child.pid, 'VmHWM') / 1024);
+    await stopProcess(unbatched.child);
 
-  process.stderr.write('bench: worst inputs against /healthz...\n');
-  report.worstInputs = await worstInputsAgainst(batched);
-  if (STARTUP_EVENTS > 0) {
-    process.stderr.write(`bench: start-up with 1,000 and ${STARTUP_EVENTS} stored events...\n`);
-    report.startup = [await startupWith(1000), await startupWith(STARTUP_EVENTS)];
+    process.stderr.write('bench: worst inputs against /healthz...\n');
+    report.worstInputs = await worstInputsAgainst(batched);
+    if (STARTUP_EVENTS > 0) {
+      process.stderr.write(`bench: start-up with 1,000 and ${STARTUP_EVENTS} stored events...\n`);
+      report.startup = [await startupWith(1000), await startupWith(STARTUP_EVENTS)];
+    }
+
+    if (SUSTAIN_SECONDS > 0) {
+      process.stderr.write(`bench: sustained load for ${SUSTAIN_SECONDS} s at concurrency 16...\n`);
+      const sustained = await service('bench_sustained');
+      const samples = [];
+      const sampler = setInterval(() => samples.push({ t: samples.length * 5 + 5, rssMb: rssKb(sustained.child.pid) / 1024 }), 5000);
+      const result = await load(sustained.url, 16, sustained.auth, valid, SUSTAIN_SECONDS);
+      clearInterval(sampler);
+      const atMinute = samples.find((s) => s.t >= 60) ?? samples[0];
+      const atEnd = samples[samples.length - 1];
+      report.sustained = { seconds: SUSTAIN_SECONDS, perSecond: result.perSecond, p99: result.p99, rssAfterFirstMinuteMb: Math.round(atMinute.rssMb), rssAtEndMb: Math.round(atEnd.rssMb), growth: +(atEnd.rssMb / atMinute.rssMb - 1).toFixed(3), peakRssMb: Math.round(rssKb(sustained.child.pid, 'VmHWM') / 1024) };
+      await stopProcess(sustained.child);
+    }
+    await stopProcess(batched.child);
+    await stopProcess(http);
   }
 
-  if (SUSTAIN_SECONDS > 0) {
-    process.stderr.write(`bench: sustained load for ${SUSTAIN_SECONDS} s at concurrency 16...\n`);
-    const sustained = await service('bench_sustained');
-    const samples = [];
-    const sampler = setInterval(() => samples.push({ t: samples.length * 5 + 5, rssMb: rssKb(sustained.child.pid) / 1024 }), 5000);
-    const result = await load(sustained.url, 16, sustained.auth, valid, SUSTAIN_SECONDS);
-    clearInterval(sampler);
-    const atMinute = samples.find((s) => s.t >= 60) ?? samples[0];
-    const atEnd = samples[samples.length - 1];
-    report.sustained = { seconds: SUSTAIN_SECONDS, perSecond: result.perSecond, p99: result.p99, rssAfterFirstMinuteMb: Math.round(atMinute.rssMb), rssAtEndMb: Math.round(atEnd.rssMb), growth: +(atEnd.rssMb / atMinute.rssMb - 1).toFixed(3), peakRssMb: Math.round(rssKb(sustained.child.pid, 'VmHWM') / 1024) };
-    await stopProcess(sustained.child);
+  if (FEED_SECONDS > 0) {
+    report.feed = await feedWhileWriting({
+      service, stopProcess, dropDatabase, log, makeEvent: event, databasePid: db.pid,
+      seconds: FEED_SECONDS, concurrency: FEED_CONCURRENCY, rounds: FEED_ROUNDS, drainSeconds: 180,
+    });
   }
-  await stopProcess(batched.child);
-  http.kill('SIGTERM');
+  if (READ_EVENTS > 0) {
+    report.reads = await readsOnStoredEvents({
+      MongoClient, dbUri: db.uri, service, stopProcess, dropDatabase, log, toUnnumberedDocument, idempotencyOf, readableEvent, encodeFeedCursor,
+      feedChunks: FEED_CHUNKS_COLLECTION,
+      count: READ_EVENTS, appointments: Math.max(1, Math.round(READ_EVENTS / 5)), requests: READ_REQUESTS, budgetSeconds: READ_BUDGET_SECONDS,
+    });
+  }
 } finally {
+  // Whatever an error left running.
+  for (const child of children) await stopProcess(child);
   await db.stop();
   rmSync(dir, { recursive: true, force: true });
 }
 
 const ratio = (a, b) => (b ? +(a / b).toFixed(2) : 0);
-const lines = [
+const lines = [];
+if (report.rows.length > 0) lines.push(
   '| concurrency | service events/s | p50 / p99 ms | batching off events/s | database ceiling inserts/s | service ÷ database | HTTP ceiling req/s | 422 req/s | 422 ÷ HTTP |',
   '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ...report.rows.map((r) =>
     `| ${r.concurrency} | ${r.service.perSecond} | ${r.service.p50} / ${r.service.p99} | ${r.serviceUnbatched.perSecond} | ${r.databaseCeiling.perSecond} | ${ratio(r.service.perSecond, r.databaseCeiling.perSecond)} | ${r.httpCeiling.perSecond} | ${r.rejected422.perSecond} | ${ratio(r.rejected422.perSecond, r.httpCeiling.perSecond)} |`,
   ),
-];
+);
 for (const r of report.rows) {
   r.ratios = { serviceToDatabase: ratio(r.service.perSecond, r.databaseCeiling.perSecond), rejectedToHttp: ratio(r.rejected422.perSecond, r.httpCeiling.perSecond), batchingGain: ratio(r.service.perSecond, r.serviceUnbatched.perSecond) };
 }
-lines.push('', `Peak resident memory of the service: ${report.peakRssMb} MB.`);
+if (report.peakRssMb) lines.push('', `Peak resident memory of the service: ${report.peakRssMb} MB.`);
 const w = report.worstInputs;
-lines.push(
+if (w) lines.push(
   `/healthz while the ${w.inputs} worst inputs arrive: idle max ${w.idle.max} ms (p99 ${w.idle.p99}); one at a time, 10 rounds, max ${w.oneAtATime.max} ms (p99 ${w.oneAtATime.p99}); all ${w.allAtOnce.requests} at once (answered in ${w.allAtOnce.burstMs} ms) max ${w.allAtOnce.max} ms.`,
 );
 for (const s of report.startup ?? []) {
@@ -278,6 +337,7 @@ if (report.sustained) {
   const s = report.sustained;
   lines.push(`Sustained ${s.seconds} s at concurrency 16: ${s.perSecond} events/s, p99 ${s.p99} ms; RSS ${s.rssAfterFirstMinuteMb} MB after the first minute, ${s.rssAtEndMb} MB at the end (${(s.growth * 100).toFixed(1)}%).`);
 }
+lines.push(...readingLines(report));
 mkdirSync(join(ROOT, 'reports'), { recursive: true });
-writeFileSync(join(ROOT, 'reports/bench.json'), JSON.stringify(report, null, 2));
+writeFileSync(join(ROOT, ONLY_READING ? 'reports/bench-reading.json' : 'reports/bench.json'), JSON.stringify(report, null, 2));
 console.log(lines.join('\n'));
