@@ -4,6 +4,7 @@ import type { Request as OpenApiRequest } from 'openapi-backend';
 import type { Logger } from 'pino';
 import type { components } from '../../generated/openapi';
 import type { AuthenticatedPartner } from '../auth/authenticate';
+import type { AuthenticatedConsumer } from '../auth/consumerDirectory';
 import { addressKey } from '../limits/clientAddress';
 import type { Decision } from '../limits/tokenBuckets';
 import type { Idempotency } from '../idempotency';
@@ -35,10 +36,8 @@ export interface Outcome {
   eventType?: components['schemas']['EventType'];
 }
 
-export interface Consumer {
-  name: string;
-  partners: readonly string[] | null;
-}
+/** Who reads, and whose events (null: every partner's): as the consumer directory found them. */
+export type Consumer = AuthenticatedConsumer;
 
 /** One request on its way through the service: created by app.ts, handed to every step. */
 export class RequestContext {
