@@ -15,7 +15,7 @@ const CHUNK = 1000; // the service's default FEED_CHUNK_SIZE
  * written as its sequencer writes them (chunk n holds events (n-1)*CHUNK+1 to n*CHUNK): the
  * state of a database that has been running, not one whose feed must first catch up.
  */
-async function load(client, dbName, { count, appointments, toUnnumberedDocument, idempotencyOf, readableEvent, feedChunks }) {
+async function load(client, dbName, { count, appointments, toUnnumberedDocument, idempotencyOf, readableEvent, feedChunks, chunkKey, feedHead }) {
   const db = client.db(dbName);
   const events = db.collection('appointment_events');
   const start = Date.now() - count * 10;
@@ -34,10 +34,12 @@ async function load(client, dbName, { count, appointments, toUnnumberedDocument,
       docs.push({ event_id: id, ...toUnnumberedDocument(e, new Date(start + id * 10 + 5), PARTNER, idempotencyOf(PARTNER, e, {})) });
     }
     await events.insertMany(docs);
-    const chunk = { _id: Math.ceil(from / CHUNK), first_position: from, events: docs.map((doc) => ({ key: doc._id, ...readableEvent(doc) })), created_at: new Date() };
+    const number = Math.ceil(from / CHUNK);
+    const chunk = { _id: chunkKey(number), number, first_position: from, events: docs.map((doc) => ({ key: doc._id, ...readableEvent(doc) })), created_at: new Date() };
     await db.collection(feedChunks).insertOne(chunk);
   }
   await db.collection('sequences').updateOne({ _id: 'event_id' }, { $max: { highest: count } }, { upsert: true });
+  await db.collection('sequences').updateOne({ _id: feedHead }, { $max: { highest: Math.ceil(count / CHUNK) } }, { upsert: true });
 }
 
 /** One timed GET: its status, its milliseconds and its parsed body (undefined when not JSON). */

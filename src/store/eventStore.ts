@@ -10,18 +10,14 @@ import {
   type Idempotency,
 } from './eventDocument';
 import { RecentMap } from '../recentMap';
+import type { ArrivalLog } from './feedArrivals';
+import { sequence, type Sequence } from './sequences';
 import { WaitBudget } from './waitBudget';
 import { EventWriter, type EventWriterOptions, type InsertOutcome, type SequencedInsertPort, type WriteResult } from './eventWriter';
 
 export const EVENTS_COLLECTION = 'appointment_events';
-/** Small documents keyed by name; `event_id` holds the hint of the highest event_id taken. */
-export const SEQUENCES_COLLECTION = 'sequences';
-const EVENT_ID_SEQUENCE = 'event_id';
-
-interface SequenceDocument {
-  _id: string;
-  highest: number;
-}
+/** The sequence holding the hint of the highest event_id taken. */
+export const EVENT_ID_SEQUENCE = 'event_id';
 
 export interface SavedEvent {
   accepted: EventAccepted;
@@ -52,12 +48,14 @@ export interface EventStoreOptions {
   recentEvents?: number;
   onInsert?: EventWriterOptions['onInsert'];
   onQueueFull?: EventWriterOptions['onQueueFull'];
+  /** Told every event stored, for the feed (where it reads arrivals; see feedArrivals.ts). */
+  arrivals?: ArrivalLog;
 }
 
 export async function openEventStore(db: Db, options: EventStoreOptions): Promise<EventStore> {
   const events = db.collection<EventDocument>(EVENTS_COLLECTION);
   await ensureIndexes(events);
-  const writer = new EventWriter(insertPort(events, db.collection<SequenceDocument>(SEQUENCES_COLLECTION)), { ...options, classify: toAppError });
+  const writer = new EventWriter(insertPort(events, sequence(db, EVENT_ID_SEQUENCE), options.arrivals), { ...options, classify: toAppError });
   // Identical deliveries racing on this instance share one write, and all get its result.
   const inFlight = new Map<string, Promise<WriteResult>>();
   // Events this instance saw acknowledged lately: a retry of one is answered from here, without
@@ -76,7 +74,10 @@ export async function openEventStore(db: Db, options: EventStoreOptions): Promis
 
   return {
     queueStats: () => writer.queueStats,
-    flush: () => writer.flushHint(),
+    async flush() {
+      await options.arrivals?.flush();
+      await writer.flushHint();
+    },
 
     async saveEvent(event, receivedAt, partner, idempotency, timeoutMs) {
       const known = recent.touch(idempotency.key);
@@ -126,37 +127,24 @@ async function scanHighest(events: Collection<EventDocument>): Promise<number> {
   return top?.event_id ?? 0;
 }
 
-/** Raises the hint to `highest` (never lowers it). */
-async function raiseHint(sequences: Collection<SequenceDocument>, highest: number): Promise<void> {
-  // Acknowledged by the primary alone: a hint lost in a failover only costs one exact read.
-  const raise = () => sequences.updateOne({ _id: EVENT_ID_SEQUENCE }, { $max: { highest } }, { upsert: true, writeConcern: { w: 1 } });
-  try {
-    await raise();
-  } catch (err) {
-    // Two first raises at once both try to insert the document; the loser updates it instead.
-    if ((err as { code?: unknown }).code !== DUPLICATE_KEY) throw err;
-    await raise();
-  }
-}
-
 /** Gives the hint its first value from the events themselves; a migration runs it once per database. */
 export async function seedEventIdHint(db: Db): Promise<void> {
-  await raiseHint(db.collection<SequenceDocument>(SEQUENCES_COLLECTION), await scanHighest(db.collection<EventDocument>(EVENTS_COLLECTION)));
+  await sequence(db, EVENT_ID_SEQUENCE).raise(await scanHighest(db.collection<EventDocument>(EVENTS_COLLECTION)));
 }
 
-function insertPort(events: Collection<EventDocument>, sequences: Collection<SequenceDocument>): SequencedInsertPort {
+function insertPort(events: Collection<EventDocument>, hint: Sequence, arrivals: ArrivalLog | undefined): SequencedInsertPort {
   const majority = { readConcern: { level: 'majority' as const }, projection: { _id: 0 } };
   return {
     async highestEventId(taken) {
-      const hint = (await sequences.findOne({ _id: EVENT_ID_SEQUENCE }))?.highest ?? 0;
-      if (taken === undefined || hint >= taken) return hint;
+      const hinted = await hint.read();
+      if (taken === undefined || hinted >= taken) return hinted;
       // The hint lags (an instance stopped between its insert and the hint, or two raised it at
       // once on a database without atomic updates): the events themselves tell, and repair it.
       const exact = await scanHighest(events);
-      await raiseHint(sequences, exact);
+      await hint.raise(exact);
       return exact;
     },
-    recordHighest: (highest) => raiseHint(sequences, highest),
+    recordHighest: (highest) => hint.raise(highest),
     async findByIdempotencyKey(key) {
       // Majority read: a repeat is answered 201 only for an event that is durably stored. By
       // `_id` first (indexed everywhere); events stored before `_id` held the key, by the field.
@@ -165,6 +153,7 @@ function insertPort(events: Collection<EventDocument>, sequences: Collection<Seq
     async insertOrdered(docs): Promise<InsertOutcome> {
       try {
         await events.insertMany(docs, { ordered: true });
+        arrivals?.add(docs);
         return { inserted: docs.length };
       } catch (err) {
         // A write error on one document is a definite outcome; anything else (including an unmet
@@ -173,6 +162,7 @@ function insertPort(events: Collection<EventDocument>, sequences: Collection<Seq
         const writeErrors: WriteError[] = ([] as WriteError[]).concat(err.writeErrors);
         const first = writeErrors[0];
         if (!first) throw err;
+        arrivals?.add(docs.slice(0, first.index));
         return first.code === DUPLICATE_KEY
           ? { inserted: first.index, failure: { kind: 'duplicate', index: duplicateIndex(first) } }
           : { inserted: first.index, failure: { kind: 'rejected', cause: err } };

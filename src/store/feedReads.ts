@@ -2,7 +2,8 @@ import type { Db } from 'mongodb';
 import type { FeedCursor } from './cursors';
 import { toAppError } from './dbErrors';
 import { toStoredEvent, type StoredEvent } from './eventDocument';
-import { FEED_CHUNKS_COLLECTION, type ChunkDocument } from './feedChunk';
+import type { ChunkDocument, Chunks } from './feedChunk';
+import { feedHead } from './feedSequencer';
 
 export type FeedEvent = StoredEvent & { feed_position: number };
 
@@ -22,15 +23,16 @@ export interface FeedReads {
 const MAX_CHUNKS_PER_READ = 20;
 
 /**
- * Reading the feed is one lookup by `_id` per chunk (the one lookup the local database serves
- * without decoding every document), and chunks are numbered without gaps, so the next chunk's
- * number is always known. A chunk that does not exist yet is where the feed ends for now.
+ * Reading the feed is one lookup by `_id` per chunk (most often answered from the chunks this
+ * process keeps in memory), and chunks are numbered without gaps, so the next chunk's number
+ * is always known. The feed's head says which is the newest recorded: a reader at the end of the
+ * feed costs one small read, and never searches for a chunk that is not there.
  */
-export function openFeedReads(db: Db): FeedReads {
-  const chunks = db.collection<ChunkDocument>(FEED_CHUNKS_COLLECTION);
-  const chunk = async (id: number): Promise<ChunkDocument | null> => {
+export function openFeedReads(db: Db, chunks: Chunks): FeedReads {
+  const head = feedHead(db);
+  const chunk = async (n: number): Promise<ChunkDocument | null> => {
     try {
-      return await chunks.findOne({ _id: id }, { readConcern: { level: 'majority' } });
+      return await chunks.get(n);
     } catch (err) {
       throw toAppError(err);
     }
@@ -40,9 +42,16 @@ export function openFeedReads(db: Db): FeedReads {
     async read(after, limit, partners) {
       const allowed = partners ? new Set(partners) : undefined;
       let at = after ?? { chunk: 1, offset: 0 };
+      let newest: number;
+      try {
+        newest = await head.read();
+      } catch (err) {
+        throw toAppError(err);
+      }
       const events: FeedEvent[] = [];
-      for (let looked = 0; looked < MAX_CHUNKS_PER_READ; looked++) {
+      for (let looked = 0; looked < MAX_CHUNKS_PER_READ && at.chunk <= newest; looked++) {
         const doc = await chunk(at.chunk);
+        // Recorded as the head but not readable yet (a lagging secondary): the end, for now.
         if (!doc) return { events, next: at, hasMore: false };
         let offset = at.offset;
         for (; offset < doc.events.length && events.length < limit; offset++) {
@@ -52,9 +61,8 @@ export function openFeedReads(db: Db): FeedReads {
         at = offset >= doc.events.length ? { chunk: at.chunk + 1, offset: 0 } : { chunk: at.chunk, offset };
         if (events.length >= limit) break;
       }
-      // Whether more is there: the rest of this chunk, or a next chunk.
-      const hasMore = at.offset > 0 || (await chunk(at.chunk)) !== null;
-      return { events, next: at, hasMore };
+      // More is there when the cursor stops at or before the newest chunk (the loop steps past a chunk once it is read through).
+      return { events, next: at, hasMore: at.chunk <= newest };
     },
   };
 }

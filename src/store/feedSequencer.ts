@@ -1,14 +1,20 @@
 import type { Collection, Db } from 'mongodb';
 import { DUPLICATE_KEY } from './dbErrors';
 import { readableEvent, type EventDocument } from './eventDocument';
-import { FEED_CHUNKS_COLLECTION, type ChunkDocument } from './feedChunk';
+import { chunkKey, type ChunkDocument, type Chunks } from './feedChunk';
 import { EVENTS_COLLECTION } from './eventStore';
 import type { Placement } from './feedPlacement';
+import { sequence, type Sequence } from './sequences';
 
 export const LEASES_COLLECTION = 'leases';
 const FEED_LEASE = 'feed_sequencer';
 /** Chunks written per pass at most. */
 export const CHUNKS_PER_PASS = 10;
+/** The sequence holding the number of the newest chunk recorded: readers look no further. */
+export const FEED_HEAD_SEQUENCE = 'feed_chunk';
+
+/** The newest chunk a reader may read (a lookup in a small collection). */
+export const feedHead = (db: Db): Sequence => sequence(db, FEED_HEAD_SEQUENCE);
 
 interface LeaseDocument {
   _id: string;
@@ -23,7 +29,7 @@ export interface SequencerOptions {
   instance: string;
   leaseMs: number;
   /** How placed events are told from the others (see feedPlacement.ts). */
-  placement: (events: Collection<EventDocument>) => Placement;
+  placement: (db: Db) => Placement;
 }
 
 /** Serves the sequencer's search for unplaced events, where the database uses indexes. */
@@ -42,7 +48,8 @@ export async function createFeedIndex(db: Db): Promise<void> {
  * A pass: (1) make sure every event of the newest chunk is recorded as placed (a sequencer may
  * have stopped between writing a chunk and recording it); (2) read unplaced events, oldest
  * event_id first; (3) insert them as chunk n+1, which a unique `_id` lets only one sequencer do;
- * (4) record them as placed. An event is unplaced until (4), and (2) runs only after the newest
+ * (4) record them as placed, and raise the feed's head (readers look no further than it, so a
+ * reader at the end costs the database one small read). An event is unplaced until (4), and (2) runs only after the newest
  * chunk is recorded, so no event is ever placed twice, and one that commits late is simply
  * picked up by a later pass. Correct with any number of sequencers; a lease keeps it to one so
  * that the others do not waste the database's time. How "placed" is kept depends on the
@@ -50,18 +57,19 @@ export async function createFeedIndex(db: Db): Promise<void> {
  */
 export class FeedSequencer {
   private readonly placement: Placement;
-  private readonly chunks: Collection<ChunkDocument>;
   private readonly leases: Collection<LeaseDocument>;
+  private readonly published: Sequence;
   /** The newest chunk as this sequencer last saw it complete; undefined when it must be read. */
   private head: { id: number; next_position: number } | undefined;
 
   constructor(
     db: Db,
+    private readonly chunks: Chunks,
     private readonly options: SequencerOptions,
   ) {
-    this.placement = options.placement(db.collection<EventDocument>(EVENTS_COLLECTION));
-    this.chunks = db.collection<ChunkDocument>(FEED_CHUNKS_COLLECTION);
+    this.placement = options.placement(db);
     this.leases = db.collection<LeaseDocument>(LEASES_COLLECTION);
+    this.published = feedHead(db);
   }
 
   /** Takes or renews the lease; false while another instance holds it. */
@@ -91,7 +99,8 @@ export class FeedSequencer {
     let placed = 0;
     for (let from = 0; from < fresh.length; from += this.options.chunkSize) {
       const chunk: ChunkDocument = {
-        _id: head.id + 1,
+        _id: chunkKey(head.id + 1),
+        number: head.id + 1,
         first_position: head.next_position,
         events: fresh.slice(from, from + this.options.chunkSize).map((doc) => ({ key: doc._id!, ...readableEvent(doc) })),
         created_at: new Date(),
@@ -100,14 +109,15 @@ export class FeedSequencer {
       // fails from here, the next pass reads the newest chunk again and records it first.
       this.head = undefined;
       try {
-        await this.chunks.insertOne(chunk);
+        await this.chunks.insert(chunk);
       } catch (err) {
         // Another sequencer wrote this chunk first: start again from what it wrote.
         if ((err as { code?: unknown }).code === DUPLICATE_KEY) return placed;
         throw err;
       }
       await this.placement.record(chunk);
-      head = this.head = { id: chunk._id, next_position: chunk.first_position + chunk.events.length };
+      await this.published.raise(chunk.number);
+      head = this.head = { id: chunk.number, next_position: chunk.first_position + chunk.events.length };
       placed += chunk.events.length;
     }
     return placed;
@@ -115,10 +125,11 @@ export class FeedSequencer {
 
   /** Reads the newest chunk again and records it; the head from which the next chunk follows. */
   private async completeNewestChunk(): Promise<{ id: number; next_position: number }> {
-    const newest = await this.placement.reload(this.chunks);
+    const newest = await this.placement.reload(this.chunks.collection);
     if (!newest) return { id: 0, next_position: 1 };
     await this.placement.record(newest);
-    return { id: newest._id, next_position: newest.first_position + newest.events.length };
+    await this.published.raise(newest.number);
+    return { id: newest.number, next_position: newest.first_position + newest.events.length };
   }
 
 }

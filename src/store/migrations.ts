@@ -1,6 +1,9 @@
 import type { Db } from 'mongodb';
 import { DUPLICATE_KEY } from './dbErrors';
 import { EVENTS_COLLECTION, seedEventIdHint } from './eventStore';
+import { FEED_CHUNKS_COLLECTION } from './feedChunk';
+import { FEED_HEAD_SEQUENCE } from './feedSequencer';
+import { SEQUENCES_COLLECTION } from './sequences';
 
 export const MIGRATIONS_COLLECTION = 'migrations';
 
@@ -40,7 +43,23 @@ const eventIdHint: Migration = {
   run: seedEventIdHint,
 };
 
-export const MIGRATIONS: readonly Migration[] = [olderEventsGetAKey, eventIdHint];
+/**
+ * Feed chunks were first keyed by number; the local database finds a document by `_id` only when
+ * it is a string, so they are now keyed by chunkKey(n) and carry `number`. Only builds before
+ * 1.3.0 was released wrote the old form, and the feed is derived from the events: it is rebuilt.
+ */
+const feedChunksKeyedByString: Migration = {
+  id: '2026-11-feed-chunk-keys',
+  async run(db) {
+    const chunks = db.collection<{ _id: unknown; number?: number }>(FEED_CHUNKS_COLLECTION);
+    if (!(await chunks.findOne({ number: { $exists: false } }))) return;
+    await chunks.deleteMany({});
+    await db.collection(SEQUENCES_COLLECTION).deleteOne({ _id: FEED_HEAD_SEQUENCE as never });
+    await db.collection(EVENTS_COLLECTION).updateMany({ feed_chunk: { $exists: true } }, { $unset: { feed_chunk: '' } });
+  },
+};
+
+export const MIGRATIONS: readonly Migration[] = [olderEventsGetAKey, eventIdHint, feedChunksKeyedByString];
 
 /**
  * Runs the migrations this database has not had yet, in order, and marks each done. Start-up

@@ -6,7 +6,10 @@ import { openEventStore, type EventStore, type EventStoreOptions } from './event
 import { openEventReads, type EventReads } from './eventReads';
 import type { QueryPlan } from './eventQueryPlan';
 import { openFeedReads, type FeedReads } from './feedReads';
-import { markedPlacement, scannedPlacement } from './feedPlacement';
+import { markedPlacement } from './feedPlacement';
+import { arrivalPlacement } from './arrivalPlacement';
+import { ArrivalLog, arrivalsOf } from './feedArrivals';
+import { Chunks } from './feedChunk';
 import { createFeedIndex, FeedSequencer } from './feedSequencer';
 import { runMigrations } from './migrations';
 import { openPartnerStore, type PartnerStore } from './partnerStore';
@@ -33,8 +36,8 @@ export interface StoresOptions extends DatabaseOptions, Omit<EventStoreOptions, 
   instance?: string;
   /** Events per feed chunk at most (default 1000). */
   feedChunkSize?: number;
-  /** How the feed tells placed events (default: marked where indexes serve, scanned on the local database). */
-  feedPlacement?: 'marked' | 'scanned';
+  /** How the feed tells placed events (default: marked where indexes serve, from writers' arrivals on the local database). */
+  feedPlacement?: 'marked' | 'arrivals';
   /** Sees every query plan GET /events sends (tests check index use through it). */
   observeQueries?: (plan: QueryPlan) => void;
 }
@@ -43,7 +46,10 @@ export async function openStores(options: StoresOptions): Promise<Stores> {
   const database = await connectDatabase(options);
   try {
     await runMigrations(database.db);
+    const placement = options.feedPlacement ?? (database.scansOnly ? 'arrivals' : 'marked');
+    const chunks = new Chunks(database.db);
     const events = await openEventStore(database.db, {
+      arrivals: placement === 'arrivals' ? new ArrivalLog(arrivalsOf(database.db)) : undefined,
       timeoutMs: options.timeoutMs,
       maxBatch: options.maxBatch,
       maxQueued: options.maxQueued,
@@ -55,10 +61,11 @@ export async function openStores(options: StoresOptions): Promise<Stores> {
       events,
       partners: await openPartnerStore(database.db),
       reads: await openEventReads(database.db, { readIndexes: !database.scansOnly, observe: options.observeQueries }),
-      feed: openFeedReads(database.db),
-      sequencer: new FeedSequencer(database.db, { chunkSize: options.feedChunkSize ?? 1000, instance: options.instance ?? randomUUID(),
+      feed: openFeedReads(database.db, chunks),
+      sequencer: new FeedSequencer(database.db, chunks, { chunkSize: options.feedChunkSize ?? 1000, instance: options.instance ?? randomUUID(),
         leaseMs: FEED_LEASE_MS,
-        placement: (options.feedPlacement ?? (database.scansOnly ? 'scanned' : 'marked')) === 'marked' ? markedPlacement : scannedPlacement,
+        // An event whose arrival was lost is looked for once it has been missing as long as a lease.
+        placement: placement === 'marked' ? markedPlacement : (db) => arrivalPlacement(db, { graceMs: FEED_LEASE_MS }),
       }),
       consumers: await openConsumerStore(database.db),
       ping: () => database.ping(),

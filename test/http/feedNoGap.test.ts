@@ -1,6 +1,8 @@
 import { MongoClient, type Collection, type Db } from 'mongodb';
 import { toUnnumberedDocument, type EventDocument } from '../../src/store/eventDocument';
-import { EVENTS_COLLECTION, SEQUENCES_COLLECTION } from '../../src/store/eventStore';
+import { EVENTS_COLLECTION } from '../../src/store/eventStore';
+import { arrivalsOf } from '../../src/store/feedArrivals';
+import { SEQUENCES_COLLECTION } from '../../src/store/sequences';
 import { anEvent } from '../helpers/builders';
 import { aConsumer, read } from '../helpers/consumers';
 import { dbNameFor, startTestApp, testDatabaseUri, type TestApp } from '../helpers/testApp';
@@ -42,7 +44,11 @@ afterAll(async () => {
   await client.close();
 });
 
-/** Commits block `block` (numbers block*BLOCK+1 ...) in small batches, smallest first, while the others write. */
+/**
+ * Commits block `block` (numbers block*BLOCK+1 ...) in small batches, smallest first, while the
+ * others write. Block 0 tells each batch's arrival as the service's writers do; block 1 never
+ * does, as a writer that crashed each time before telling, so the feed must find those itself.
+ */
 async function blockWriter(events: Collection<EventDocument>, partner: string, block: number, done: () => boolean): Promise<void> {
   const first = block * BLOCK + 1;
   for (let id = first; id < first + BLOCK; id += 20) {
@@ -51,6 +57,7 @@ async function blockWriter(events: Collection<EventDocument>, partner: string, b
       event_id: id + i,
     }));
     await events.insertMany(batch);
+    if (block === 0) await arrivalsOf(db).insertOne({ _id: `held-${id}`, events: batch, created_at: new Date() });
     // Spread over the run, so that larger numbers keep committing before these.
     if (!done()) await sleep(150);
   }

@@ -1,62 +1,31 @@
-import { MongoClient, type Db } from 'mongodb';
-import { toUnnumberedDocument, type EventDocument } from '../../src/store/eventDocument';
-import { EVENTS_COLLECTION } from '../../src/store/eventStore';
-import { FEED_CHUNKS_COLLECTION, type ChunkDocument } from '../../src/store/feedChunk';
-import { markedPlacement, scannedPlacement, type Placement } from '../../src/store/feedPlacement';
-import { FeedSequencer } from '../../src/store/feedSequencer';
-import { anEvent } from '../helpers/builders';
-import { dbNameFor, testDatabaseUri } from '../helpers/testApp';
+import type { Db } from 'mongodb';
+import { markedPlacement, type Placement } from '../../src/store/feedPlacement';
+import { FEED_HEAD_SEQUENCE } from '../../src/store/feedSequencer';
+import { SEQUENCES_COLLECTION } from '../../src/store/sequences';
+import { sequencerBench } from '../helpers/sequencerBench';
 
-let client: MongoClient;
-let db: Db;
-
-beforeAll(async () => {
-  client = await MongoClient.connect(testDatabaseUri());
-  db = client.db(dbNameFor(__filename));
-});
-beforeEach(() => db.dropDatabase());
-afterAll(() => client.close());
-
-let stored = 0;
-async function storeEvents(count: number, firstId = stored + 1): Promise<void> {
-  const docs = Array.from({ length: count }, (_, i) => ({
-    ...toUnnumberedDocument(anEvent() as never, new Date(), 'p', { key: `k-${firstId + i}`, fingerprint: 'f' }),
-    event_id: firstId + i,
-  }));
-  stored = Math.max(stored, firstId + count - 1);
-  await db.collection<EventDocument>(EVENTS_COLLECTION).insertMany(docs);
-}
-
-const sequencer = (placement: (events: never) => Placement, instance = 'a', leaseMs = 10_000) =>
-  new FeedSequencer(db, { chunkSize: 4, instance, leaseMs, placement: placement as never });
-
-/** Every chunk, in order, with the checks the feed's readers rely on. */
-async function chunks(): Promise<ChunkDocument[]> {
-  const all = await db.collection<ChunkDocument>(FEED_CHUNKS_COLLECTION).find({}).sort({ _id: 1 }).toArray();
-  all.forEach((chunk, i) => {
-    expect(chunk._id).toBe(i + 1);
-    expect(chunk.first_position).toBe(i === 0 ? 1 : all[i - 1]!.first_position + all[i - 1]!.events.length);
-  });
-  return all;
-}
-const placedIds = async () => (await chunks()).flatMap((c) => c.events.map((e) => e.event_id));
+const bench = sequencerBench(__filename);
+const { db, storeEvents, sequencer, chunks, placedIds, arrivals } = bench;
 
 describe.each([
   ['marked', markedPlacement],
-  ['scanned', scannedPlacement],
+  ['arrivals', arrivals],
 ])('the feed sequencer (%s placement)', (_name, placement) => {
-  test('when events are stored, then each pass places them in numbered chunks, each event once', async () => {
+  test('when events are bench.stored, then each pass places them in numbered chunks, each event once', async () => {
     const seq = sequencer(placement);
     await storeEvents(10);
     let rounds = 0;
     while ((await seq.pass()) > 0) rounds++;
     expect(rounds).toBeGreaterThan(0);
-    expect(await placedIds()).toEqual(Array.from({ length: 10 }, (_, i) => stored - 9 + i));
+    expect(await placedIds()).toEqual(Array.from({ length: 10 }, (_, i) => bench.stored - 9 + i));
+    // Readers look no further than the head, which names the newest chunk.
+    const head = await db().collection<{ _id: string; highest: number }>(SEQUENCES_COLLECTION).findOne({ _id: FEED_HEAD_SEQUENCE });
+    expect(head?.highest).toBe((await chunks()).length);
   });
 
   test('when a smaller event_id commits after larger ones were placed, then it is placed later, not skipped', async () => {
     const seq = sequencer(placement);
-    const base = stored;
+    const base = bench.stored;
     await storeEvents(3, base + 5);
     await seq.pass();
     await storeEvents(4, base + 1); // the numbers a slow writer held
@@ -81,8 +50,8 @@ describe.each([
 
   test('when a sequencer stops between writing a chunk and recording it, then the next pass records it first and places nothing twice', async () => {
     let failOnce = true;
-    const faulty = (events: never): Placement => {
-      const inner = placement(events);
+    const faulty = (on: Db): Placement => {
+      const inner = placement(on);
       return {
         ...inner,
         record: async (chunk) => {
@@ -109,8 +78,8 @@ describe.each([
 describe('the feed lease', () => {
   test('when one instance holds the lease, then another does not get it until it runs out', async () => {
     const now = new Date();
-    const one = sequencer(scannedPlacement, 'one', 1000);
-    const two = sequencer(scannedPlacement, 'two', 1000);
+    const one = sequencer(arrivals, 'one', 1000);
+    const two = sequencer(arrivals, 'two', 1000);
     expect(await one.lease(now)).toBe(true);
     expect(await two.lease(now)).toBe(false);
     expect(await one.lease(new Date(now.getTime() + 500))).toBe(true);

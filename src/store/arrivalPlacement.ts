@@ -1,0 +1,106 @@
+import type { Db } from 'mongodb';
+import type { EventDocument } from './eventDocument';
+import { EVENTS_COLLECTION, EVENT_ID_SEQUENCE } from './eventStore';
+import { arrivalsOf } from './feedArrivals';
+import type { ChunkDocument } from './feedChunk';
+import type { Placement } from './feedPlacement';
+import { PlacedIds } from './placedIds';
+import { sequence } from './sequences';
+
+const MAJORITY = { readConcern: { level: 'majority' as const } };
+/** A gap that the events themselves do not fill is looked for again at most this rarely. */
+const MAX_GAP_WAIT_MS = 10 * 60_000;
+
+export interface ArrivalPlacementOptions {
+  /** How long an event may go without its arrival before the events are searched for it. */
+  graceMs: number;
+  /** Milliseconds on a steady clock (tests move it). */
+  now?: () => number;
+}
+
+/**
+ * The placement for the local database (FerretDB on SQLite), which answers every query by reading
+ * the whole collection and holds its one write lock for seconds on an update of many events.
+ * So events are never updated or searched there: writers list what they stored in arrivals
+ * (feedArrivals.ts), the sequencer reads those (a collection it keeps nearly empty by deleting
+ * each arrival once all its events are placed), and what is placed is kept as event_ids in
+ * memory (PlacedIds: small, as events are placed nearly in order), rebuilt from the chunks when a
+ * sequencer starts or loses a race.
+ *
+ * Event_ids are stored without holes (see EventWriter), so a number missing below events already
+ * known is an arrival that is late or was lost with a writer that crashed: once it has been
+ * missing for `graceMs`, the events above the placed ones are read (one scan), and any not placed
+ * are placed.
+ */
+export function arrivalPlacement(db: Db, options: ArrivalPlacementOptions): Placement {
+  const events = db.collection<EventDocument>(EVENTS_COLLECTION);
+  const arrivals = arrivalsOf(db);
+  const highestTaken = sequence(db, EVENT_ID_SEQUENCE);
+  const now = options.now ?? (() => performance.now());
+  let placed = new PlacedIds();
+  /** The event_ids of each arrival last read, to delete it once all of them are placed. */
+  let held = new Map<string, number[]>();
+  let gap: { at: number; since: number; wait: number } | undefined;
+
+  async function deleteSpent(): Promise<void> {
+    const spent = [...held].filter(([, ids]) => ids.every((id) => placed.has(id))).map(([id]) => id);
+    if (spent.length === 0) return;
+    await arrivals.deleteMany({ _id: { $in: spent } });
+    for (const id of spent) held.delete(id);
+  }
+
+  /** Adds to `fresh` what the events hold beyond a gap that has lasted its grace. */
+  async function fillGap(fresh: Map<number, EventDocument>): Promise<void> {
+    const next = placed.through + 1;
+    const beyond = !fresh.has(next) && (fresh.size > 0 || placed.outOfOrder > 0 || (await highestTaken.read()) > placed.through);
+    if (!beyond) {
+      gap = undefined;
+      return;
+    }
+    if (gap?.at !== next) gap = { at: next, since: now(), wait: options.graceMs };
+    if (now() - gap.since < gap.wait) return;
+    for await (const doc of events.find({ event_id: { $gt: placed.through } }, MAJORITY)) {
+      if (!placed.has(doc.event_id)) fresh.set(doc.event_id, doc);
+    }
+    // A number the events do not hold either is looked for again, less and less often.
+    gap = { at: next, since: now(), wait: Math.min(gap.wait * 2, MAX_GAP_WAIT_MS) };
+  }
+
+  return {
+    async unplaced(limit) {
+      const fresh = new Map<number, EventDocument>();
+      held = new Map();
+      for await (const arrival of arrivals.find({}, MAJORITY)) {
+        held.set(arrival._id, arrival.events.map((e) => e.event_id));
+        for (const event of arrival.events) if (!placed.has(event.event_id)) fresh.set(event.event_id, event);
+      }
+      // Arrivals a pass placed but stopped before deleting.
+      await deleteSpent();
+      await fillGap(fresh);
+      return [...fresh.values()].sort((a, b) => a.event_id - b.event_id).slice(0, limit);
+    },
+    async record(chunk) {
+      for (const event of chunk.events) placed.add(event.event_id);
+      await deleteSpent();
+    },
+    async reload(chunks) {
+      // The newest chunk must come from the same read as the placed ids: one written meanwhile by
+      // another sequencer would otherwise be the head while an older one it wrote is unknown.
+      // A read that missed a chunk (a gap in the numbers) is made again.
+      for (;;) {
+        const known = new PlacedIds();
+        let newest: ChunkDocument | null = null;
+        let count = 0;
+        for await (const chunk of chunks.find({}, MAJORITY)) {
+          count++;
+          if (!newest || chunk.number > newest.number) newest = chunk;
+          for (const event of chunk.events) known.add(event.event_id);
+        }
+        if (count === (newest?.number ?? 0)) {
+          placed = known;
+          return newest;
+        }
+      }
+    },
+  };
+}

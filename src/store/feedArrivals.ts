@@ -1,0 +1,65 @@
+import { randomUUID } from 'node:crypto';
+import type { Collection, Db } from 'mongodb';
+import type { EventDocument } from './eventDocument';
+import { ThrottledWrite } from './throttledWrite';
+
+export const FEED_ARRIVALS_COLLECTION = 'feed_arrivals';
+/** Arrivals are written at most this often per instance. */
+const ARRIVAL_INTERVAL_MS = 100;
+/** Events in one arrival at most, far below the database's document size limit. */
+const EVENTS_PER_ARRIVAL = 2000;
+/** Events waiting for an arrival at most (while the database refuses them); the gap search finds any dropped. */
+const MAX_PENDING = 50_000;
+
+/** Events one instance stored, told to the feed sequencer; deleted once they are placed. */
+export interface ArrivalDocument {
+  _id: string;
+  events: EventDocument[];
+  created_at: Date;
+}
+
+export const arrivalsOf = (db: Db): Collection<ArrivalDocument> => db.collection<ArrivalDocument>(FEED_ARRIVALS_COLLECTION);
+
+/**
+ * Where the database answers every query by reading a whole collection (the local one, FerretDB
+ * on SQLite), finding new events among all of them costs more with every event stored. So each
+ * writer also tells the sequencer what it stored: one small document every ARRIVAL_INTERVAL_MS
+ * at most, holding every event stored since the last. The sequencer reads these (a collection
+ * it keeps nearly empty) instead of the events. An arrival lost to a crash delays its events,
+ * never loses them: the sequencer looks among the events for a gap that outlives its grace.
+ */
+export class ArrivalLog {
+  private pending: EventDocument[] = [];
+  private readonly writes: ThrottledWrite;
+  private readonly prefix = randomUUID();
+  private written = 0;
+
+  constructor(arrivals: Collection<ArrivalDocument>) {
+    this.writes = new ThrottledWrite(
+      async () => {
+        const events = this.pending.splice(0, EVENTS_PER_ARRIVAL);
+        try {
+          await arrivals.insertOne({ _id: `${this.prefix}-${++this.written}`, events, created_at: new Date() });
+        } catch (err) {
+          // Nothing is lost: they go with the next arrival (or, after a crash, the gap search finds them).
+          this.pending = events.concat(this.pending);
+          throw err;
+        }
+      },
+      () => this.pending.length > 0,
+      ARRIVAL_INTERVAL_MS,
+    );
+  }
+
+  /** These events are stored (acknowledged by the database). */
+  add(events: readonly EventDocument[]): void {
+    if (events.length === 0) return;
+    this.pending.push(...events);
+    if (this.pending.length > MAX_PENDING) this.pending.splice(0, this.pending.length - MAX_PENDING);
+    this.writes.poke();
+  }
+
+  flush(): Promise<void> {
+    return this.writes.flush();
+  }
+}

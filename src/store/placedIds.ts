@@ -1,0 +1,32 @@
+/**
+ * A set of event_ids kept as "every one up to `through`" plus the few placed out of order above
+ * it. Events are placed nearly in event_id order, so this stays small however many there are.
+ */
+export class PlacedIds {
+  private upTo = 0;
+  private readonly above = new Set<number>();
+
+  /** Every event_id up to this one is in the set. */
+  get through(): number {
+    return this.upTo;
+  }
+
+  /** How many are in the set above `through`. */
+  get outOfOrder(): number {
+    return this.above.size;
+  }
+
+  has(id: number): boolean {
+    return id <= this.upTo || this.above.has(id);
+  }
+
+  add(id: number): void {
+    if (this.has(id)) return;
+    if (id !== this.upTo + 1) {
+      this.above.add(id);
+      return;
+    }
+    this.upTo = id;
+    while (this.above.delete(this.upTo + 1)) this.upTo += 1;
+  }
+}

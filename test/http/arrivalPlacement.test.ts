@@ -1,0 +1,80 @@
+import type { EventDocument } from '../../src/store/eventDocument';
+import { EVENTS_COLLECTION } from '../../src/store/eventStore';
+import { arrivalsOf } from '../../src/store/feedArrivals';
+import { SEQUENCES_COLLECTION } from '../../src/store/sequences';
+import { sequencerBench } from '../helpers/sequencerBench';
+
+const bench = sequencerBench(__filename);
+const { db, storeEvents, sequencer, placedIds, drain, arrivals } = bench;
+
+describe('the arrival placement', () => {
+  const arrivalCount = () => arrivalsOf(db()).countDocuments();
+
+  test('when events are placed, then their arrivals are deleted, so the collection read each pass stays small', async () => {
+    await storeEvents(5);
+    await storeEvents(7);
+    expect(await arrivalCount()).toBe(2);
+    await drain(sequencer(arrivals));
+    expect(await placedIds()).toHaveLength(12);
+    expect(await arrivalCount()).toBe(0);
+  });
+
+  test('when a writer stopped before telling its arrival, then its events are placed once the gap has lasted the grace, not before', async () => {
+    const seq = sequencer(arrivals);
+    await drain(seq); // the first pass reads the (empty) chunks
+    const base = bench.stored;
+    await storeEvents(3, base + 1, false);
+    await storeEvents(2, base + 4);
+    await drain(seq);
+    expect(await placedIds()).toEqual([base + 4, base + 5]);
+    bench.clock += 4_999;
+    await drain(seq);
+    expect(await placedIds()).toHaveLength(2);
+    bench.clock += 1;
+    await drain(seq);
+    expect(await placedIds()).toEqual([base + 4, base + 5, base + 1, base + 2, base + 3]);
+  });
+
+  test('when the highest taken says more events exist than arrived, then the last ones are found too', async () => {
+    const seq = sequencer(arrivals);
+    await storeEvents(2);
+    await drain(seq);
+    await storeEvents(2, bench.stored + 1, false);
+    await db().collection<{ _id: string; highest: number }>(SEQUENCES_COLLECTION).updateOne({ _id: 'event_id' }, { $set: { highest: bench.stored } }, { upsert: true });
+    await drain(seq);
+    expect(await placedIds()).toHaveLength(2);
+    bench.clock += 5_000;
+    await drain(seq);
+    expect(await placedIds()).toEqual([bench.stored - 3, bench.stored - 2, bench.stored - 1, bench.stored]);
+  });
+
+  test('when an arrival comes after the gap search placed its events, then nothing is placed twice and it is deleted', async () => {
+    const seq = sequencer(arrivals);
+    const base = bench.stored;
+    await storeEvents(3, base + 1, false);
+    await storeEvents(1, base + 4);
+    bench.clock += 5_000;
+    await drain(seq);
+    bench.clock += 5_000;
+    await drain(seq);
+    const late = await db().collection<EventDocument>(EVENTS_COLLECTION).find({ event_id: { $lte: base + 3 } }).toArray();
+    await arrivalsOf(db()).insertOne({ _id: 'late', events: late, created_at: new Date() });
+    await drain(seq);
+    expect((await placedIds()).sort((a, b) => a - b)).toEqual([base + 1, base + 2, base + 3, base + 4]);
+    expect(await arrivalCount()).toBe(0);
+  });
+
+  test('when a sequencer starts on chunks another wrote, then it places only what they do not hold', async () => {
+    await storeEvents(6);
+    await drain(sequencer(arrivals, 'first'));
+    await storeEvents(3);
+    // The first sequencer's arrivals are deleted; a late copy of one must not be placed again.
+    const again = await db().collection<EventDocument>(EVENTS_COLLECTION).find({ event_id: { $lte: bench.stored - 3 } }).toArray();
+    await arrivalsOf(db()).insertOne({ _id: 'again', events: again, created_at: new Date() });
+    await drain(sequencer(arrivals, 'second'));
+    const ids = await placedIds();
+    expect(ids).toHaveLength(9);
+    expect(new Set(ids).size).toBe(9);
+  });
+});
+
