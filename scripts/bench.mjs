@@ -47,7 +47,7 @@ const { openStores } = require(join(ROOT, 'dist/src/store/stores.js'));
 const { registerPartner } = require(join(ROOT, 'dist/src/auth/registerPartner.js'));
 const { generateConsumerToken, hashConsumerToken } = require(join(ROOT, 'dist/src/auth/credentials.js'));
 const { toUnnumberedDocument, readableEvent } = require(join(ROOT, 'dist/src/store/eventDocument.js'));
-const { FEED_CHUNKS_COLLECTION, chunkKey } = require(join(ROOT, 'dist/src/store/feedChunk.js'));
+const { FEED_CHUNKS_COLLECTION, toChunkDocument } = require(join(ROOT, 'dist/src/store/feedChunk.js'));
 const { FEED_HEAD_SEQUENCE } = require(join(ROOT, 'dist/src/store/feedSequencer.js'));
 const { encodeFeedCursor } = require(join(ROOT, 'dist/src/store/cursors.js'));
 const { idempotencyOf } = require(join(ROOT, 'dist/src/idempotency.js'));
@@ -302,7 +302,7 @@ try {
   if (READ_EVENTS > 0) {
     report.reads = await readsOnStoredEvents({
       MongoClient, dbUri: db.uri, service, stopProcess, dropDatabase, log, toUnnumberedDocument, idempotencyOf, readableEvent, encodeFeedCursor,
-      feedChunks: FEED_CHUNKS_COLLECTION, chunkKey, feedHead: FEED_HEAD_SEQUENCE,
+      feedChunks: FEED_CHUNKS_COLLECTION, toChunkDocument, feedHead: FEED_HEAD_SEQUENCE,
       count: READ_EVENTS, appointments: Math.max(1, Math.round(READ_EVENTS / 5)), requests: READ_REQUESTS, budgetSeconds: READ_BUDGET_SECONDS,
     });
   }

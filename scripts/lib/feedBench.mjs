@@ -13,13 +13,14 @@ const IDLE_SLEEP_MS = 100;
  * feed positions ran on without gaps.
  */
 function startReader(base, auth) {
-  const state = { seenAt: new Map(), times: new Map(), requests: 0, statuses: [], events: 0, positionsInOrder: true, caughtUp: 0, running: true };
+  const state = { seenAt: new Map(), times: new Map(), requestMs: [], requests: 0, statuses: [], events: 0, positionsInOrder: true, caughtUp: 0, running: true };
   let cursor;
   let lastPosition = 0;
   state.done = (async () => {
     while (state.running) {
       const url = `${base}/feed?limit=${PAGE}${cursor ? `&after=${cursor}` : ''}`;
       let res;
+      const asked = performance.now();
       try {
         res = await fetch(url, { headers: auth, signal: AbortSignal.timeout(30000) });
       } catch {
@@ -36,6 +37,7 @@ function startReader(base, auth) {
       }
       const page = await res.json();
       const now = performance.now();
+      state.requestMs.push(now - asked);
       for (const e of page.data) {
         state.times.set(e.event_id, (state.times.get(e.event_id) ?? 0) + 1);
         if (!state.seenAt.has(e.event_id)) state.seenAt.set(e.event_id, now);
@@ -109,6 +111,7 @@ async function oneRun(svc, withReader, pids, { seconds, concurrency, makeEvent, 
       readWhileWritingPerSecond: Math.round(readWhileWriting / seconds),
       eventsRead: reader.events,
       requests: reader.requests,
+      requestMs: summary(reader.requestMs),
       statuses: tally(reader.statuses),
       delayMs: summary(delays),
       drainMs: drainedAt === undefined ? null : Math.round(drainedAt - writersStopped),

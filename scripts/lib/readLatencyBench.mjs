@@ -15,7 +15,7 @@ const CHUNK = 1000; // the service's default FEED_CHUNK_SIZE
  * written as its sequencer writes them (chunk n holds events (n-1)*CHUNK+1 to n*CHUNK): the
  * state of a database that has been running, not one whose feed must first catch up.
  */
-async function load(client, dbName, { count, appointments, toUnnumberedDocument, idempotencyOf, readableEvent, feedChunks, chunkKey, feedHead }) {
+async function load(client, dbName, { count, appointments, toUnnumberedDocument, idempotencyOf, readableEvent, feedChunks, toChunkDocument, feedHead }) {
   const db = client.db(dbName);
   const events = db.collection('appointment_events');
   const start = Date.now() - count * 10;
@@ -34,9 +34,8 @@ async function load(client, dbName, { count, appointments, toUnnumberedDocument,
       docs.push({ event_id: id, ...toUnnumberedDocument(e, new Date(start + id * 10 + 5), PARTNER, idempotencyOf(PARTNER, e, {})) });
     }
     await events.insertMany(docs);
-    const number = Math.ceil(from / CHUNK);
-    const chunk = { _id: chunkKey(number), number, first_position: from, events: docs.map((doc) => ({ key: doc._id, ...readableEvent(doc) })), created_at: new Date() };
-    await db.collection(feedChunks).insertOne(chunk);
+    const chunk = { number: Math.ceil(from / CHUNK), first_position: from, events: docs.map(readableEvent) };
+    await db.collection(feedChunks).insertOne(toChunkDocument(chunk));
   }
   await db.collection('sequences').updateOne({ _id: 'event_id' }, { $max: { highest: count } }, { upsert: true });
   await db.collection('sequences').updateOne({ _id: feedHead }, { $max: { highest: Math.ceil(count / CHUNK) } }, { upsert: true });

@@ -15,7 +15,8 @@ export function readingLines(report) {
       if (r.feed) {
         const d = r.feed.delayMs;
         line +=
-          `; feed read ${r.feed.readWhileWritingPerSecond} events/s while writing, delay from 201 to seen p50 ${d.p50} / p95 ${d.p95} / max ${d.max} ms; ` +
+          `; feed read ${r.feed.readWhileWritingPerSecond} events/s while writing in ${r.feed.requests} requests (each p50 ${r.feed.requestMs.p50} / p95 ${r.feed.requestMs.p95} ms), ` +
+          `delay from 201 to seen p50 ${d.p50} / p95 ${d.p95} / max ${d.max} ms; ` +
           `drained ${r.feed.drainMs === null ? 'NOT within the bound' : `${r.feed.drainMs} ms after the writers stopped`}; ` +
           `${r.feed.acknowledged} acknowledged, ${r.feed.missing} missing, ${r.feed.seenTwice} seen twice, positions ${r.feed.positionsInOrder ? 'in order' : 'OUT OF ORDER'}: ` +
           `${r.feed.exactlyOnce ? 'exactly once' : 'NOT exactly once'}`;

@@ -11,7 +11,7 @@ export function getAppointment({ reads }: ReadDeps): Handler<'getAppointment'> {
     const partner = ctx.params.partner!;
     const appointmentId = ctx.params.appointment_id!;
     partnersToRead(consumer, partner, ['path', 'partner']);
-    const events = await ctx.budget.spend(() => reads.appointmentEvents(partner, appointmentId));
+    const events = await ctx.budget.within((ms) => reads.appointmentEvents(partner, appointmentId, ms));
     if (events.length === 0) {
       throw new AppError('not_found', [{ loc: ['path', 'appointment_id'], msg: 'no events for this appointment', type: 'not_found.appointment' }]);
     }

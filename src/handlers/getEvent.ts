@@ -8,7 +8,7 @@ export function getEvent({ reads }: ReadDeps): Handler<'getEvent'> {
   return async (ctx) => {
     const consumer = consumerOf(ctx);
     const eventId = Number(ctx.params.event_id);
-    const event = await ctx.budget.spend(() => reads.get(eventId));
+    const event = await ctx.budget.within((ms) => reads.get(eventId, ms));
     if (!event || (consumer.partners && !consumer.partners.includes(event.partner))) {
       throw new AppError('not_found', [{ loc: ['path', 'event_id'], msg: 'no such event', type: 'not_found.event' }]);
     }

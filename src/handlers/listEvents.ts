@@ -41,7 +41,7 @@ export function listEvents({ reads }: ReadDeps): Handler<'listEvents'> {
       limit: Number(single(q.limit) ?? 100),
       afterEventId: cursor?.afterEventId,
     };
-    const page = await ctx.budget.spend(() => reads.list(query));
+    const page = await ctx.budget.within((ms) => reads.list(query, ms));
     ctx.outcome.returned = page.events.length;
     const next = page.lastEventId === undefined ? null : encodeEventsCursor({ afterEventId: page.lastEventId });
     return { status: 200, contentType: 'application/json', body: { data: page.events, next_cursor: next, has_more: next !== null } };

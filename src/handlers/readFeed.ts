@@ -18,7 +18,7 @@ export function readFeed({ feed }: FeedDeps): Handler<'readFeed'> {
       throw new AppError('invalid_query', [{ loc: ['query', 'after'], msg: 'not a cursor of this feed', type: 'value_error.cursor' }]);
     }
     const limit = Number(single(ctx.query.limit) ?? 100);
-    const page = await ctx.budget.spend(() => feed.read(after, limit, consumer.partners));
+    const page = await ctx.budget.within((ms) => feed.read(after, limit, consumer.partners, ms));
     ctx.outcome.returned = page.events.length;
     return { status: 200, contentType: 'application/json', body: { data: page.events, next_cursor: encodeFeedCursor(page.next), has_more: page.hasMore } };
   };

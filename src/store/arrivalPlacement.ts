@@ -1,8 +1,8 @@
 import type { Db } from 'mongodb';
-import type { EventDocument } from './eventDocument';
+import { readableEvent, type EventDocument, type ReadableEvent } from './eventDocument';
 import { EVENTS_COLLECTION, EVENT_ID_SEQUENCE } from './eventStore';
 import { arrivalsOf } from './feedArrivals';
-import type { ChunkDocument } from './feedChunk';
+import { decodeEvents, fromChunkDocument, type Chunk } from './feedChunk';
 import type { Placement } from './feedPlacement';
 import { PlacedIds } from './placedIds';
 import { sequence } from './sequences';
@@ -22,8 +22,8 @@ export interface ArrivalPlacementOptions {
  * The placement for the local database (FerretDB on SQLite), which answers every query by reading
  * the whole collection and holds its one write lock for seconds on an update of many events.
  * So events are never updated or searched there: writers list what they stored in arrivals
- * (feedArrivals.ts), the sequencer reads those (a collection it keeps nearly empty by deleting
- * each arrival once all its events are placed), and what is placed is kept as event_ids in
+ * (feedArrivals.ts), the sequencer reads those (a collection it keeps nearly empty by deleting,
+ * at the start of each pass, every arrival whose events are all placed), and what is placed is kept as event_ids in
  * memory (PlacedIds: small, as events are placed nearly in order), rebuilt from the chunks when a
  * sequencer starts or loses a race.
  *
@@ -38,7 +38,7 @@ export function arrivalPlacement(db: Db, options: ArrivalPlacementOptions): Plac
   const highestTaken = sequence(db, EVENT_ID_SEQUENCE);
   const now = options.now ?? (() => performance.now());
   let placed = new PlacedIds();
-  /** The event_ids of each arrival last read, to delete it once all of them are placed. */
+  /** The event_ids of each arrival read, to delete it once all of them are placed. */
   let held = new Map<string, number[]>();
   let gap: { at: number; since: number; wait: number } | undefined;
 
@@ -50,7 +50,7 @@ export function arrivalPlacement(db: Db, options: ArrivalPlacementOptions): Plac
   }
 
   /** Adds to `fresh` what the events hold beyond a gap that has lasted its grace. */
-  async function fillGap(fresh: Map<number, EventDocument>): Promise<void> {
+  async function fillGap(fresh: Map<number, ReadableEvent>): Promise<void> {
     const next = placed.through + 1;
     const beyond = !fresh.has(next) && (fresh.size > 0 || placed.outOfOrder > 0 || (await highestTaken.read()) > placed.through);
     if (!beyond) {
@@ -60,7 +60,7 @@ export function arrivalPlacement(db: Db, options: ArrivalPlacementOptions): Plac
     if (gap?.at !== next) gap = { at: next, since: now(), wait: options.graceMs };
     if (now() - gap.since < gap.wait) return;
     for await (const doc of events.find({ event_id: { $gt: placed.through } }, MAJORITY)) {
-      if (!placed.has(doc.event_id)) fresh.set(doc.event_id, doc);
+      if (!placed.has(doc.event_id)) fresh.set(doc.event_id, readableEvent(doc));
     }
     // A number the events do not hold either is looked for again, less and less often.
     gap = { at: next, since: now(), wait: Math.min(gap.wait * 2, MAX_GAP_WAIT_MS) };
@@ -68,20 +68,24 @@ export function arrivalPlacement(db: Db, options: ArrivalPlacementOptions): Plac
 
   return {
     async unplaced(limit) {
-      const fresh = new Map<number, EventDocument>();
+      // Arrivals whose events the pass before placed (or held only events placed already).
+      await deleteSpent();
+      const fresh = new Map<number, ReadableEvent>();
       held = new Map();
       for await (const arrival of arrivals.find({}, MAJORITY)) {
-        held.set(arrival._id, arrival.events.map((e) => e.event_id));
-        for (const event of arrival.events) if (!placed.has(event.event_id)) fresh.set(event.event_id, event);
+        const arrived = decodeEvents(arrival.events);
+        held.set(arrival._id, arrived.map((e) => e.event_id));
+        for (const event of arrived) if (!placed.has(event.event_id)) fresh.set(event.event_id, event);
       }
-      // Arrivals a pass placed but stopped before deleting.
-      await deleteSpent();
       await fillGap(fresh);
       return [...fresh.values()].sort((a, b) => a.event_id - b.event_id).slice(0, limit);
     },
-    async record(chunk) {
+    record(chunk) {
+      // Arrivals whose events are all placed now are deleted by the next pass, once for all its
+      // chunks: a delete reads every arrival on the local database, so one per chunk would cost
+      // as much as the pass.
       for (const event of chunk.events) placed.add(event.event_id);
-      await deleteSpent();
+      return Promise.resolve();
     },
     async reload(chunks) {
       // The newest chunk must come from the same read as the placed ids: one written meanwhile by
@@ -89,9 +93,10 @@ export function arrivalPlacement(db: Db, options: ArrivalPlacementOptions): Plac
       // A read that missed a chunk (a gap in the numbers) is made again.
       for (;;) {
         const known = new PlacedIds();
-        let newest: ChunkDocument | null = null;
+        let newest: Chunk | null = null;
         let count = 0;
-        for await (const chunk of chunks.find({}, MAJORITY)) {
+        for await (const doc of chunks.find({}, MAJORITY)) {
+          const chunk = fromChunkDocument(doc);
           count++;
           if (!newest || chunk.number > newest.number) newest = chunk;
           for (const event of chunk.events) known.add(event.event_id);

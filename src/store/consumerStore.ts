@@ -1,5 +1,5 @@
 import type { Db } from 'mongodb';
-import { DUPLICATE_KEY, toAppError } from './dbErrors';
+import { isDuplicateKey, toAppError } from './dbErrors';
 
 export const CONSUMERS_COLLECTION = 'consumers';
 
@@ -117,7 +117,7 @@ export async function openConsumerStore(db: Db): Promise<ConsumerStore> {
       try {
         await consumers.insertOne({ name, token_digest: tokenDigest, partners: partners ? [...partners] : null, created_at: now });
       } catch (err) {
-        if ((err as { code?: unknown }).code === DUPLICATE_KEY && (await consumers.countDocuments({ name })) > 0) throw new ConsumerExistsError(name);
+        if (isDuplicateKey(err) && (await consumers.countDocuments({ name })) > 0) throw new ConsumerExistsError(name);
         throw err;
       }
     },

@@ -32,6 +32,16 @@ const UNAVAILABLE_CODES = new Set([
 
 export const DUPLICATE_KEY = 11000;
 
+/** A unique index refused the write: the key is there already. */
+export function isDuplicateKey(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && 'code' in err && err.code === DUPLICATE_KEY;
+}
+
+/** A time limit as the database takes it: whole milliseconds, and never 0 (which means none). */
+export function maxTimeMS(ms: number): number {
+  return Math.max(1, Math.floor(ms));
+}
+
 export function isUnavailable(err: unknown): boolean {
   if (
     // Network errors include the driver's pool-cleared error.

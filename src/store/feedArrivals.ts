@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
-import type { EventDocument } from './eventDocument';
+import { readableEvent, type EventDocument, type ReadableEvent } from './eventDocument';
+import { encodeEvents } from './feedChunk';
 import { ThrottledWrite } from './throttledWrite';
 
 export const FEED_ARRIVALS_COLLECTION = 'feed_arrivals';
@@ -14,11 +15,19 @@ const MAX_PENDING = 50_000;
 /** Events one instance stored, told to the feed sequencer; deleted once they are placed. */
 export interface ArrivalDocument {
   _id: string;
-  events: EventDocument[];
+  /** The events' readable fields, encoded by encodeEvents. */
+  events: string;
   created_at: Date;
 }
 
 export const arrivalsOf = (db: Db): Collection<ArrivalDocument> => db.collection<ArrivalDocument>(FEED_ARRIVALS_COLLECTION);
+
+/** The arrival of these events, as a writer tells it. */
+export const anArrival = (id: string, events: readonly ReadableEvent[]): ArrivalDocument => ({
+  _id: id,
+  events: encodeEvents(events.map(readableEvent)),
+  created_at: new Date(),
+});
 
 /**
  * Where the database answers every query by reading a whole collection (the local one, FerretDB
@@ -39,7 +48,7 @@ export class ArrivalLog {
       async () => {
         const events = this.pending.splice(0, EVENTS_PER_ARRIVAL);
         try {
-          await arrivals.insertOne({ _id: `${this.prefix}-${++this.written}`, events, created_at: new Date() });
+          await arrivals.insertOne(anArrival(`${this.prefix}-${++this.written}`, events));
         } catch (err) {
           // Nothing is lost: they go with the next arrival (or, after a crash, the gap search finds them).
           this.pending = events.concat(this.pending);

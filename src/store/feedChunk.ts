@@ -1,18 +1,28 @@
 import type { Collection, Db } from 'mongodb';
 import { RecentMap } from '../recentMap';
-import type { EventDocument, ReadableEvent } from './eventDocument';
+import { maxTimeMS } from './dbErrors';
+import type { ReadableEvent } from './eventDocument';
 
 export const FEED_CHUNKS_COLLECTION = 'feed_chunks';
 
 /** One chunk of the feed: events placed together, at consecutive positions. Never changed once written. */
-export interface ChunkDocument {
-  /** chunkKey(number): a string, because the local database finds a document by `_id` only when it is one. */
-  _id: string;
+export interface Chunk {
   /** 1, 2, 3, …: chunk n+1 is written only after chunk n. */
   number: number;
   first_position: number;
-  /** Copies of the events' readable fields, so that reading the feed is one lookup per chunk. */
-  events: Array<ReadableEvent & { key: NonNullable<EventDocument['_id']> }>;
+  events: ReadableEvent[];
+}
+
+/** A chunk as stored. */
+export interface ChunkDocument {
+  /** chunkKey(number): a string, because the local database finds a document by `_id` only when it is one. */
+  _id: string;
+  number: number;
+  first_position: number;
+  /** How many events `events` holds. */
+  count: number;
+  /** The events, encoded by encodeEvents. */
+  events: string;
   created_at: Date;
 }
 
@@ -21,34 +31,62 @@ export function chunkKey(n: number): string {
   return String(n).padStart(15, '0');
 }
 
+/**
+ * Copies of events kept beside them (feed chunks, arrivals) are stored as one JSON text: the
+ * database stores and returns it as a single value, which the local database (FerretDB) does
+ * several times faster than an array of documents, and nothing ever queries inside them.
+ */
+export function encodeEvents(events: readonly ReadableEvent[]): string {
+  return JSON.stringify(events);
+}
+
+export function decodeEvents(text: string): ReadableEvent[] {
+  const events = JSON.parse(text) as Array<ReadableEvent & { timestamp: string; received_at: string }>;
+  return events.map((e) => ({ ...e, timestamp: new Date(e.timestamp), received_at: new Date(e.received_at) }));
+}
+
+export const toChunkDocument = (chunk: Chunk): ChunkDocument => ({
+  _id: chunkKey(chunk.number),
+  number: chunk.number,
+  first_position: chunk.first_position,
+  count: chunk.events.length,
+  events: encodeEvents(chunk.events),
+  created_at: new Date(),
+});
+
+export const fromChunkDocument = (doc: ChunkDocument): Chunk => ({ number: doc.number, first_position: doc.first_position, events: decodeEvents(doc.events) });
+
 /** Chunks a process keeps in memory: readers near the end of the feed then read no database. */
-const CACHED_CHUNKS = 16;
+const CACHED_CHUNKS = 64;
 
 /**
  * The chunks collection as the sequencer and readers share it in one process. Chunks are never
- * changed once written, so the most recent ones are kept in memory (the sequencer puts each one
- * it writes): a reader following the feed, the common case, costs the database nothing for them.
+ * changed once written, so the most recent ones are kept in memory, decoded (the sequencer puts
+ * each one it writes): a reader following the feed, the common case, costs the database nothing
+ * for them. At most CACHED_CHUNKS of FEED_CHUNK_SIZE events each.
  */
 export class Chunks {
   readonly collection: Collection<ChunkDocument>;
-  private readonly cache = new RecentMap<number, ChunkDocument>(CACHED_CHUNKS);
+  private readonly cache = new RecentMap<number, Chunk>(CACHED_CHUNKS);
 
   constructor(db: Db) {
     this.collection = db.collection<ChunkDocument>(FEED_CHUNKS_COLLECTION);
   }
 
-  /** Chunk `n`, or null when it is not written yet. */
-  async get(n: number): Promise<ChunkDocument | null> {
+  /** Chunk `n`, or null when it is not written yet; the database gives up after `maxTimeMs`. */
+  async get(n: number, maxTimeMs: number): Promise<Chunk | null> {
     const cached = this.cache.touch(n);
     if (cached) return cached;
-    const doc = await this.collection.findOne({ _id: chunkKey(n) }, { readConcern: { level: 'majority' } });
-    if (doc) this.cache.set(n, doc);
-    return doc;
+    const doc = await this.collection.findOne({ _id: chunkKey(n) }, { readConcern: { level: 'majority' }, maxTimeMS: maxTimeMS(maxTimeMs) });
+    if (!doc) return null;
+    const chunk = fromChunkDocument(doc);
+    this.cache.set(n, chunk);
+    return chunk;
   }
 
-  /** Writes chunk `doc.number`; throws the duplicate-key error when another sequencer wrote it first. */
-  async insert(doc: ChunkDocument): Promise<void> {
-    await this.collection.insertOne(doc);
-    this.cache.set(doc.number, doc);
+  /** Writes chunk `chunk.number`; throws the duplicate-key error when another sequencer wrote it first. */
+  async insert(chunk: Chunk): Promise<void> {
+    await this.collection.insertOne(toChunkDocument(chunk));
+    this.cache.set(chunk.number, chunk);
   }
 }

@@ -1,7 +1,7 @@
 import type { Collection, Db } from 'mongodb';
-import type { EventDocument } from './eventDocument';
+import type { EventDocument, ReadableEvent } from './eventDocument';
 import { EVENTS_COLLECTION } from './eventStore';
-import type { ChunkDocument } from './feedChunk';
+import { fromChunkDocument, type Chunk, type ChunkDocument } from './feedChunk';
 
 /**
  * Which stored events the feed has placed, and which it has not yet. Two ways, one contract:
@@ -9,19 +9,22 @@ import type { ChunkDocument } from './feedChunk';
  */
 export interface Placement {
   /** Events not in any chunk recorded so far, smallest event_id first, at most `limit`. */
-  unplaced(limit: number): Promise<EventDocument[]>;
+  unplaced(limit: number): Promise<ReadableEvent[]>;
   /** The chunk's events are placed (idempotent; also used to finish a chunk another sequencer wrote). */
-  record(chunk: ChunkDocument): Promise<void>;
+  record(chunk: Chunk): Promise<void>;
   /**
    * Forgets what it knew and reads the chunks again: the newest chunk (null when there is none),
    * which the sequencer then records and continues from.
    */
-  reload(chunks: Collection<ChunkDocument>): Promise<ChunkDocument | null>;
+  reload(chunks: Collection<ChunkDocument>): Promise<Chunk | null>;
 }
 
 const MAJORITY = { readConcern: { level: 'majority' as const } };
 
-const newestChunk = async (chunks: Collection<ChunkDocument>) => (await chunks.find({}, { sort: { _id: -1 }, limit: 1, ...MAJORITY }).toArray())[0] ?? null;
+async function newestChunk(chunks: Collection<ChunkDocument>): Promise<Chunk | null> {
+  const [newest] = await chunks.find({}, { sort: { _id: -1 }, limit: 1, ...MAJORITY }).toArray();
+  return newest ? fromChunkDocument(newest) : null;
+}
 
 /**
  * Where the database uses indexes (MongoDB): each event is marked with its chunk, and the
@@ -33,7 +36,7 @@ export function markedPlacement(db: Db): Placement {
   return {
     unplaced: (limit) => events.find({ feed_chunk: null }, { sort: { event_id: 1 }, limit, ...MAJORITY }).toArray(),
     async record(chunk) {
-      await events.updateMany({ _id: { $in: chunk.events.map((e) => e.key) } }, { $set: { feed_chunk: chunk.number } });
+      await events.updateMany({ event_id: { $in: chunk.events.map((e) => e.event_id) } }, { $set: { feed_chunk: chunk.number } });
     },
     reload: newestChunk,
   };

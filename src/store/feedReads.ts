@@ -2,7 +2,7 @@ import type { Db } from 'mongodb';
 import type { FeedCursor } from './cursors';
 import { toAppError } from './dbErrors';
 import { toStoredEvent, type StoredEvent } from './eventDocument';
-import type { ChunkDocument, Chunks } from './feedChunk';
+import type { Chunk, Chunks } from './feedChunk';
 import { feedHead } from './feedSequencer';
 
 export type FeedEvent = StoredEvent & { feed_position: number };
@@ -15,8 +15,11 @@ export interface FeedPage {
 }
 
 export interface FeedReads {
-  /** Events after `after` (from the start when undefined), at most `limit`, of `partners` only when given. */
-  read(after: FeedCursor | undefined, limit: number, partners: readonly string[] | null): Promise<FeedPage>;
+  /**
+   * Events after `after` (from the start when undefined), at most `limit`, of `partners` only
+   * when given. Each database read is given up after `maxTimeMs`.
+   */
+  read(after: FeedCursor | undefined, limit: number, partners: readonly string[] | null, maxTimeMs: number): Promise<FeedPage>;
 }
 
 /** Chunks looked at per request at most, so that a token limited to a quiet partner gets an answer soon. */
@@ -30,27 +33,27 @@ const MAX_CHUNKS_PER_READ = 20;
  */
 export function openFeedReads(db: Db, chunks: Chunks): FeedReads {
   const head = feedHead(db);
-  const chunk = async (n: number): Promise<ChunkDocument | null> => {
+  const chunk = async (n: number, maxTimeMs: number): Promise<Chunk | null> => {
     try {
-      return await chunks.get(n);
+      return await chunks.get(n, maxTimeMs);
     } catch (err) {
       throw toAppError(err);
     }
   };
 
   return {
-    async read(after, limit, partners) {
+    async read(after, limit, partners, maxTimeMs) {
       const allowed = partners ? new Set(partners) : undefined;
       let at = after ?? { chunk: 1, offset: 0 };
       let newest: number;
       try {
-        newest = await head.read();
+        newest = await head.read(maxTimeMs);
       } catch (err) {
         throw toAppError(err);
       }
       const events: FeedEvent[] = [];
       for (let looked = 0; looked < MAX_CHUNKS_PER_READ && at.chunk <= newest; looked++) {
-        const doc = await chunk(at.chunk);
+        const doc = await chunk(at.chunk, maxTimeMs);
         // Recorded as the head but not readable yet (a lagging secondary): the end, for now.
         if (!doc) return { events, next: at, hasMore: false };
         let offset = at.offset;

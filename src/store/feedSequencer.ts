@@ -1,7 +1,7 @@
 import type { Collection, Db } from 'mongodb';
-import { DUPLICATE_KEY } from './dbErrors';
+import { isDuplicateKey } from './dbErrors';
 import { readableEvent, type EventDocument } from './eventDocument';
-import { chunkKey, type ChunkDocument, type Chunks } from './feedChunk';
+import type { Chunk, Chunks } from './feedChunk';
 import { EVENTS_COLLECTION } from './eventStore';
 import type { Placement } from './feedPlacement';
 import { sequence, type Sequence } from './sequences';
@@ -82,7 +82,7 @@ export class FeedSequencer {
       await this.leases.insertOne({ _id: FEED_LEASE, holder: this.options.instance, until });
       return true;
     } catch (err) {
-      if ((err as { code?: unknown }).code === DUPLICATE_KEY) return false;
+      if (isDuplicateKey(err)) return false;
       throw err;
     }
   }
@@ -98,12 +98,10 @@ export class FeedSequencer {
     const fresh = await this.placement.unplaced(this.options.chunkSize * CHUNKS_PER_PASS);
     let placed = 0;
     for (let from = 0; from < fresh.length; from += this.options.chunkSize) {
-      const chunk: ChunkDocument = {
-        _id: chunkKey(head.id + 1),
+      const chunk: Chunk = {
         number: head.id + 1,
         first_position: head.next_position,
-        events: fresh.slice(from, from + this.options.chunkSize).map((doc) => ({ key: doc._id!, ...readableEvent(doc) })),
-        created_at: new Date(),
+        events: fresh.slice(from, from + this.options.chunkSize).map(readableEvent),
       };
       // Until the chunk is recorded, no pass may read unplaced events (see above): if anything
       // fails from here, the next pass reads the newest chunk again and records it first.
@@ -112,7 +110,7 @@ export class FeedSequencer {
         await this.chunks.insert(chunk);
       } catch (err) {
         // Another sequencer wrote this chunk first: start again from what it wrote.
-        if ((err as { code?: unknown }).code === DUPLICATE_KEY) return placed;
+        if (isDuplicateKey(err)) return placed;
         throw err;
       }
       await this.placement.record(chunk);

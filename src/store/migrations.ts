@@ -1,5 +1,5 @@
 import type { Db } from 'mongodb';
-import { DUPLICATE_KEY } from './dbErrors';
+import { isDuplicateKey } from './dbErrors';
 import { EVENTS_COLLECTION, seedEventIdHint } from './eventStore';
 import { FEED_CHUNKS_COLLECTION } from './feedChunk';
 import { FEED_HEAD_SEQUENCE } from './feedSequencer';
@@ -44,17 +44,21 @@ const eventIdHint: Migration = {
 };
 
 /**
- * Feed chunks were first keyed by number; the local database finds a document by `_id` only when
- * it is a string, so they are now keyed by chunkKey(n) and carry `number`. Only builds before
- * 1.3.0 was released wrote the old form, and the feed is derived from the events: it is rebuilt.
+ * Feed chunks were first keyed by number and held their events as documents; the local database
+ * finds a document by `_id` only when it is a string, and reads one text far faster than many
+ * documents, so they are now keyed by chunkKey(n) and hold their events as one text. Only builds
+ * before 1.3.0 was released wrote the old form, and the feed is derived from the events, so it
+ * is rebuilt rather than converted.
  */
 const feedChunksKeyedByString: Migration = {
   id: '2026-11-feed-chunk-keys',
   async run(db) {
-    const chunks = db.collection<{ _id: unknown; number?: number }>(FEED_CHUNKS_COLLECTION);
-    if (!(await chunks.findOne({ number: { $exists: false } }))) return;
+    const chunks = db.collection<{ _id: unknown; number?: unknown; events?: unknown }>(FEED_CHUNKS_COLLECTION);
+    // Every chunk has the same form, so one tells.
+    const one = await chunks.findOne({}, { sort: { _id: 1 } });
+    if (!one || (typeof one.number === 'number' && typeof one.events === 'string')) return;
     await chunks.deleteMany({});
-    await db.collection(SEQUENCES_COLLECTION).deleteOne({ _id: FEED_HEAD_SEQUENCE as never });
+    await db.collection<{ _id: string }>(SEQUENCES_COLLECTION).deleteOne({ _id: FEED_HEAD_SEQUENCE });
     await db.collection(EVENTS_COLLECTION).updateMany({ feed_chunk: { $exists: true } }, { $unset: { feed_chunk: '' } });
   },
 };
@@ -77,7 +81,7 @@ export async function runMigrations(db: Db, migrations: readonly Migration[] = M
       await markers.insertOne({ _id: migration.id, done_at: new Date() });
     } catch (err) {
       // Another instance finished the same migration first and marked it.
-      if ((err as { code?: unknown }).code !== DUPLICATE_KEY) throw err;
+      if (!isDuplicateKey(err)) throw err;
     }
     ran.push(migration.id);
   }

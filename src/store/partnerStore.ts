@@ -1,5 +1,5 @@
 import type { Db } from 'mongodb';
-import { DUPLICATE_KEY, toAppError } from './dbErrors';
+import { isDuplicateKey, toAppError } from './dbErrors';
 
 export const PARTNERS_COLLECTION = 'partners';
 export const PARTNER_KEYS_COLLECTION = 'partner_keys';
@@ -130,7 +130,7 @@ export async function openPartnerStore(db: Db): Promise<PartnerStore> {
           signing_secrets: signingSecret ? [{ secret: signingSecret, created_at: now, expires_at: null }] : [],
         });
       } catch (err) {
-        if ((err as { code?: unknown }).code === DUPLICATE_KEY) throw new PartnerExistsError(name);
+        if (isDuplicateKey(err)) throw new PartnerExistsError(name);
         throw err;
       }
       await keys.insertOne({ _id: keyHash, partner: name, created_at: now, expires_at: null });

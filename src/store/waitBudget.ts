@@ -37,6 +37,16 @@ export class WaitBudget {
     }
   }
 
+  /**
+   * Runs a database call given what is left as its own limit (so the database stops the work),
+   * and stops waiting for it when that runs out (whether or not the database does).
+   */
+  async within<T>(call: (remainingMs: number) => Promise<T>): Promise<T> {
+    const remaining = this.remainingMs;
+    if (remaining <= 0) throw new AppError('database_unavailable');
+    return this.wait(call(remaining));
+  }
+
   /** Counts time spent waiting elsewhere (a write with its own timer) against the budget. */
   async spend<T>(run: (remainingMs: number) => Promise<T>): Promise<T> {
     const started = this.clock();

@@ -2,8 +2,8 @@ import { MongoClient, type Db } from 'mongodb';
 import { toUnnumberedDocument, type EventDocument } from '../../src/store/eventDocument';
 import { EVENTS_COLLECTION } from '../../src/store/eventStore';
 import { arrivalPlacement } from '../../src/store/arrivalPlacement';
-import { arrivalsOf } from '../../src/store/feedArrivals';
-import { Chunks, chunkKey, FEED_CHUNKS_COLLECTION, type ChunkDocument } from '../../src/store/feedChunk';
+import { anArrival, arrivalsOf } from '../../src/store/feedArrivals';
+import { Chunks, chunkKey, FEED_CHUNKS_COLLECTION, fromChunkDocument, type Chunk, type ChunkDocument } from '../../src/store/feedChunk';
 import type { Placement } from '../../src/store/feedPlacement';
 import { FeedSequencer } from '../../src/store/feedSequencer';
 import { anEvent } from './builders';
@@ -22,7 +22,7 @@ export interface SequencerBench {
   /** Passes until two in a row place nothing. */
   drain: (seq: FeedSequencer) => Promise<void>;
   /** Every chunk, in order, with the checks the feed's readers rely on. */
-  chunks: () => Promise<ChunkDocument[]>;
+  chunks: () => Promise<Chunk[]>;
   placedIds: () => Promise<number[]>;
 }
 
@@ -51,7 +51,7 @@ export function sequencerBench(file: string): SequencerBench {
       }));
       bench.stored = Math.max(bench.stored, firstId + count - 1);
       await db.collection<EventDocument>(EVENTS_COLLECTION).insertMany(docs);
-      if (arrival) await arrivalsOf(db).insertOne({ _id: `arrival-${firstId}`, events: docs, created_at: new Date() });
+      if (arrival) await arrivalsOf(db).insertOne(anArrival(`arrival-${firstId}`, docs));
     },
     arrivals: (on: Db): Placement => arrivalPlacement(on, { graceMs: 5_000, now: () => bench.clock }),
     sequencer: (placement: (db: Db) => Placement, instance = 'a', leaseMs = 10_000) =>
@@ -59,12 +59,13 @@ export function sequencerBench(file: string): SequencerBench {
     async drain(seq: FeedSequencer): Promise<void> {
       for (let idle = 0; idle < 2; ) idle = (await seq.pass()) > 0 ? 0 : idle + 1;
     },
-    async chunks(): Promise<ChunkDocument[]> {
-      const all = await db.collection<ChunkDocument>(FEED_CHUNKS_COLLECTION).find({}).sort({ _id: 1 }).toArray();
-      all.forEach((chunk, i) => {
-        expect(chunk._id).toBe(chunkKey(i + 1));
-        expect(chunk.number).toBe(i + 1);
-        expect(chunk.first_position).toBe(i === 0 ? 1 : all[i - 1]!.first_position + all[i - 1]!.events.length);
+    async chunks(): Promise<Chunk[]> {
+      const docs = await db.collection<ChunkDocument>(FEED_CHUNKS_COLLECTION).find({}).sort({ _id: 1 }).toArray();
+      const all = docs.map(fromChunkDocument);
+      docs.forEach((doc, i) => {
+        expect(doc._id).toBe(chunkKey(i + 1));
+        expect([doc.number, doc.count]).toEqual([i + 1, all[i]!.events.length]);
+        expect(doc.first_position).toBe(i === 0 ? 1 : all[i - 1]!.first_position + all[i - 1]!.events.length);
       });
       return all;
     },

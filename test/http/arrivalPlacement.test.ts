@@ -1,6 +1,6 @@
 import type { EventDocument } from '../../src/store/eventDocument';
 import { EVENTS_COLLECTION } from '../../src/store/eventStore';
-import { arrivalsOf } from '../../src/store/feedArrivals';
+import { anArrival, arrivalsOf } from '../../src/store/feedArrivals';
 import { SEQUENCES_COLLECTION } from '../../src/store/sequences';
 import { sequencerBench } from '../helpers/sequencerBench';
 
@@ -58,7 +58,7 @@ describe('the arrival placement', () => {
     bench.clock += 5_000;
     await drain(seq);
     const late = await db().collection<EventDocument>(EVENTS_COLLECTION).find({ event_id: { $lte: base + 3 } }).toArray();
-    await arrivalsOf(db()).insertOne({ _id: 'late', events: late, created_at: new Date() });
+    await arrivalsOf(db()).insertOne(anArrival('late', late));
     await drain(seq);
     expect((await placedIds()).sort((a, b) => a - b)).toEqual([base + 1, base + 2, base + 3, base + 4]);
     expect(await arrivalCount()).toBe(0);
@@ -70,7 +70,7 @@ describe('the arrival placement', () => {
     await storeEvents(3);
     // The first sequencer's arrivals are deleted; a late copy of one must not be placed again.
     const again = await db().collection<EventDocument>(EVENTS_COLLECTION).find({ event_id: { $lte: bench.stored - 3 } }).toArray();
-    await arrivalsOf(db()).insertOne({ _id: 'again', events: again, created_at: new Date() });
+    await arrivalsOf(db()).insertOne(anArrival('again', again));
     await drain(sequencer(arrivals, 'second'));
     const ids = await placedIds();
     expect(ids).toHaveLength(9);

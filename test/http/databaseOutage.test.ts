@@ -2,6 +2,7 @@ import { generateSigningSecret } from '../../src/auth/credentials';
 import { createReceiverClient, type AppointmentEvent } from '../../src/client/receiverClient';
 import { anEvent } from '../helpers/builders';
 import { post, send } from '../helpers/http';
+import { aConsumer, read } from '../helpers/consumers';
 import { aPartner } from '../helpers/partners';
 import { startOwnDatabase, type OwnDatabase } from '../helpers/ownDatabase';
 import { signedHeaders } from '../helpers/signing';
@@ -124,7 +125,7 @@ describe('a frozen database, path by path', () => {
     return { status: res.status, retryAfter: res.headers.get('retry-after'), ms: performance.now() - started };
   }
 
-  test('when the database is frozen, then every request gets 503 with Retry-After within DB_TIMEOUT_MS + 0.5 s, whatever path it takes', async () => {
+  test('when the database is frozen, then every request, writes and reads, gets 503 with Retry-After within DB_TIMEOUT_MS + 0.5 s, whatever path it takes', async () => {
     // Set up while the database answers: a key never used (so not remembered), a signing partner
     // never used, a signing partner remembered whose secret then changes, and a stored event.
     const uncached = await aPartner(bounded.partners);
@@ -136,7 +137,11 @@ describe('a frozen database, path by path', () => {
     await bounded.partners.rotateSecret(rotated.name, newSecret, new Date(Date.now() + 60_000), new Date());
     // One event stored through this instance (it remembers it), one through another instance.
     const stored = anEvent();
-    expect((await bounded.post(stored, { 'Idempotency-Key': 'stored-before-freeze' })).status).toBe(201);
+    const storedReply = await bounded.post(stored, { 'Idempotency-Key': 'stored-before-freeze' });
+    expect(storedReply.status).toBe(201);
+    // A consumer whose token is remembered: its reads then need the database for the events alone.
+    const consumer = await aConsumer(bounded.stores.consumers);
+    expect((await read(bounded.url, '/events?limit=1', consumer.auth)).status).toBe(200);
     const elsewhere = anEvent();
     const other = await startTestApp({ dbName: `${dbNameFor(__filename)}_bounded`, uri: db.uri });
     try {
@@ -150,7 +155,8 @@ describe('a frozen database, path by path', () => {
     try {
       const signedBody = JSON.stringify(anEvent());
       const rotatedBody = JSON.stringify(anEvent());
-      const [uncachedKey, signedPartner, secretReread, replayLookup, newEvent, readiness, fromMemory] = await Promise.all([
+      const readPath = (path: string) => timed(read(bounded.url, path, consumer.auth));
+      const [uncachedKey, signedPartner, secretReread, replayLookup, newEvent, readiness, fromMemory, ...reads] = await Promise.all([
         timed(post(bounded.endpoint, anEvent(), uncached.auth)),
         timed(post(bounded.endpoint, signedBody, { ...signer.auth, ...signedHeaders(signer.secret, signedBody) })),
         timed(post(bounded.endpoint, rotatedBody, { ...rotated.auth, ...signedHeaders(newSecret, rotatedBody) })),
@@ -158,16 +164,21 @@ describe('a frozen database, path by path', () => {
         timed(bounded.post(anEvent())),
         timed(send(`${bounded.url}/readyz`, { method: 'GET' })),
         timed(bounded.post(stored, { 'Idempotency-Key': 'stored-before-freeze' })),
+        readPath('/events'),
+        readPath(`/events/${(storedReply.body as { event_id: number }).event_id}`),
+        readPath('/feed'),
+        readPath(`/appointments/${bounded.partner}/${stored.appointment_id as string}`),
       ]);
-      paths = { uncachedKey, signedPartner, secretReread, replayLookup, newEvent, readiness };
+      const [listEvents, getEvent, readFeed, getAppointment] = reads;
+      paths = { uncachedKey, signedPartner, secretReread, replayLookup, newEvent, readiness, listEvents, getEvent, readFeed, getAppointment };
       // A repeat of an event this instance stored needs no database: it is answered from memory.
       expect(fromMemory.status).toBe(201);
     } finally {
       process.kill(db.pid, 'SIGCONT');
     }
-    for (const [, outcome] of Object.entries(paths)) {
-      expect(outcome).toMatchObject({ status: 503, retryAfter: '5' });
-      expect(outcome.ms).toBeLessThan(TIMEOUT_MS + 500);
+    for (const [path, outcome] of Object.entries(paths)) {
+      expect({ path, ...outcome }).toMatchObject({ path, status: 503, retryAfter: '5' });
+      expect({ path, late: outcome.ms >= TIMEOUT_MS + 500 }).toEqual({ path, late: false });
     }
 
     // Thawed, the same requests go through again without a restart: a partner's retrying sender gets its 201.

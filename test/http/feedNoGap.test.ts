@@ -1,7 +1,7 @@
 import { MongoClient, type Collection, type Db } from 'mongodb';
 import { toUnnumberedDocument, type EventDocument } from '../../src/store/eventDocument';
 import { EVENTS_COLLECTION } from '../../src/store/eventStore';
-import { arrivalsOf } from '../../src/store/feedArrivals';
+import { anArrival, arrivalsOf } from '../../src/store/feedArrivals';
 import { SEQUENCES_COLLECTION } from '../../src/store/sequences';
 import { anEvent } from '../helpers/builders';
 import { aConsumer, read } from '../helpers/consumers';
@@ -57,7 +57,7 @@ async function blockWriter(events: Collection<EventDocument>, partner: string, b
       event_id: id + i,
     }));
     await events.insertMany(batch);
-    if (block === 0) await arrivalsOf(db).insertOne({ _id: `held-${id}`, events: batch, created_at: new Date() });
+    if (block === 0) await arrivalsOf(db).insertOne(anArrival(`held-${id}`, batch));
     // Spread over the run, so that larger numbers keep committing before these.
     if (!done()) await sleep(150);
   }

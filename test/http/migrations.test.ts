@@ -3,7 +3,10 @@ import { createLogger } from '../../src/logger';
 import { start } from '../../src/service';
 import { loadConfig } from '../../src/config';
 import { EVENTS_COLLECTION } from '../../src/store/eventStore';
-import { MIGRATIONS, MIGRATIONS_COLLECTION } from '../../src/store/migrations';
+import { chunkKey, FEED_CHUNKS_COLLECTION } from '../../src/store/feedChunk';
+import { FEED_HEAD_SEQUENCE } from '../../src/store/feedSequencer';
+import { MIGRATIONS, MIGRATIONS_COLLECTION, runMigrations } from '../../src/store/migrations';
+import { SEQUENCES_COLLECTION } from '../../src/store/sequences';
 import { dbNameFor, testDatabaseUri } from '../helpers/testApp';
 import { startWireTap } from '../helpers/wireTap';
 
@@ -63,5 +66,21 @@ describe('start-up and migrations', () => {
     const db = freshDb();
     await Promise.all([startAndStop(db), startAndStop(db)]);
     expect(await db.collection(MIGRATIONS_COLLECTION).countDocuments()).toBe(MIGRATIONS.length);
+  });
+
+  test('when feed chunks of the first form (numbered keys) are found, then the feed is emptied to be rebuilt: chunks, head and marks; chunks of the new form are left alone', async () => {
+    const old = freshDb();
+    await old.collection(FEED_CHUNKS_COLLECTION).insertOne({ _id: 1 as never, first_position: 1, events: [] });
+    await old.collection(EVENTS_COLLECTION).insertOne({ event_id: 1, feed_chunk: 1 });
+    await old.collection(SEQUENCES_COLLECTION).insertOne({ _id: FEED_HEAD_SEQUENCE as never, highest: 1 });
+    await runMigrations(old);
+    expect(await old.collection(FEED_CHUNKS_COLLECTION).countDocuments()).toBe(0);
+    expect(await old.collection(SEQUENCES_COLLECTION).countDocuments({ _id: FEED_HEAD_SEQUENCE as never })).toBe(0);
+    expect(await old.collection(EVENTS_COLLECTION).findOne({}, { projection: { _id: 0, event_id: 1, feed_chunk: 1 } })).toEqual({ event_id: 1 });
+
+    const current = freshDb();
+    await current.collection(FEED_CHUNKS_COLLECTION).insertOne({ _id: chunkKey(1) as never, number: 1, first_position: 1, count: 0, events: '[]' });
+    await runMigrations(current);
+    expect(await current.collection(FEED_CHUNKS_COLLECTION).countDocuments()).toBe(1);
   });
 });

@@ -32,7 +32,7 @@ describe('the read indexes', () => {
     for (const query of [{ appointmentId: 'A1', partners: ['p'] }, { patientId: 'P1' }, { partners: ['p', 'q'] }, { eventTypes: ['appointment.scheduled'] }, {}]) {
       const plan = planEventQuery({ ...query, order: 'desc', limit: 5 });
       expect(byName.has(plan.hint)).toBe(true);
-      await expect(reads.list({ ...query, order: 'desc', limit: 5 })).resolves.toEqual({ events: [] });
+      await expect(reads.list({ ...query, order: 'desc', limit: 5 }, 10_000)).resolves.toEqual({ events: [] });
     }
   });
 });

@@ -60,4 +60,27 @@ describe('WaitBudget', () => {
     const failure = new AppError('internal');
     await expect(budget.wait(Promise.reject(failure))).rejects.toBe(failure);
   });
+
+  test('when a read is given what is left, then the database is told that limit, and the wait ends there even if the read does not', async () => {
+    let now = 0;
+    const budget = new WaitBudget(50, () => now);
+    const earlier = budget.wait(after(1, 'earlier'));
+    now = 20;
+    await earlier;
+    const limits: number[] = [];
+    const waiting = codeOf(budget.within((ms) => (limits.push(ms), never())));
+    expect(limits).toEqual([30]);
+    expect(await waiting).toBe('database_unavailable');
+  });
+
+  test('when nothing is left, then a read is not even started', async () => {
+    let now = 0;
+    const budget = new WaitBudget(10, () => now);
+    const first = budget.wait(after(1, 'x'));
+    now = 10;
+    await first;
+    let started = false;
+    expect(await codeOf(budget.within(() => ((started = true), never())))).toBe('database_unavailable');
+    expect(started).toBe(false);
+  });
 });
