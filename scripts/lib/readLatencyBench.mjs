@@ -74,7 +74,9 @@ export async function readsOnStoredEvents(options) {
 
     log('bench: starting the service on them...');
     t = performance.now();
-    const svc = await service(dbName, {}, PARTNER, 300_000);
+    // The database budget raised to 60 s, so that what is timed is the database's answer; with the
+    // default (2.5 s) the reads that scan the local database all end in 503 at the budget.
+    const svc = await service(dbName, { DB_TIMEOUT_MS: '60000' }, PARTNER, 300_000);
     result.startMs = Math.round(performance.now() - t);
     const base = new URL(svc.url).origin;
     try {
