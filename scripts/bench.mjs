@@ -6,7 +6,8 @@
 //   - the HTTP ceiling: a bare node:http server answering 201 with a fixed body;
 //   - the 422 path (invalid events, which never touch the database), against the HTTP ceiling;
 //   - the service with write batching off (WRITE_BATCH_MAX=1), to show what batching does;
-// then a sustained run for memory (RSS after the first minute against the end), and peak RSS;
+// then a sustained run for memory (RSS after the first minute against the end; alone with
+// --only=sustained), and peak RSS;
 //   - /healthz latency while the worst inputs we know (test/fixtures/worstInputs.js) arrive, one
 //     at a time and all at once, against its latency with nothing else going on;
 //   - start-up, first write and replay with 1,000 and with BENCH_STARTUP_EVENTS (100,000) stored;
@@ -33,7 +34,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const SUSTAIN_SECONDS = Number(process.env.BENCH_SUSTAIN_SECONDS ?? 300);
 const CONCURRENCIES = (process.env.BENCH_CONCURRENCY ?? '1,16,64,256').split(',').map(Number);
 const STARTUP_EVENTS = Number(process.env.BENCH_STARTUP_EVENTS ?? 100000);
-const ONLY_READING = process.argv.includes('--only=reading');
+/** --only=reading or --only=sustained runs that part alone. */
+const ONLY = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);
 const FEED_SECONDS = Number(process.env.BENCH_FEED_SECONDS ?? 20);
 const FEED_ROUNDS = Number(process.env.BENCH_FEED_ROUNDS ?? 2);
 const FEED_CONCURRENCY = Number(process.env.BENCH_FEED_CONCURRENCY ?? 16);
@@ -248,14 +250,14 @@ const httpPort = await freePort();
 const bareServer = `require('node:http').createServer((req, res) => { req.resume(); req.on('end', () => { res.writeHead(201, { 'Content-Type': 'application/json' }); res.end(${JSON.stringify(fixedBody)}); }); }).listen(${httpPort}, '127.0.0.1');`;
 
 const log = (line) => process.stderr.write(`${line}\n`);
+const valid = () => JSON.stringify(event());
 try {
-  if (!ONLY_READING) {
+  if (!ONLY) {
     const http = spawn(process.execPath, ['-e', bareServer], { stdio: 'ignore' });
     children.add(http);
     await sleep(300);
     const batched = await service('bench_batched');
     const unbatched = await service('bench_unbatched', { WRITE_BATCH_MAX: '1' });
-    const valid = () => JSON.stringify(event());
     const invalid = () => JSON.stringify({ ...event(), timestamp: '2025-01-10 12:30:00' });
 
     for (const c of CONCURRENCIES) {
@@ -277,29 +279,30 @@ try {
       report.startup = [await startupWith(1000), await startupWith(STARTUP_EVENTS)];
     }
 
-    if (SUSTAIN_SECONDS > 0) {
-      process.stderr.write(`bench: sustained load for ${SUSTAIN_SECONDS} s at concurrency 16...\n`);
-      const sustained = await service('bench_sustained');
-      const samples = [];
-      const sampler = setInterval(() => samples.push({ t: samples.length * 5 + 5, rssMb: rssKb(sustained.child.pid) / 1024 }), 5000);
-      const result = await load(sustained.url, 16, sustained.auth, valid, SUSTAIN_SECONDS);
-      clearInterval(sampler);
-      const atMinute = samples.find((s) => s.t >= 60) ?? samples[0];
-      const atEnd = samples[samples.length - 1];
-      report.sustained = { seconds: SUSTAIN_SECONDS, perSecond: result.perSecond, p99: result.p99, rssAfterFirstMinuteMb: Math.round(atMinute.rssMb), rssAtEndMb: Math.round(atEnd.rssMb), growth: +(atEnd.rssMb / atMinute.rssMb - 1).toFixed(3), peakRssMb: Math.round(rssKb(sustained.child.pid, 'VmHWM') / 1024) };
-      await stopProcess(sustained.child);
-    }
     await stopProcess(batched.child);
     await stopProcess(http);
   }
 
-  if (FEED_SECONDS > 0) {
+  if (SUSTAIN_SECONDS > 0 && (!ONLY || ONLY === 'sustained')) {
+    process.stderr.write(`bench: sustained load for ${SUSTAIN_SECONDS} s at concurrency 16...\n`);
+    const sustained = await service('bench_sustained');
+    const samples = [];
+    const sampler = setInterval(() => samples.push({ t: samples.length * 5 + 5, rssMb: rssKb(sustained.child.pid) / 1024 }), 5000);
+    const result = await load(sustained.url, 16, sustained.auth, valid, SUSTAIN_SECONDS);
+    clearInterval(sampler);
+    const atMinute = samples.find((s) => s.t >= 60) ?? samples[0];
+    const atEnd = samples[samples.length - 1];
+    report.sustained = { seconds: SUSTAIN_SECONDS, perSecond: result.perSecond, p99: result.p99, rssAfterFirstMinuteMb: Math.round(atMinute.rssMb), rssAtEndMb: Math.round(atEnd.rssMb), growth: +(atEnd.rssMb / atMinute.rssMb - 1).toFixed(3), peakRssMb: Math.round(rssKb(sustained.child.pid, 'VmHWM') / 1024) };
+    await stopProcess(sustained.child);
+  }
+
+  if (FEED_SECONDS > 0 && (!ONLY || ONLY === 'reading')) {
     report.feed = await feedWhileWriting({
       service, stopProcess, dropDatabase, log, makeEvent: event, databasePid: db.pid,
       seconds: FEED_SECONDS, concurrency: FEED_CONCURRENCY, rounds: FEED_ROUNDS, drainSeconds: 180,
     });
   }
-  if (READ_EVENTS > 0) {
+  if (READ_EVENTS > 0 && (!ONLY || ONLY === 'reading')) {
     report.reads = await readsOnStoredEvents({
       MongoClient, dbUri: db.uri, service, stopProcess, dropDatabase, log, toUnnumberedDocument, idempotencyOf, readableEvent, encodeFeedCursor,
       feedChunks: FEED_CHUNKS_COLLECTION, toChunkDocument, feedHead: FEED_HEAD_SEQUENCE,
@@ -340,5 +343,5 @@ if (report.sustained) {
 }
 lines.push(...readingLines(report));
 mkdirSync(join(ROOT, 'reports'), { recursive: true });
-writeFileSync(join(ROOT, ONLY_READING ? 'reports/bench-reading.json' : 'reports/bench.json'), JSON.stringify(report, null, 2));
+writeFileSync(join(ROOT, ONLY ? `reports/bench-${ONLY}.json` : 'reports/bench.json'), JSON.stringify(report, null, 2));
 console.log(lines.join('\n'));

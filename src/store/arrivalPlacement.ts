@@ -8,6 +8,8 @@ import { PlacedIds } from './placedIds';
 import { sequence } from './sequences';
 
 const MAJORITY = { readConcern: { level: 'majority' as const } };
+/** Reads of the chunks that miss one, before a pass gives up (and the feed loop backs off). */
+const RELOAD_ATTEMPTS = 5;
 /** A gap that the events themselves do not fill is looked for again at most this rarely. */
 const MAX_GAP_WAIT_MS = 10 * 60_000;
 
@@ -21,16 +23,20 @@ export interface ArrivalPlacementOptions {
 /**
  * The placement for the local database (FerretDB on SQLite), which answers every query by reading
  * the whole collection and holds its one write lock for seconds on an update of many events.
- * So events are never updated or searched there: writers list what they stored in arrivals
- * (feedArrivals.ts), the sequencer reads those (a collection it keeps nearly empty by deleting,
- * at the start of each pass, every arrival whose events are all placed), and what is placed is kept as event_ids in
- * memory (PlacedIds: small, as events are placed nearly in order), rebuilt from the chunks when a
- * sequencer starts or loses a race.
+ * So events are never updated there, and searched only to repair: writers list what they stored
+ * in arrivals (feedArrivals.ts), the sequencer reads those (a collection it keeps nearly empty by
+ * deleting, at the start of each pass, every arrival whose events are all placed), and what is
+ * placed is kept as event_ids in memory (PlacedIds: small, as events are placed nearly in order),
+ * rebuilt from the chunks when a sequencer starts or loses a race.
  *
- * Event_ids are stored without holes (see EventWriter), so a number missing below events already
- * known is an arrival that is late or was lost with a writer that crashed: once it has been
- * missing for `graceMs`, the events above the placed ones are read (one scan), and any not placed
- * are placed.
+ * An event can be stored without its arrival: its writer crashed before telling, or its insert
+ * was answered with an error after it was stored. Event_ids are stored without holes (see
+ * EventWriter), so such an event shows as a number missing below events already known (or below
+ * the highest event_id taken): once that has lasted `graceMs`, the events above the placed ones
+ * are read (one scan) and those not placed are placed. A sequencer that starts also reads them
+ * once, for events stored while none ran. The newest events of an instance that crashed stay out
+ * of the feed until another event is stored or a sequencer starts: a limit of the local database
+ * only (MongoDB finds unplaced events through an index).
  */
 export function arrivalPlacement(db: Db, options: ArrivalPlacementOptions): Placement {
   const events = db.collection<EventDocument>(EVENTS_COLLECTION);
@@ -49,21 +55,37 @@ export function arrivalPlacement(db: Db, options: ArrivalPlacementOptions): Plac
     for (const id of spent) held.delete(id);
   }
 
-  /** Adds to `fresh` what the events hold beyond a gap that has lasted its grace. */
-  async function fillGap(fresh: Map<number, ReadableEvent>): Promise<void> {
+  /** Search the events at the next chance, without a grace: after a start, and while searches keep finding events. */
+  let scanNow = false;
+
+  /**
+   * Adds to `fresh` what the events hold beyond a gap that has lasted its grace (at most `limit`
+   * of them, so a long backlog goes a pass at a time and memory stays bounded).
+   */
+  async function fillGap(fresh: Map<number, ReadableEvent>, limit: number): Promise<void> {
     const next = placed.through + 1;
-    const beyond = !fresh.has(next) && (fresh.size > 0 || placed.outOfOrder > 0 || (await highestTaken.read()) > placed.through);
+    if (fresh.has(next)) {
+      gap = undefined;
+      return;
+    }
+    const beyond = scanNow || fresh.size > 0 || placed.outOfOrder > 0 || (await highestTaken.read()) > placed.through;
     if (!beyond) {
       gap = undefined;
       return;
     }
-    if (gap?.at !== next) gap = { at: next, since: now(), wait: options.graceMs };
-    if (now() - gap.since < gap.wait) return;
-    for await (const doc of events.find({ event_id: { $gt: placed.through } }, MAJORITY)) {
-      if (!placed.has(doc.event_id)) fresh.set(doc.event_id, readableEvent(doc));
+    if (!scanNow) {
+      if (gap?.at !== next) gap = { at: next, since: now(), wait: options.graceMs };
+      if (now() - gap.since < gap.wait) return;
     }
+    let found = 0;
+    for await (const doc of events.find({ event_id: { $gt: placed.through } }, MAJORITY)) {
+      if (placed.has(doc.event_id) || fresh.has(doc.event_id)) continue;
+      fresh.set(doc.event_id, readableEvent(doc));
+      if (++found >= limit) break;
+    }
+    scanNow = found > 0;
     // A number the events do not hold either is looked for again, less and less often.
-    gap = { at: next, since: now(), wait: Math.min(gap.wait * 2, MAX_GAP_WAIT_MS) };
+    gap = { at: next, since: now(), wait: Math.min((gap?.wait ?? options.graceMs) * 2, MAX_GAP_WAIT_MS) };
   }
 
   return {
@@ -77,7 +99,7 @@ export function arrivalPlacement(db: Db, options: ArrivalPlacementOptions): Plac
         held.set(arrival._id, arrived.map((e) => e.event_id));
         for (const event of arrived) if (!placed.has(event.event_id)) fresh.set(event.event_id, event);
       }
-      await fillGap(fresh);
+      await fillGap(fresh, limit);
       return [...fresh.values()].sort((a, b) => a.event_id - b.event_id).slice(0, limit);
     },
     record(chunk) {
@@ -90,8 +112,8 @@ export function arrivalPlacement(db: Db, options: ArrivalPlacementOptions): Plac
     async reload(chunks) {
       // The newest chunk must come from the same read as the placed ids: one written meanwhile by
       // another sequencer would otherwise be the head while an older one it wrote is unknown.
-      // A read that missed a chunk (a gap in the numbers) is made again.
-      for (;;) {
+      // A read that missed a chunk (a gap in the numbers) is made again, a few times.
+      for (let attempt = 1; ; attempt++) {
         const known = new PlacedIds();
         let newest: Chunk | null = null;
         let count = 0;
@@ -103,8 +125,12 @@ export function arrivalPlacement(db: Db, options: ArrivalPlacementOptions): Plac
         }
         if (count === (newest?.number ?? 0)) {
           placed = known;
+          // Events stored while no sequencer ran may have no arrival (a writer that crashed): looked for at once.
+          scanNow = true;
           return newest;
         }
+        if (attempt >= RELOAD_ATTEMPTS) throw new Error(`feed chunks are not numbered 1 to ${newest?.number} (${count} found)`);
+        await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
       }
     },
   };

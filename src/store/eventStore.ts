@@ -75,8 +75,11 @@ export async function openEventStore(db: Db, options: EventStoreOptions): Promis
   return {
     queueStats: () => writer.queueStats,
     async flush() {
-      await options.arrivals?.flush();
-      await writer.flushHint();
+      try {
+        await options.arrivals?.flush();
+      } finally {
+        await writer.flushHint();
+      }
     },
 
     async saveEvent(event, receivedAt, partner, idempotency, timeoutMs) {

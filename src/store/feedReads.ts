@@ -29,7 +29,7 @@ const MAX_CHUNKS_PER_READ = 20;
  * Reading the feed is one lookup by `_id` per chunk (most often answered from the chunks this
  * process keeps in memory), and chunks are numbered without gaps, so the next chunk's number
  * is always known. The feed's head says which is the newest recorded: a reader at the end of the
- * feed costs one small read, and never searches for a chunk that is not there.
+ * feed costs one small read, and does not look for chunks beyond it.
  */
 export function openFeedReads(db: Db, chunks: Chunks): FeedReads {
   const head = feedHead(db);

@@ -59,6 +59,8 @@ export class FeedSequencer {
   private readonly placement: Placement;
   private readonly leases: Collection<LeaseDocument>;
   private readonly published: Sequence;
+  /** The newest chunk this sequencer raised the feed's head to. */
+  private publishedUpTo = 0;
   /** The newest chunk as this sequencer last saw it complete; undefined when it must be read. */
   private head: { id: number; next_position: number } | undefined;
 
@@ -95,6 +97,8 @@ export class FeedSequencer {
    */
   async pass(): Promise<number> {
     let head = (this.head ??= await this.completeNewestChunk());
+    // A head not raised (its update failed after the chunk was recorded) is raised first.
+    if (this.publishedUpTo < head.id) await this.publish(head.id);
     const fresh = await this.placement.unplaced(this.options.chunkSize * CHUNKS_PER_PASS);
     let placed = 0;
     for (let from = 0; from < fresh.length; from += this.options.chunkSize) {
@@ -114,9 +118,9 @@ export class FeedSequencer {
         throw err;
       }
       await this.placement.record(chunk);
-      await this.published.raise(chunk.number);
       head = this.head = { id: chunk.number, next_position: chunk.first_position + chunk.events.length };
       placed += chunk.events.length;
+      await this.publish(chunk.number);
     }
     return placed;
   }
@@ -126,8 +130,12 @@ export class FeedSequencer {
     const newest = await this.placement.reload(this.chunks.collection);
     if (!newest) return { id: 0, next_position: 1 };
     await this.placement.record(newest);
-    await this.published.raise(newest.number);
+    await this.publish(newest.number);
     return { id: newest.number, next_position: newest.first_position + newest.events.length };
   }
 
+  private async publish(number: number): Promise<void> {
+    await this.published.raise(number);
+    this.publishedUpTo = Math.max(this.publishedUpTo, number);
+  }
 }

@@ -1,9 +1,9 @@
 import type { Db } from 'mongodb';
 import { isDuplicateKey } from './dbErrors';
 import { EVENTS_COLLECTION, seedEventIdHint } from './eventStore';
-import { FEED_CHUNKS_COLLECTION } from './feedChunk';
-import { FEED_HEAD_SEQUENCE } from './feedSequencer';
-import { SEQUENCES_COLLECTION } from './sequences';
+import { readableEvent, type ReadableEvent } from './eventDocument';
+import { FEED_CHUNKS_COLLECTION, toChunkDocument } from './feedChunk';
+import { feedHead } from './feedSequencer';
 
 export const MIGRATIONS_COLLECTION = 'migrations';
 
@@ -43,25 +43,42 @@ const eventIdHint: Migration = {
   run: seedEventIdHint,
 };
 
+/** A feed chunk as the first builds wrote it. */
+interface NumberedChunk {
+  _id: number;
+  first_position: number;
+  events: ReadableEvent[];
+}
+
 /**
  * Feed chunks were first keyed by number and held their events as documents; the local database
  * finds a document by `_id` only when it is a string, and reads one text far faster than many
- * documents, so they are now keyed by chunkKey(n) and hold their events as one text. Only builds
- * before 1.3.0 was released wrote the old form, and the feed is derived from the events, so it
- * is rebuilt rather than converted.
+ * documents, so chunks are now keyed by chunkKey(n) and hold their events as one text. Each is
+ * rewritten with its number, first position and events unchanged, so consumers' cursors keep
+ * their meaning and events marked with their chunk stay marked. Safe to repeat and to run from
+ * two instances at once; instances of the earlier build must not run their feed sequencer
+ * meanwhile (FEED_SEQUENCER=off), as they would go on writing the old form.
  */
 const feedChunksKeyedByString: Migration = {
   id: '2026-11-feed-chunk-keys',
   async run(db) {
-    const chunks = db.collection<{ _id: unknown; number?: unknown; events?: unknown }>(FEED_CHUNKS_COLLECTION);
-    // Every chunk has the same form, so one tells.
-    const one = await chunks.findOne({}, { sort: { _id: 1 } });
-    if (!one || (typeof one.number === 'number' && typeof one.events === 'string')) return;
-    await chunks.deleteMany({});
-    await db.collection<{ _id: string }>(SEQUENCES_COLLECTION).deleteOne({ _id: FEED_HEAD_SEQUENCE });
-    await db.collection(EVENTS_COLLECTION).updateMany({ feed_chunk: { $exists: true } }, { $unset: { feed_chunk: '' } });
+    const chunks = db.collection<{ _id: unknown }>(FEED_CHUNKS_COLLECTION);
+    let newest = 0;
+    for await (const doc of chunks.find({})) {
+      if (!isNumbered(doc)) continue;
+      try {
+        await chunks.insertOne(toChunkDocument({ number: doc._id, first_position: doc.first_position, events: doc.events.map(readableEvent) }));
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err; // rewritten by another instance
+      }
+      newest = Math.max(newest, doc._id);
+    }
+    await chunks.deleteMany({ number: { $exists: false } });
+    if (newest > 0) await feedHead(db).raise(newest);
   },
 };
+
+const isNumbered = (doc: { _id: unknown }): doc is NumberedChunk => typeof doc._id === 'number';
 
 export const MIGRATIONS: readonly Migration[] = [olderEventsGetAKey, eventIdHint, feedChunksKeyedByString];
 

@@ -11,7 +11,7 @@ import { dbNameFor, testDatabaseUri } from './testApp';
 
 export interface SequencerBench {
   db: () => Db;
-  /** The highest event_id stored so far (never reset, so each test has numbers of its own). */
+  /** The highest event_id stored so far in this test. */
   stored: number;
   /** A steady clock for the arrival placement, moved by the tests. */
   clock: number;
@@ -37,7 +37,12 @@ export function sequencerBench(file: string): SequencerBench {
     client = await MongoClient.connect(testDatabaseUri());
     db = client.db(dbNameFor(file));
   });
-  beforeEach(() => db.dropDatabase());
+  // Each test starts on an empty database numbered from 1, as a real one is (no holes below).
+  beforeEach(async () => {
+    await db.dropDatabase();
+    bench.stored = 0;
+    bench.clock = 0;
+  });
   afterAll(() => client.close());
 
   const bench: SequencerBench = {

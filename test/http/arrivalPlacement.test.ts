@@ -76,5 +76,11 @@ describe('the arrival placement', () => {
     expect(ids).toHaveLength(9);
     expect(new Set(ids).size).toBe(9);
   });
-});
 
+  test('when a sequencer starts, then events stored without an arrival while none ran are placed at once, without waiting for the grace', async () => {
+    await drain(sequencer(arrivals, 'before'));
+    await storeEvents(3, bench.stored + 1, false);
+    await drain(sequencer(arrivals, 'restarted'));
+    expect(await placedIds()).toEqual([bench.stored - 2, bench.stored - 1, bench.stored]);
+  });
+});

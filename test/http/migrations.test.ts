@@ -3,7 +3,7 @@ import { createLogger } from '../../src/logger';
 import { start } from '../../src/service';
 import { loadConfig } from '../../src/config';
 import { EVENTS_COLLECTION } from '../../src/store/eventStore';
-import { chunkKey, FEED_CHUNKS_COLLECTION } from '../../src/store/feedChunk';
+import { chunkKey, FEED_CHUNKS_COLLECTION, fromChunkDocument, type ChunkDocument } from '../../src/store/feedChunk';
 import { FEED_HEAD_SEQUENCE } from '../../src/store/feedSequencer';
 import { MIGRATIONS, MIGRATIONS_COLLECTION, runMigrations } from '../../src/store/migrations';
 import { SEQUENCES_COLLECTION } from '../../src/store/sequences';
@@ -68,19 +68,37 @@ describe('start-up and migrations', () => {
     expect(await db.collection(MIGRATIONS_COLLECTION).countDocuments()).toBe(MIGRATIONS.length);
   });
 
-  test('when feed chunks of the first form (numbered keys) are found, then the feed is emptied to be rebuilt: chunks, head and marks; chunks of the new form are left alone', async () => {
+  test('when feed chunks of the first form (numbered keys, events as documents) are found, then each is rewritten with its number, position and events unchanged, marks kept and the head raised; running it again changes nothing', async () => {
     const old = freshDb();
-    await old.collection(FEED_CHUNKS_COLLECTION).insertOne({ _id: 1 as never, first_position: 1, events: [] });
+    const events = [1, 2].map((event_id) => ({
+      key: `k${event_id}`,
+      event_id,
+      partner: 'p',
+      event_type: 'appointment.scheduled',
+      appointment_id: `A${event_id}`,
+      patient_id: 'P1',
+      timestamp: new Date('2025-01-10T12:30:00Z'),
+      timestamp_text: '2025-01-10T12:30:00Z',
+      notes: event_id === 1 ? null : 'second',
+      received_at: new Date('2026-11-29T10:00:00.123Z'),
+    }));
+    await old.collection(FEED_CHUNKS_COLLECTION).insertMany([
+      { _id: 1 as never, first_position: 1, events: events.slice(0, 1), created_at: new Date() },
+      { _id: 2 as never, first_position: 2, events: events.slice(1), created_at: new Date() },
+    ]);
     await old.collection(EVENTS_COLLECTION).insertOne({ event_id: 1, feed_chunk: 1 });
-    await old.collection(SEQUENCES_COLLECTION).insertOne({ _id: FEED_HEAD_SEQUENCE as never, highest: 1 });
     await runMigrations(old);
-    expect(await old.collection(FEED_CHUNKS_COLLECTION).countDocuments()).toBe(0);
-    expect(await old.collection(SEQUENCES_COLLECTION).countDocuments({ _id: FEED_HEAD_SEQUENCE as never })).toBe(0);
-    expect(await old.collection(EVENTS_COLLECTION).findOne({}, { projection: { _id: 0, event_id: 1, feed_chunk: 1 } })).toEqual({ event_id: 1 });
+    await old.collection(MIGRATIONS_COLLECTION).deleteMany({});
+    await runMigrations(old);
 
-    const current = freshDb();
-    await current.collection(FEED_CHUNKS_COLLECTION).insertOne({ _id: chunkKey(1) as never, number: 1, first_position: 1, count: 0, events: '[]' });
-    await runMigrations(current);
-    expect(await current.collection(FEED_CHUNKS_COLLECTION).countDocuments()).toBe(1);
+    const chunks = await old.collection<ChunkDocument>(FEED_CHUNKS_COLLECTION).find({}).sort({ _id: 1 }).toArray();
+    expect(chunks.map((c) => [c._id, c.number, c.first_position, c.count])).toEqual([
+      [chunkKey(1), 1, 1, 1],
+      [chunkKey(2), 2, 2, 1],
+    ]);
+    const strip = ({ key: _key, ...readable }: (typeof events)[number]) => readable;
+    expect(chunks.flatMap((c) => fromChunkDocument(c).events)).toEqual(events.map(strip));
+    expect(await old.collection(SEQUENCES_COLLECTION).findOne({ _id: FEED_HEAD_SEQUENCE as never })).toMatchObject({ highest: 2 });
+    expect(await old.collection(EVENTS_COLLECTION).findOne({}, { projection: { _id: 0, event_id: 1, feed_chunk: 1 } })).toEqual({ event_id: 1, feed_chunk: 1 });
   });
 });
