@@ -10,6 +10,7 @@
  */
 import createClient from 'openapi-fetch';
 import type { components, paths } from '../../generated/openapi';
+import { pause, retryAfterMs, withRetries } from './retry';
 
 export type StoredEvent = components['schemas']['StoredEvent'];
 export type EventPage = components['schemas']['EventPage'];
@@ -96,30 +97,6 @@ export class ReadGaveUp extends Error {
 /** Statuses worth asking again for: rate limiting, and failures on the receiver's side or in front of it. */
 export const RETRYABLE_READS = new Set([429, 500, 502, 503, 504]);
 
-/** Retry-After in milliseconds: delay-seconds or an HTTP date; 0 when absent or unreadable. */
-export function retryAfterMs(header: string | null, now = Date.now()): number {
-  if (header === null || header.trim() === '') return 0;
-  if (/^\s*\d+\s*$/.test(header)) return Number(header) * 1000;
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? 0 : Math.max(0, date - now);
-}
-
-/** Resolves after `ms`, or rejects with the signal's reason as soon as it aborts. */
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason as Error);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason as Error);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 /**
  * What openapi-fetch answers. Its `data` is typed through a mapping that turns the generated
  * readonly arrays into index signatures, so each read names the schema type it returns instead.
@@ -141,42 +118,25 @@ export function createConsumerClient(options: ConsumerClientOptions) {
   const attemptTimeoutMs = options.attemptTimeoutMs ?? 30_000;
 
   /** One read, retried as the module comment says; `ask` makes one attempt. */
-  async function read<T>(route: string, ask: (base: string, signal: AbortSignal) => Promise<Answer>, signal?: AbortSignal): Promise<T> {
-    const report = (attempt: number, status?: number, retryInMs?: number) => options.onAttempt?.({ route, attempt, status, retryInMs });
-    for (let attempt = 1; ; attempt++) {
-      signal?.throwIfAborted();
-      let status: number | undefined;
-      let waitAtLeast = 0;
-      try {
+  function read<T>(route: string, ask: (base: string, signal: AbortSignal) => Promise<Answer>, signal?: AbortSignal): Promise<T> {
+    return withRetries<T>(
+      async () => {
         const timeout = AbortSignal.timeout(attemptTimeoutMs);
         const { data, error, response } = await ask(baseUrl(), signal ? AbortSignal.any([signal, timeout]) : timeout);
-        status = response.status;
-        if (response.ok && data !== undefined) {
-          report(attempt, status);
-          return data as T;
-        }
-        if (!RETRYABLE_READS.has(status)) {
-          report(attempt, status);
-          throw new ReadRefused(status, error as ErrorResponse | undefined);
-        }
-        waitAtLeast = retryAfterMs(response.headers.get('Retry-After'));
-      } catch (err) {
-        if (err instanceof ReadRefused) throw err;
-        if (signal?.aborted) {
-          report(attempt, status);
-          throw signal.reason;
-        }
-        // Network failure or timeout: a read can always be asked again.
-      }
-      if (attempt >= maxAttempts) {
-        report(attempt, status);
-        throw new ReadGaveUp(attempt, status);
-      }
-      const backoff = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
-      const wait = Math.max(backoff, waitAtLeast);
-      report(attempt, status, wait);
-      await pause(wait, signal);
-    }
+        const status = response.status;
+        if (response.ok && data !== undefined) return { status, answer: data as T };
+        if (!RETRYABLE_READS.has(status)) return { status, refused: new ReadRefused(status, error as ErrorResponse | undefined) };
+        return { status, retryAfterMs: retryAfterMs(response.headers.get('Retry-After')) };
+      },
+      {
+        maxAttempts,
+        baseDelayMs,
+        maxDelayMs,
+        signal,
+        report: (attempt, status, retryInMs) => options.onAttempt?.({ route, attempt, status, retryInMs }),
+        gaveUp: (attempts, status) => new ReadGaveUp(attempts, status),
+      },
+    );
   }
 
   const api = {

@@ -8,6 +8,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import createClient from 'openapi-fetch';
 import type { components, paths } from '../../generated/openapi';
+import { retryAfterMs, withRetries } from './retry';
 
 export type AppointmentEvent = components['schemas']['AppointmentEvent'];
 export type EventAccepted = components['schemas']['EventAccepted'];
@@ -85,7 +86,7 @@ export function createReceiverClient(options: ReceiverClientOptions) {
   const maxAttempts = options.maxAttempts ?? 12;
   const baseDelayMs = options.baseDelayMs ?? 1000;
   const maxDelayMs = options.maxDelayMs ?? 300_000;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const sleep = options.sleep;
 
   function signatureHeaders(id: string, body: string) {
     if (!options.signingSecret) return {};
@@ -109,12 +110,10 @@ export function createReceiverClient(options: ReceiverClientOptions) {
      */
     async sendEvent(event: AppointmentEvent, idempotencyKey: string = `evt_${randomUUID()}`, { signal }: SendOptions = {}): Promise<Delivered> {
       const body = JSON.stringify(event);
-      const report = (attempt: number, status?: number, retryInMs?: number) => options.onAttempt?.({ idempotencyKey, attempt, status, retryInMs });
-      for (let attempt = 1; ; attempt++) {
-        signal?.throwIfAborted();
-        let status: number | undefined;
-        let retryAfterMs = 0;
-        try {
+      let attempts = 0;
+      const delivered = await withRetries<Omit<Delivered, 'attempts'>>(
+        async (attempt) => {
+          attempts = attempt;
           const { data, error, response } = await client.POST('/webhook/appointment', {
             baseUrl: baseUrl(),
             // Signed anew on each attempt: the receiver refuses timestamps older than 5 minutes.
@@ -124,33 +123,23 @@ export function createReceiverClient(options: ReceiverClientOptions) {
             bodySerializer: () => body,
             signal: attemptSignal(signal),
           });
-          status = response.status;
-          if (data) {
-            report(attempt, status);
-            return { event: data, replayed: response.headers.get('Idempotent-Replayed') === 'true', attempts: attempt };
-          }
-          if (!RETRYABLE.has(status)) {
-            report(attempt, status);
-            throw new DeliveryRefused(status, error as ErrorResponse | undefined);
-          }
-          retryAfterMs = Number(response.headers.get('Retry-After') ?? 0) * 1000;
-        } catch (err) {
-          if (err instanceof DeliveryRefused) throw err;
-          if (signal?.aborted) {
-            report(attempt, status);
-            throw signal.reason;
-          }
-          // Network failure or timeout: the outcome is unknown, so the same request goes again.
-        }
-        if (attempt >= maxAttempts) {
-          report(attempt, status);
-          throw new DeliveryGaveUp(attempt, status);
-        }
-        const backoff = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
-        const wait = Math.max(backoff, retryAfterMs);
-        report(attempt, status, wait);
-        await sleep(wait);
-      }
+          const status = response.status;
+          if (data) return { status, answer: { event: data, replayed: response.headers.get('Idempotent-Replayed') === 'true' } };
+          if (!RETRYABLE.has(status)) return { status, refused: new DeliveryRefused(status, error as ErrorResponse | undefined) };
+          return { status, retryAfterMs: retryAfterMs(response.headers.get('Retry-After')) };
+        },
+        {
+          maxAttempts,
+          baseDelayMs,
+          maxDelayMs,
+          signal,
+          report: (attempt, status, retryInMs) => options.onAttempt?.({ idempotencyKey, attempt, status, retryInMs }),
+          gaveUp: (attempts, status) => new DeliveryGaveUp(attempts, status),
+          // By default a wait the signal cuts short; a test may put its own in.
+          ...(sleep ? { pause: (ms: number) => sleep(ms) } : {}),
+        },
+      );
+      return { ...delivered, attempts };
     },
   };
 }
