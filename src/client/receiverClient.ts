@@ -110,10 +110,8 @@ export function createReceiverClient(options: ReceiverClientOptions) {
      */
     async sendEvent(event: AppointmentEvent, idempotencyKey: string = `evt_${randomUUID()}`, { signal }: SendOptions = {}): Promise<Delivered> {
       const body = JSON.stringify(event);
-      let attempts = 0;
-      const delivered = await withRetries<Omit<Delivered, 'attempts'>>(
+      return withRetries<Delivered>(
         async (attempt) => {
-          attempts = attempt;
           const { data, error, response } = await client.POST('/webhook/appointment', {
             baseUrl: baseUrl(),
             // Signed anew on each attempt: the receiver refuses timestamps older than 5 minutes.
@@ -124,7 +122,7 @@ export function createReceiverClient(options: ReceiverClientOptions) {
             signal: attemptSignal(signal),
           });
           const status = response.status;
-          if (data) return { status, answer: { event: data, replayed: response.headers.get('Idempotent-Replayed') === 'true' } };
+          if (data) return { status, answer: { event: data, replayed: response.headers.get('Idempotent-Replayed') === 'true', attempts: attempt } };
           if (!RETRYABLE.has(status)) return { status, refused: new DeliveryRefused(status, error as ErrorResponse | undefined) };
           return { status, retryAfterMs: retryAfterMs(response.headers.get('Retry-After')) };
         },
@@ -139,7 +137,6 @@ export function createReceiverClient(options: ReceiverClientOptions) {
           ...(sleep ? { pause: (ms: number) => sleep(ms) } : {}),
         },
       );
-      return { ...delivered, attempts };
     },
   };
 }

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Db } from 'mongodb';
 import { readableEvent, type EventDocument, type ReadableEvent } from './eventDocument';
 import { EVENTS_COLLECTION, EVENT_ID_SEQUENCE } from './eventStore';
@@ -47,6 +48,8 @@ export function arrivalPlacement(db: Db, options: ArrivalPlacementOptions): Plac
   /** The event_ids of each arrival read, to delete it once all of them are placed. */
   let held = new Map<string, number[]>();
   let gap: { at: number; since: number; wait: number } | undefined;
+  /** Search the events at the next chance, without a grace: after a start, and while searches keep finding events. */
+  let scanNow = false;
 
   async function deleteSpent(): Promise<void> {
     const spent = [...held].filter(([, ids]) => ids.every((id) => placed.has(id))).map(([id]) => id);
@@ -54,9 +57,6 @@ export function arrivalPlacement(db: Db, options: ArrivalPlacementOptions): Plac
     await arrivals.deleteMany({ _id: { $in: spent } });
     for (const id of spent) held.delete(id);
   }
-
-  /** Search the events at the next chance, without a grace: after a start, and while searches keep finding events. */
-  let scanNow = false;
 
   /**
    * Adds to `fresh` what the events hold beyond a gap that has lasted its grace (at most `limit`
@@ -130,7 +130,7 @@ export function arrivalPlacement(db: Db, options: ArrivalPlacementOptions): Plac
           return newest;
         }
         if (attempt >= RELOAD_ATTEMPTS) throw new Error(`feed chunks are not numbered 1 to ${newest?.number} (${count} found)`);
-        await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+        await delay(100 * attempt);
       }
     },
   };

@@ -15,7 +15,10 @@ export interface Chunk {
 
 /** A chunk as stored. */
 export interface ChunkDocument {
-  /** chunkKey(number): a string, because the local database finds a document by `_id` only when it is one. */
+  /**
+   * chunkKey(number): a string, because only a string `_id` is matched inside the local
+   * database's SQL (a scan of raw rows, no index); any other filter decodes every chunk first.
+   */
   _id: string;
   number: number;
   first_position: number;

@@ -2,7 +2,7 @@ import type { Db } from 'mongodb';
 import type { FeedCursor } from './cursors';
 import { toAppError } from './dbErrors';
 import { toStoredEvent, type StoredEvent } from './eventDocument';
-import type { Chunk, Chunks } from './feedChunk';
+import type { Chunks } from './feedChunk';
 import { feedHead } from './feedSequencer';
 
 export type FeedEvent = StoredEvent & { feed_position: number };
@@ -33,39 +33,35 @@ const MAX_CHUNKS_PER_READ = 20;
  */
 export function openFeedReads(db: Db, chunks: Chunks): FeedReads {
   const head = feedHead(db);
-  const chunk = async (n: number, maxTimeMs: number): Promise<Chunk | null> => {
-    try {
-      return await chunks.get(n, maxTimeMs);
-    } catch (err) {
-      throw toAppError(err);
+
+  async function read(after: FeedCursor | undefined, limit: number, partners: readonly string[] | null, maxTimeMs: number): Promise<FeedPage> {
+    const allowed = partners ? new Set(partners) : undefined;
+    let at = after ?? { chunk: 1, offset: 0 };
+    const newest = await head.read(maxTimeMs);
+    const events: FeedEvent[] = [];
+    for (let looked = 0; looked < MAX_CHUNKS_PER_READ && at.chunk <= newest; looked++) {
+      const doc = await chunks.get(at.chunk, maxTimeMs);
+      // Recorded as the head but not readable yet (a lagging secondary): the end, for now.
+      if (!doc) return { events, next: at, hasMore: false };
+      let offset = at.offset;
+      for (; offset < doc.events.length && events.length < limit; offset++) {
+        const event = doc.events[offset]!;
+        if (!allowed || allowed.has(event.partner)) events.push({ ...toStoredEvent(event), feed_position: doc.first_position + offset });
+      }
+      at = offset >= doc.events.length ? { chunk: at.chunk + 1, offset: 0 } : { chunk: at.chunk, offset };
+      if (events.length >= limit) break;
     }
-  };
+    // More is there when the cursor stops at or before the newest chunk (the loop steps past a chunk once it is read through).
+    return { events, next: at, hasMore: at.chunk <= newest };
+  }
 
   return {
     async read(after, limit, partners, maxTimeMs) {
-      const allowed = partners ? new Set(partners) : undefined;
-      let at = after ?? { chunk: 1, offset: 0 };
-      let newest: number;
       try {
-        newest = await head.read(maxTimeMs);
+        return await read(after, limit, partners, maxTimeMs);
       } catch (err) {
         throw toAppError(err);
       }
-      const events: FeedEvent[] = [];
-      for (let looked = 0; looked < MAX_CHUNKS_PER_READ && at.chunk <= newest; looked++) {
-        const doc = await chunk(at.chunk, maxTimeMs);
-        // Recorded as the head but not readable yet (a lagging secondary): the end, for now.
-        if (!doc) return { events, next: at, hasMore: false };
-        let offset = at.offset;
-        for (; offset < doc.events.length && events.length < limit; offset++) {
-          const event = doc.events[offset]!;
-          if (!allowed || allowed.has(event.partner)) events.push({ ...toStoredEvent(event), feed_position: doc.first_position + offset });
-        }
-        at = offset >= doc.events.length ? { chunk: at.chunk + 1, offset: 0 } : { chunk: at.chunk, offset };
-        if (events.length >= limit) break;
-      }
-      // More is there when the cursor stops at or before the newest chunk (the loop steps past a chunk once it is read through).
-      return { events, next: at, hasMore: at.chunk <= newest };
     },
   };
 }

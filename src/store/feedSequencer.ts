@@ -49,9 +49,9 @@ export async function createFeedIndex(db: Db): Promise<void> {
  * have stopped between writing a chunk and recording it); (2) read unplaced events, oldest
  * event_id first; (3) insert them as chunk n+1, which a unique `_id` lets only one sequencer do;
  * (4) record them as placed, and raise the feed's head (readers look no further than it, so a
- * reader at the end costs the database one small read). An event is unplaced until (4), and (2) runs only after the newest
- * chunk is recorded, so no event is ever placed twice, and one that commits late is simply
- * picked up by a later pass. Correct with any number of sequencers; a lease keeps it to one so
+ * reader at the end costs the database one small read). An event is unplaced until (4), and (2)
+ * runs only after the newest chunk is recorded, so no event is ever placed twice, and one that
+ * commits late is simply picked up by a later pass. Correct with any number of sequencers; a lease keeps it to one so
  * that the others do not waste the database's time. How "placed" is kept depends on the
  * database (feedPlacement.ts).
  */

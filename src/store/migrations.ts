@@ -52,7 +52,7 @@ interface NumberedChunk {
 
 /**
  * Feed chunks were first keyed by number and held their events as documents; the local database
- * finds a document by `_id` only when it is a string, and reads one text far faster than many
+ * matches a string `_id` without decoding every document, and reads one text far faster than many
  * documents, so chunks are now keyed by chunkKey(n) and hold their events as one text. Each is
  * rewritten with its number, first position and events unchanged, so consumers' cursors keep
  * their meaning and events marked with their chunk stay marked. Safe to repeat and to run from

@@ -1,3 +1,5 @@
+import { setTimeout as delay } from 'node:timers/promises';
+
 /** After a failed write, the next is tried this long after (doubling up to RETRY_MAX_MS) even if nothing pokes. */
 const RETRY_MS = 1000;
 const RETRY_MAX_MS = 30_000;
@@ -30,7 +32,7 @@ export class ThrottledWrite {
       let failed = false;
       try {
         const wait = this.lastStartedAt + this.intervalMs - performance.now();
-        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait).unref());
+        if (wait > 0) await delay(wait, undefined, { ref: false });
         this.lastStartedAt = performance.now();
         await this.write();
         this.retryMs = RETRY_MS;
