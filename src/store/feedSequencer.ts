@@ -59,6 +59,8 @@ export class FeedSequencer {
   private readonly placement: Placement;
   private readonly leases: Collection<LeaseDocument>;
   private readonly published: Sequence;
+  /** The pass under way (settled when none is): the next waits for it. */
+  private lastPass: Promise<unknown> = Promise.resolve();
   /** The newest chunk this sequencer raised the feed's head to. */
   private publishedUpTo = 0;
   /** The newest chunk as this sequencer last saw it complete; undefined when it must be read. */
@@ -93,9 +95,18 @@ export class FeedSequencer {
    * One pass: up to CHUNKS_PER_PASS chunks from one read of the unplaced events (on the local
    * database that read costs the same however many it returns). Each chunk is recorded before
    * the next is written, so only the newest can ever be left unrecorded. Returns the number of
-   * events placed (0 when there were none, or another sequencer won).
+   * events placed (0 when there were none, or another sequencer won). Passes of one sequencer
+   * run one after another: a pass reads and replaces what the sequencer knows (its head, and
+   * what its placement holds as placed), so two at once could leave it with an older view than
+   * the chunks it wrote, and place their events again.
    */
-  async pass(): Promise<number> {
+  pass(): Promise<number> {
+    const next = this.lastPass.then(() => this.passAlone());
+    this.lastPass = next.catch(() => undefined);
+    return next;
+  }
+
+  private async passAlone(): Promise<number> {
     let head = (this.head ??= await this.completeNewestChunk());
     // A head not raised (its update failed after the chunk was recorded) is raised first.
     if (this.publishedUpTo < head.id) await this.publish(head.id);
