@@ -25,6 +25,77 @@ export interface paths {
         readonly patch?: never;
         readonly trace?: never;
     };
+    readonly "/webhook/deliveries": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        /**
+         * List your recent deliveries and why any were refused
+         * @description One record per request your key made to a receiving operation,
+         *     newest first: accepted, replayed, refused or failed, with the status,
+         *     the `loc` and `type` of each error and the `event_id` stored. Records
+         *     never hold a body, an appointment or patient id, or a key. Kept for
+         *     %%DELIVERY_LOG_DAYS%%. A request whose key named no partner is not
+         *     listed here. Records appear within about two seconds of the reply.
+         *     Your API key opens this route (signatures are not needed to read); it
+         *     counts against your rate limit.
+         */
+        readonly get: operations["listDeliveries"];
+        readonly put?: never;
+        readonly post?: never;
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/webhook/events": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        /**
+         * Find one of your events by the key you sent it with
+         * @description The event you delivered with this `Idempotency-Key` or `webhook-id`,
+         *     as stored; 404 when none is. A live key finds live events, a test key
+         *     test events.
+         */
+        readonly get: operations["findPartnerEvent"];
+        readonly put?: never;
+        readonly post?: never;
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/webhook/events/{event_id}": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        /**
+         * Read one of your events by its event_id
+         * @description The event with the `event_id` its 201 gave, if your partner delivered
+         *     it; 404 otherwise, including for other partners' events. A live key
+         *     reads live events, a test key test events (their numbers are separate).
+         */
+        readonly get: operations["getPartnerEvent"];
+        readonly put?: never;
+        readonly post?: never;
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
     readonly "/events": {
         readonly parameters: {
             readonly query?: never;
@@ -238,6 +309,119 @@ export interface paths {
         readonly patch?: never;
         readonly trace?: never;
     };
+    readonly "/operator/summary": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        /**
+         * Deliveries per partner and refusals by type, over the last hour and day
+         * @description Counts of the delivery log in five-minute steps: for each partner
+         *     (and for requests whose key named none) what was accepted, replayed,
+         *     refused and failed over the last hour and the last day, and refusals
+         *     by error `type`. Test-mode deliveries are counted apart (`mode`).
+         */
+        readonly get: operations["getOperatorSummary"];
+        readonly put?: never;
+        readonly post?: never;
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/operator/deliveries": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        /** The delivery log of every partner */
+        readonly get: operations["listOperatorDeliveries"];
+        readonly put?: never;
+        readonly post?: never;
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/operator/events/{event_id}": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        /** One stored live event */
+        readonly get: operations["getOperatorEvent"];
+        readonly put?: never;
+        readonly post?: never;
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/operator/appointments/{partner}/{appointment_id}": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        /** One appointment's state, from its live events */
+        readonly get: operations["getOperatorAppointment"];
+        readonly put?: never;
+        readonly post?: never;
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/console": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        /**
+         * The operator console (a page for a browser)
+         * @description A page served by the receiver itself, which reads the operator routes
+         *     with an operator token the operator types in; the token is kept only
+         *     for the browser tab's session.
+         */
+        readonly get: operations["getConsole"];
+        readonly put?: never;
+        readonly post?: never;
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/console/{asset}": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        /** A script or style sheet of the console */
+        readonly get: operations["getConsoleAsset"];
+        readonly put?: never;
+        readonly post?: never;
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -428,6 +612,12 @@ export interface components {
              */
             readonly received_at: string;
             readonly data: components["schemas"]["EventSummary"];
+            /**
+             * @description Present only in replies to a test key (see Test mode): the event is
+             *     stored apart from live events. Replies to live keys omit it.
+             * @constant
+             */
+            readonly mode?: "test";
         };
         readonly EventSummary: {
             readonly event_type: components["schemas"]["EventType"];
@@ -445,6 +635,140 @@ export interface components {
         readonly HealthStatus: {
             /** @constant */
             readonly status: "ok";
+        };
+        /**
+         * @description `live` for events sent with a live key; `test` for a test key's, which
+         *     are stored apart, never reach consumers and are deleted after a while.
+         * @enum {string}
+         */
+        readonly Mode: "live" | "test";
+        /** @description One of your events as the receiver stored it, and whether it came with a test key. */
+        readonly PartnerEvent: {
+            readonly mode: components["schemas"]["Mode"];
+        } & components["schemas"]["StoredEventFields"];
+        /**
+         * @description A class of reply status.
+         * @enum {string}
+         */
+        readonly StatusClass: "2xx" | "4xx" | "5xx";
+        /**
+         * @description An error `type` of the error vocabulary, such as `value_error.missing`.
+         * @example value_error.missing
+         */
+        readonly ErrorType: string;
+        /**
+         * Format: uuid
+         * @description The `X-Request-Id` the receiver gave a request.
+         */
+        readonly RequestId: string;
+        /**
+         * @description A position in a list of deliveries, as `next_cursor` gives it: send it
+         *     back unchanged, with the same filters.
+         */
+        readonly DeliveriesCursor: string;
+        /**
+         * @description What happened to one request to a receiving operation. Never a body,
+         *     an appointment or patient id, or a key.
+         * @example {
+         *       "request_id": "3f1f7a52-8a51-4a4e-9d0c-8f8f4f3c2b10",
+         *       "received_at": "2025-01-09T08:15:01.204Z",
+         *       "operation": "receiveAppointmentEvent",
+         *       "partner": "acme-scheduling",
+         *       "mode": "live",
+         *       "client_address": null,
+         *       "status": 422,
+         *       "errors": [
+         *         {
+         *           "loc": [
+         *             "body",
+         *             "patient_id"
+         *           ],
+         *           "type": "value_error.missing"
+         *         }
+         *       ],
+         *       "idempotency": null,
+         *       "event_id": null,
+         *       "replayed": false,
+         *       "latency_ms": 3.2
+         *     }
+         */
+        readonly Delivery: {
+            readonly request_id: components["schemas"]["RequestId"];
+            /**
+             * Format: date-time
+             * @description When the request arrived (UTC, milliseconds).
+             */
+            readonly received_at: string;
+            /**
+             * @description The operation the request was for.
+             * @enum {string}
+             */
+            readonly operation: "receiveAppointmentEvent";
+            /** @description The partner the key named; `null` when no key named one. */
+            readonly partner: components["schemas"]["PartnerName"] | null;
+            /** @description Whether the key was a live or a test key; `null` when no key named a partner. */
+            readonly mode: components["schemas"]["Mode"] | null;
+            /** @description The client's address, kept only when no key named a partner (operators see it; partners never see such records). */
+            readonly client_address: string | null;
+            /** @description The reply's HTTP status. */
+            readonly status: number;
+            /** @description Where and what each error was (`loc`, `type`), as in the reply; never the values sent. */
+            readonly errors: readonly components["schemas"]["DeliveryError"][];
+            /** @description What the delivery was deduplicated by; `null` when it did not get that far. */
+            readonly idempotency: ("idempotency-key" | "webhook-id" | "payload") | null;
+            /** @description The event stored or replayed; `null` when none was. */
+            readonly event_id: number | null;
+            /** @description Whether a 201 repeated an event stored earlier. */
+            readonly replayed: boolean;
+            /** @description Milliseconds from the request's arrival to its reply. */
+            readonly latency_ms: number;
+        };
+        readonly DeliveryError: {
+            readonly loc: readonly (string | number)[];
+            readonly type: string;
+        };
+        readonly DeliveryPage: {
+            readonly data: readonly components["schemas"]["Delivery"][];
+            /** @description Pass as `cursor` for the next page; `null` when this is the last. */
+            readonly next_cursor: components["schemas"]["DeliveriesCursor"] | null;
+            readonly has_more: boolean;
+        };
+        readonly DeliveryCounts: {
+            /** @description New events stored (201). */
+            readonly accepted: number;
+            /** @description Repeats answered with the stored event (201, replayed). */
+            readonly replayed: number;
+            /** @description Requests answered 4xx. */
+            readonly refused: number;
+            /** @description Requests answered 5xx. */
+            readonly failed: number;
+            /** @description The share of requests answered 201 (0 to 1); `null` without requests. */
+            readonly success_rate: number | null;
+        };
+        readonly PartnerActivity: {
+            /** @description The partner; `null` for requests whose key named none. */
+            readonly partner: components["schemas"]["PartnerName"] | null;
+            readonly mode: components["schemas"]["Mode"] | null;
+            readonly last_hour: components["schemas"]["DeliveryCounts"];
+            readonly last_day: components["schemas"]["DeliveryCounts"];
+        };
+        readonly RefusalCount: {
+            readonly type: string;
+            readonly last_hour: number;
+            readonly last_day: number;
+        };
+        readonly OperatorSummary: {
+            /** Format: date-time */
+            readonly generated_at: string;
+            /**
+             * @description The counts' time step; the last hour is the last 12 steps.
+             * @constant
+             */
+            readonly step_seconds: 300;
+            /** @description Every active partner (live), and any other partner, mode or unnamed client with deliveries in the last day. */
+            readonly partners: readonly components["schemas"]["PartnerActivity"][];
+            /** @description Error types of refused deliveries, most frequent over the last day first. A refusal with several errors counts once per type. */
+            readonly refusals: readonly components["schemas"]["RefusalCount"][];
         };
         /** @description The one envelope of every error response. */
         readonly ErrorResponse: {
@@ -477,6 +801,8 @@ export interface components {
         readonly InvalidQuery: {
             headers: {
                 readonly "X-Request-Id": components["headers"]["X-Request-Id"];
+                readonly RateLimit: components["headers"]["RateLimit"];
+                readonly "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                 readonly [name: string]: unknown;
             };
             content: {
@@ -604,10 +930,12 @@ export interface components {
                 readonly "application/json": components["schemas"]["ErrorResponse"];
             };
         };
-        /** @description No such path. */
+        /** @description No such path, or nothing stored under the id asked for (as if absent when it is not yours to read). */
         readonly NotFound: {
             headers: {
                 readonly "X-Request-Id": components["headers"]["X-Request-Id"];
+                readonly RateLimit: components["headers"]["RateLimit"];
+                readonly "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                 readonly [name: string]: unknown;
             };
             content: {
@@ -924,6 +1252,14 @@ export interface components {
         };
     };
     parameters: {
+        /** @description The `event_id` the receiver gave the event. */
+        readonly EventIdPath: number;
+        /** @description The partner that sent the appointment's events. */
+        readonly PartnerPath: components["schemas"]["PartnerName"];
+        /** @description The partner's id for the appointment. */
+        readonly AppointmentIdPath: components["schemas"]["Identifier"];
+        /** @description At most this many deliveries in the page. */
+        readonly DeliveryLimit: number;
         /** @description Only this partner's events. */
         readonly PartnerFilter: components["schemas"]["PartnerName"];
         /** @description At most this many events in the page. */
@@ -931,6 +1267,8 @@ export interface components {
     };
     requestBodies: never;
     headers: {
+        /** @description What the page may load and run; only the receiver's own scripts, styles and API. */
+        readonly "Content-Security-Policy": string;
         /** @description What is left of your allowance: `"<policy>";r=<requests left now>;t=<seconds until more are allowed>`. */
         readonly RateLimit: string;
         /** @description The limit: `"<policy>";q=<burst>;w=<seconds to refill it>`. Policies: `partner` (your request rate), and for failed authentications `unauthenticated`, `rejected_key` and `rejected_signature`. */
@@ -1029,6 +1367,116 @@ export interface operations {
             readonly 503: components["responses"]["ServiceUnavailable"];
         };
     };
+    readonly listDeliveries: {
+        readonly parameters: {
+            readonly query?: {
+                /** @description Only replies of this class (`2xx` stored or replayed, `4xx` refused, `5xx` failed). */
+                readonly status_class?: components["schemas"]["StatusClass"];
+                /** @description Only refusals with an error of this `type`, such as `value_error.missing`. */
+                readonly type?: components["schemas"]["ErrorType"];
+                /** @description Only deliveries received at or after this instant. */
+                readonly from?: components["schemas"]["Timestamp"];
+                /** @description Only deliveries received before this instant. */
+                readonly before?: components["schemas"]["Timestamp"];
+                /** @description Only the delivery with this `X-Request-Id`. */
+                readonly request_id?: components["schemas"]["RequestId"];
+                /** @description At most this many deliveries in the page. */
+                readonly limit?: components["parameters"]["DeliveryLimit"];
+                /** @description The `next_cursor` of the previous page, with the same filters. */
+                readonly cursor?: components["schemas"]["DeliveriesCursor"];
+            };
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description One page of your deliveries, newest first. */
+            readonly 200: {
+                headers: {
+                    readonly "X-Request-Id": components["headers"]["X-Request-Id"];
+                    readonly RateLimit: components["headers"]["RateLimit"];
+                    readonly "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["DeliveryPage"];
+                };
+            };
+            readonly 400: components["responses"]["InvalidQuery"];
+            readonly 401: components["responses"]["Unauthorized"];
+            readonly 405: components["responses"]["MethodNotAllowed"];
+            readonly 429: components["responses"]["TooManyRequests"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    readonly findPartnerEvent: {
+        readonly parameters: {
+            readonly query: {
+                /** @description The `Idempotency-Key` or `webhook-id` the event was delivered with. */
+                readonly idempotency_key: string;
+            };
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The event as stored. */
+            readonly 200: {
+                headers: {
+                    readonly "X-Request-Id": components["headers"]["X-Request-Id"];
+                    readonly RateLimit: components["headers"]["RateLimit"];
+                    readonly "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["PartnerEvent"];
+                };
+            };
+            readonly 400: components["responses"]["InvalidQuery"];
+            readonly 401: components["responses"]["Unauthorized"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 405: components["responses"]["MethodNotAllowed"];
+            readonly 429: components["responses"]["TooManyRequests"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    readonly getPartnerEvent: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path: {
+                /** @description The `event_id` the receiver gave the event. */
+                readonly event_id: components["parameters"]["EventIdPath"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The event as stored. */
+            readonly 200: {
+                headers: {
+                    readonly "X-Request-Id": components["headers"]["X-Request-Id"];
+                    readonly RateLimit: components["headers"]["RateLimit"];
+                    readonly "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["PartnerEvent"];
+                };
+            };
+            readonly 400: components["responses"]["InvalidQuery"];
+            readonly 401: components["responses"]["Unauthorized"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 405: components["responses"]["MethodNotAllowed"];
+            readonly 429: components["responses"]["TooManyRequests"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     readonly listEvents: {
         readonly parameters: {
             readonly query?: {
@@ -1086,7 +1534,7 @@ export interface operations {
             readonly header?: never;
             readonly path: {
                 /** @description The `event_id` the receiver gave the event. */
-                readonly event_id: number;
+                readonly event_id: components["parameters"]["EventIdPath"];
             };
             readonly cookie?: never;
         };
@@ -1149,9 +1597,9 @@ export interface operations {
             readonly header?: never;
             readonly path: {
                 /** @description The partner that sent the appointment's events. */
-                readonly partner: components["schemas"]["PartnerName"];
+                readonly partner: components["parameters"]["PartnerPath"];
                 /** @description The partner's id for the appointment. */
-                readonly appointment_id: components["schemas"]["Identifier"];
+                readonly appointment_id: components["parameters"]["AppointmentIdPath"];
             };
             readonly cookie?: never;
         };
@@ -1304,6 +1752,195 @@ export interface operations {
                 };
             };
             readonly 400: components["responses"]["MalformedJson"];
+            readonly 405: components["responses"]["MethodNotAllowed"];
+            readonly 500: components["responses"]["InternalError"];
+        };
+    };
+    readonly getOperatorSummary: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The summary. */
+            readonly 200: {
+                headers: {
+                    readonly "X-Request-Id": components["headers"]["X-Request-Id"];
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["OperatorSummary"];
+                };
+            };
+            readonly 400: components["responses"]["InvalidQuery"];
+            readonly 401: components["responses"]["Unauthorized"];
+            readonly 405: components["responses"]["MethodNotAllowed"];
+            readonly 429: components["responses"]["TooManyRequests"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    readonly listOperatorDeliveries: {
+        readonly parameters: {
+            readonly query?: {
+                /** @description Only this partner's deliveries. */
+                readonly partner?: components["schemas"]["PartnerName"];
+                /** @description Only replies of this class. */
+                readonly status_class?: components["schemas"]["StatusClass"];
+                /** @description Only refusals with an error of this `type`. */
+                readonly type?: components["schemas"]["ErrorType"];
+                /** @description Only deliveries received at or after this instant. */
+                readonly from?: components["schemas"]["Timestamp"];
+                /** @description Only deliveries received before this instant. */
+                readonly before?: components["schemas"]["Timestamp"];
+                /** @description Only the delivery with this `X-Request-Id`. */
+                readonly request_id?: components["schemas"]["RequestId"];
+                /** @description At most this many deliveries in the page. */
+                readonly limit?: components["parameters"]["DeliveryLimit"];
+                /** @description The `next_cursor` of the previous page, with the same filters. */
+                readonly cursor?: components["schemas"]["DeliveriesCursor"];
+            };
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description One page of deliveries, newest first. */
+            readonly 200: {
+                headers: {
+                    readonly "X-Request-Id": components["headers"]["X-Request-Id"];
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["DeliveryPage"];
+                };
+            };
+            readonly 400: components["responses"]["InvalidQuery"];
+            readonly 401: components["responses"]["Unauthorized"];
+            readonly 405: components["responses"]["MethodNotAllowed"];
+            readonly 429: components["responses"]["TooManyRequests"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    readonly getOperatorEvent: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path: {
+                /** @description The `event_id` the receiver gave the event. */
+                readonly event_id: components["parameters"]["EventIdPath"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The event as stored. */
+            readonly 200: {
+                headers: {
+                    readonly "X-Request-Id": components["headers"]["X-Request-Id"];
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["StoredEvent"];
+                };
+            };
+            readonly 400: components["responses"]["InvalidQuery"];
+            readonly 401: components["responses"]["Unauthorized"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 405: components["responses"]["MethodNotAllowed"];
+            readonly 429: components["responses"]["TooManyRequests"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    readonly getOperatorAppointment: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path: {
+                /** @description The partner that sent the appointment's events. */
+                readonly partner: components["parameters"]["PartnerPath"];
+                /** @description The partner's id for the appointment. */
+                readonly appointment_id: components["parameters"]["AppointmentIdPath"];
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The appointment's state and its events. */
+            readonly 200: {
+                headers: {
+                    readonly "X-Request-Id": components["headers"]["X-Request-Id"];
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "application/json": components["schemas"]["AppointmentState"];
+                };
+            };
+            readonly 400: components["responses"]["InvalidQuery"];
+            readonly 401: components["responses"]["Unauthorized"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 405: components["responses"]["MethodNotAllowed"];
+            readonly 429: components["responses"]["TooManyRequests"];
+            readonly 500: components["responses"]["InternalError"];
+            readonly 503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    readonly getConsole: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The console page. */
+            readonly 200: {
+                headers: {
+                    readonly "X-Request-Id": components["headers"]["X-Request-Id"];
+                    readonly "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "text/html": string;
+                };
+            };
+            readonly 400: components["responses"]["MalformedJson"];
+            readonly 405: components["responses"]["MethodNotAllowed"];
+            readonly 500: components["responses"]["InternalError"];
+        };
+    };
+    readonly getConsoleAsset: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path: {
+                /** @description The file's name. */
+                readonly asset: "console.js" | "console.css";
+            };
+            readonly cookie?: never;
+        };
+        readonly requestBody?: never;
+        readonly responses: {
+            /** @description The file. */
+            readonly 200: {
+                headers: {
+                    readonly "X-Request-Id": components["headers"]["X-Request-Id"];
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    readonly "text/javascript": string;
+                    readonly "text/css": string;
+                };
+            };
+            readonly 400: components["responses"]["InvalidQuery"];
+            readonly 404: components["responses"]["NotFound"];
             readonly 405: components["responses"]["MethodNotAllowed"];
             readonly 500: components["responses"]["InternalError"];
         };

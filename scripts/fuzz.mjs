@@ -19,6 +19,7 @@ const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const MIN_REQUESTS = 1000;
 const REPORTS = join(ROOT, 'reports');
 const METRICS_TOKEN = `fuzz-metrics-${process.pid}-${Date.now()}`;
+const OPERATOR_TOKEN = `fuzz-operator-${process.pid}-${Date.now()}`;
 
 const { startFerretDb } = require(join(ROOT, 'dist/src/localdb/ferretdb.js'));
 const { openStores } = require(join(ROOT, 'dist/src/store/stores.js'));
@@ -57,6 +58,7 @@ try {
       UNAUTHENTICATED_RATE_LIMIT_PER_SECOND: '100000',
       UNAUTHENTICATED_RATE_LIMIT_BURST: '100000',
       METRICS_TOKEN,
+      OPERATOR_TOKEN,
     },
     stdio: 'ignore',
   });
@@ -90,7 +92,7 @@ try {
     // configuration's auth sections through the environment.
     {
       cwd: join(ROOT, 'test/fuzz'),
-      env: { ...process.env, SCHEMATHESIS_HOOKS: 'hooks', FUZZ_API_KEY: apiKey, FUZZ_CONSUMER_TOKEN: consumerToken, FUZZ_METRICS_TOKEN: METRICS_TOKEN },
+      env: { ...process.env, SCHEMATHESIS_HOOKS: 'hooks', FUZZ_API_KEY: apiKey, FUZZ_CONSUMER_TOKEN: consumerToken, FUZZ_METRICS_TOKEN: METRICS_TOKEN, FUZZ_OPERATOR_TOKEN: OPERATOR_TOKEN },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

@@ -17,12 +17,16 @@ import { replyContract, type ContractViolation, type SentReply } from './http/re
 import { requestHooks } from './http/requestHooks';
 import { describe, writeLogLine } from './http/requestLog';
 import { countRequest } from './http/requestMetrics';
+import { recordDelivery } from './http/deliveryRecord';
+import type { DeliveryLog } from './store/deliveryLog';
 import { securityHandlers, type AuthenticateConsumer, type RateLimits } from './http/securityHandlers';
 import { rateLimitHeaders } from './limits/tokenBuckets';
 import { SPEC_PATH } from './paths';
 
 export interface AppDeps extends HandlerDeps {
-  config: Pick<Config, 'bodyLimitBytes' | 'retryAfterSeconds' | 'metricsToken' | 'dbTimeoutMs' | 'trustProxy' | 'validateResponses'>;
+  config: Pick<Config, 'bodyLimitBytes' | 'retryAfterSeconds' | 'metricsToken' | 'operatorToken' | 'dbTimeoutMs' | 'trustProxy' | 'validateResponses'>;
+  /** Where each request to a receiving operation is recorded (none when DELIVERY_LOG_DAYS is 0). */
+  deliveryLog?: Pick<DeliveryLog, 'record'>;
   limits: RateLimits;
   logger: Logger;
   authenticate: (request: AuthenticationRequest) => Promise<AuthenticatedPartner>;
@@ -55,7 +59,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const api = await createApi({
     definition: SPEC_PATH,
     handlers,
-    securityHandlers: securityHandlers(deps.authenticate, deps.authenticateConsumer, deps.config.bodyLimitBytes, deps.limits, deps.config.metricsToken),
+    securityHandlers: securityHandlers(deps.authenticate, deps.authenticateConsumer, deps.config.bodyLimitBytes, deps.limits, { metrics: deps.config.metricsToken, operator: deps.config.operatorToken }),
     hooks: { ...fallbackHandlers(), ...requestHooks(deps.config.bodyLimitBytes, new Set(Object.keys(handlers))) },
   });
   const checkReply = deps.config.validateResponses ? replyContract(api) : undefined;
@@ -150,7 +154,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
     // A listener that threw would take the process down with it: logging must never do that.
     try {
       writeLogLine(ctx, res);
-      countRequest(deps.metrics, ctx, res, Number(process.hrtime.bigint() - ctx.started) / 1e9);
+      const seconds = Number(process.hrtime.bigint() - ctx.started) / 1e9;
+      countRequest(deps.metrics, ctx, res, seconds);
+      recordDelivery(ctx, res.statusCode, seconds * 1000, deps.metrics, deps.deliveryLog);
     } catch (err) {
       deps.logger.error({ req_id: ctx.requestId, cause: describe(err) }, 'request log line or metrics failed');
     }

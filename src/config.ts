@@ -1,4 +1,4 @@
-import { ConfigError, databaseName, duration, flag, integer, logLevel, metricsToken, mongodbUri, publicBaseUrl, supportEmail, text, trustProxy, type Env, type LogLevel } from './configParsers';
+import { ConfigError, databaseName, duration, flag, integer, logLevel, mongodbUri, operatorSecret, publicBaseUrl, supportEmail, text, trustProxy, type Env, type LogLevel } from './configParsers';
 
 export { ConfigError, parseDuration, type LogLevel } from './configParsers';
 
@@ -51,6 +51,12 @@ export interface Config {
   unauthenticatedBurst: number;
   /** METRICS_TOKEN: bearer token that GET /metrics requires (16+ characters); unset, /metrics refuses every request. */
   metricsToken: string | undefined;
+  /** OPERATOR_TOKEN: bearer token of the operator console and the /operator routes (16+ characters); unset, they refuse every request. */
+  operatorToken: string | undefined;
+  /** DELIVERY_LOG_DAYS: days a delivery record is kept (default 30); 0 records none. */
+  deliveryLogDays: number;
+  /** TEST_EVENT_DAYS: days a test-mode event is kept (default 7). */
+  testEventDays: number;
   /** WRITE_BATCH_MAX: events per database insert at most (default 500; 1 turns write batching off). */
   writeBatchMax: number;
   /** WRITE_QUEUE_MAX: events waiting for a database write at most (default 5000); past it, 503 at once. */
@@ -98,7 +104,10 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimitBurst: integer(env, 'RATE_LIMIT_BURST', 100, 1, 1_000_000),
     unauthenticatedRatePerSecond: integer(env, 'UNAUTHENTICATED_RATE_LIMIT_PER_SECOND', 1, 1, 1_000_000),
     unauthenticatedBurst: integer(env, 'UNAUTHENTICATED_RATE_LIMIT_BURST', 10, 1, 1_000_000),
-    metricsToken: metricsToken(env),
+    metricsToken: operatorSecret(env, 'METRICS_TOKEN'),
+    operatorToken: operatorSecret(env, 'OPERATOR_TOKEN'),
+    deliveryLogDays: integer(env, 'DELIVERY_LOG_DAYS', 30, 0, 3650),
+    testEventDays: integer(env, 'TEST_EVENT_DAYS', 7, 1, 365),
     writeBatchMax: integer(env, 'WRITE_BATCH_MAX', 500, 1, 10000),
     writeQueueMax: integer(env, 'WRITE_QUEUE_MAX', 5000, 1, 1_000_000),
     trustProxy: trustProxy(env),

@@ -64,10 +64,11 @@ export function mongodbUri(env: Env): string | undefined {
   return raw;
 }
 
-export function metricsToken(env: Env): string | undefined {
-  const token = env.METRICS_TOKEN?.trim();
+/** An operators' bearer token (METRICS_TOKEN, OPERATOR_TOKEN): unset, or 16 to 256 visible ASCII characters. */
+export function operatorSecret(env: Env, name: 'METRICS_TOKEN' | 'OPERATOR_TOKEN'): string | undefined {
+  const token = env[name]?.trim();
   if (!token) return undefined;
-  if (!/^[\x21-\x7e]{16,256}$/.test(token)) throw new ConfigError('METRICS_TOKEN', 'must be 16 to 256 visible ASCII characters');
+  if (!/^[\x21-\x7e]{16,256}$/.test(token)) throw new ConfigError(name, 'must be 16 to 256 visible ASCII characters');
   return token;
 }
 

@@ -37,6 +37,11 @@ export function payloadFingerprint(partner: string, event: AppointmentEvent): st
   return digest([partner, ...parts.filter((part) => part !== undefined)]);
 }
 
+/** The stored key of an event a partner sent with this Idempotency-Key or webhook-id (one namespace). */
+export function explicitKeyDigest(partner: string, key: string): string {
+  return digest([partner, 'key', unquote(key)]);
+}
+
 /** Accepts the IETF draft's structured-field string ("…") as well as a bare token. */
 export function unquote(key: string): string {
   return key.length >= 2 && key.startsWith('"') && key.endsWith('"') ? key.slice(1, -1) : key;
@@ -63,10 +68,10 @@ export function idempotencyOf(partner: string, event: AppointmentEvent, explicit
         },
       ]);
     }
-    return { key: digest([partner, 'key', explicit.webhookId]), fingerprint, source: 'webhook-id' };
+    return { key: explicitKeyDigest(partner, explicit.webhookId), fingerprint, source: 'webhook-id' };
   }
   if (explicit.idempotencyKey !== undefined) {
-    return { key: digest([partner, 'key', unquote(explicit.idempotencyKey)]), fingerprint, source: 'idempotency-key' };
+    return { key: explicitKeyDigest(partner, explicit.idempotencyKey), fingerprint, source: 'idempotency-key' };
   }
   return { key: digest([partner, 'payload', fingerprint]), fingerprint, source: 'payload' };
 }

@@ -21,6 +21,19 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly deliveries = new Counter({
+    name: 'webhook_deliveries_total',
+    help: 'Requests to receiving operations, by partner ("unauthenticated" when no key named one), mode (live, test, none) and outcome (accepted, replayed, refused, rate_limited, failed).',
+    labelNames: ['partner', 'mode', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly deliveryLogDropped = new Counter({
+    name: 'webhook_delivery_log_dropped_total',
+    help: 'Delivery records not written to the delivery log (the database failed or too many were waiting); the events themselves are unaffected.',
+    registers: [this.registry],
+  });
+
   readonly eventsStored = new Counter({
     name: 'webhook_events_stored_total',
     help: 'Events stored and acknowledged by the database.',

@@ -22,6 +22,9 @@ import type { QueryPlan } from './store/eventQueryPlan';
 import { startFeedLoop } from './store/feedLoop';
 import { openStores, type Stores } from './store/stores';
 
+/** How often expired delivery records and test events are looked for, where no TTL index deletes them. */
+const RETENTION_SWEEP_MS = 60_000;
+
 export interface RunningService {
   url: string;
   port: number;
@@ -62,7 +65,23 @@ export async function start(config: Config & { mongodbUri: string }, options: St
     instance: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
     feedChunkSize: config.feedChunkSize,
     observeQueries: options.observeQueries,
+    deliveryLogDays: config.deliveryLogDays,
+    testEventDays: config.testEventDays,
+    onDeliveriesDropped: (count) => metrics.deliveryLogDropped.inc(count),
+    onDeliveryLogError: (err) => logger.warn({ cause: describe(err) }, 'delivery records could not be written; they are dropped (events are not affected)'),
   });
+  stores.deliveryLog?.start();
+  // Where the database has no TTL indexes, expired delivery records and test events are deleted here.
+  let sweeping = false;
+  const sweep = setInterval(() => {
+    if (sweeping) return;
+    sweeping = true;
+    stores.retention
+      .sweep(new Date())
+      .catch((err: unknown) => logger.warn({ cause: describe(err) }, 'expired delivery records or test events could not be deleted'))
+      .finally(() => (sweeping = false));
+  }, RETENTION_SWEEP_MS);
+  sweep.unref();
   const feedLoop = config.feedSequencer
     ? startFeedLoop(stores.sequencer, { intervalMs: config.feedIntervalMs, chunkSize: config.feedChunkSize, log: logger })
     : { stop: () => Promise.resolve() };
@@ -108,6 +127,11 @@ export async function start(config: Config & { mongodbUri: string }, options: St
         failures,
       },
       store,
+      testStore: stores.testEvents,
+      partnerEvents: stores.partnerEvents,
+      deliveries: stores.deliveries,
+      deliveryLog: stores.deliveryLog,
+      activePartners: (ms) => partners.activeNames(ms),
       authenticate,
       authenticateConsumer: (token) => consumers.authenticateConsumer(token, { timeoutMs: config.dbTimeoutMs }),
       reads: stores.reads,
@@ -141,6 +165,7 @@ export async function start(config: Config & { mongodbUri: string }, options: St
     server.listen(config.port, config.host);
     await once(server, 'listening');
   } catch (err) {
+    clearInterval(sweep);
     stopConsumerRefresh();
     await feedLoop.stop();
     await stores.close();
@@ -157,6 +182,7 @@ export async function start(config: Config & { mongodbUri: string }, options: St
       // second before the bound is cut: its client sees a dropped connection, never a false 201.
       stopping = true;
       clearInterval(refreshKeys);
+      clearInterval(sweep);
       stopConsumerRefresh();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();

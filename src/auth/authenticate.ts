@@ -1,6 +1,6 @@
 import { AppError, type ErrorDetail } from '../errors';
 import { FailedAuthentications } from '../limits/failedAuthentications';
-import type { PartnerCredentials } from '../store/partnerStore';
+import type { KeyMode, PartnerCredentials } from '../store/partnerStore';
 import type { WaitBudget } from '../store/waitBudget';
 import { hashApiKey, isWellFormedApiKey } from './credentials';
 import type { PartnerDirectory } from './partnerDirectory';
@@ -10,6 +10,8 @@ import { verifySignature, type SignatureProblem } from './signature';
 
 export interface AuthenticatedPartner {
   name: string;
+  /** Whether the key was a live or a test key: a test key's events are stored apart. */
+  mode: KeyMode;
   ratePerSecond: number | null;
   /** The webhook-id of a signed request. */
   webhookId?: string;
@@ -23,8 +25,10 @@ export interface AuthenticationRequest {
   rawBody: () => Promise<Buffer>;
   /** The request's database wait budget: lookups share it with the write. */
   budget: WaitBudget;
-  /** Told the partner's name as soon as the key names one, even if the request is then refused. */
-  identified?: (partner: string) => void;
+  /** Told the partner's name and key mode as soon as the key names one, even if the request is then refused. */
+  identified?: (partner: string, mode: KeyMode) => void;
+  /** False for a request without a body (a read): the key alone opens it, as there is nothing to sign. */
+  signed?: boolean;
 }
 
 export interface AuthenticatorOptions {
@@ -133,10 +137,10 @@ export function createAuthenticator(options: AuthenticatorOptions) {
 
     const remembered = directory.cached(keyHash);
     let partner = remembered ?? (await readPartner(keyHash, address, budget, presented.header, invalidKey));
-    request.identified?.(partner.name);
+    request.identified?.(partner.name, partner.mode);
     const now = options.now();
     if (expired(partner, now)) throw refuseKey(keyHash, presented.header, invalidKey);
-    if (partner.signingSecrets.length === 0) return { name: partner.name, ratePerSecond: partner.ratePerSecond };
+    if (partner.signingSecrets.length === 0 || request.signed === false) return { name: partner.name, mode: partner.mode, ratePerSecond: partner.ratePerSecond };
 
     const signed = {
       id: single(request.headers['webhook-id']),
@@ -171,6 +175,6 @@ export function createAuthenticator(options: AuthenticatorOptions) {
       });
       throw FailedAuthentications.answer(failures.spend('partner', partner.name), failure, ['header', header]);
     }
-    return { name: partner.name, ratePerSecond: partner.ratePerSecond, webhookId: signed.id };
+    return { name: partner.name, mode: partner.mode, ratePerSecond: partner.ratePerSecond, webhookId: signed.id };
   };
 }

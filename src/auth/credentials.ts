@@ -6,10 +6,12 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
  * follow Standard Webhooks: `whsec_` + base64.
  */
 export const API_KEY_PREFIX = 'apptwh_';
+/** Test keys say so in the key itself, so a test key in a production config is easy to spot. */
+export const TEST_API_KEY_PREFIX = 'apptwh_test_';
 /** Read access for consumers: never accepted where a partner key is, nor the other way round. */
 export const CONSUMER_TOKEN_PREFIX = 'apptrd_';
 const SECRET_BYTES = 32;
-const API_KEY_PATTERN = /^apptwh_[A-Za-z0-9_-]{43}$/;
+const API_KEY_PATTERN = /^apptwh_(test_)?[A-Za-z0-9_-]{43}$/;
 const CONSUMER_TOKEN_PATTERN = /^apptrd_[A-Za-z0-9_-]{43}$/;
 
 /** The prefix and 32 random bytes, base64url (43 characters). */
@@ -22,8 +24,8 @@ function sha256Hex(secret: string): string {
   return createHash('sha256').update(secret, 'utf8').digest('hex');
 }
 
-export function generateApiKey(): string {
-  return prefixedSecret(API_KEY_PREFIX);
+export function generateApiKey(mode: 'live' | 'test' = 'live'): string {
+  return prefixedSecret(mode === 'test' ? TEST_API_KEY_PREFIX : API_KEY_PREFIX);
 }
 
 export function isWellFormedApiKey(key: string): boolean {

@@ -1,19 +1,27 @@
 import { generateApiKey, generateSigningSecret, hashApiKey } from '../auth/credentials';
 import { registerPartner } from '../auth/registerPartner';
-import { NoSigningSecretError, PartnerExistsError, PartnerNotFoundError, type PartnerStore } from '../store/partnerStore';
+import { NoSigningSecretError, PartnerExistsError, PartnerNotFoundError } from '../store/partnerErrors';
+import type { PartnerStore } from '../store/partnerStore';
 import { NAME_RULE, UsageError, checkName, parseArguments, parseGrace, type CliIo } from './common';
 
 export const USAGE = `Usage: npm run partners -- <command> [options]
 
 Commands:
-  add <name> [--signing] [--rate <per-second>]   create a partner; prints its API key (and signing secret) once
+  add <name> [--signing] [--rate <per-second>] [--test]
+                                                 create a partner; prints its API key (a test key with --test)
+                                                 and signing secret once
   list                                           list partners (never prints secrets)
-  rotate-key <name> [--grace <duration>]         issue a new API key; the old one works for the grace period
+  test-key <name>                                issue a test key to a partner; its other keys are untouched
+  rotate-key <name> [--test] [--grace <duration>]
+                                                 issue a new live (or test) API key; the old ones of that kind
+                                                 work for the grace period
   rotate-secret <name> [--grace <duration>]      issue a new signing secret; the old one works for the grace period
   revoke <name>                                  revoke a partner: its keys stop working (within AUTH_CACHE_TTL_MS, 30 s)
 
 Options:
   --json               machine-readable output
+  --test               a test key: its events are validated and answered like live ones, stored apart,
+                       never read by consumers, deleted after TEST_EVENT_DAYS (7 days)
   --grace <duration>   e.g. 30s, 90m, 24h, 7d (default: ROTATION_GRACE, 24h)
 
 ${NAME_RULE}`;
@@ -23,6 +31,7 @@ interface Parsed {
   name?: string;
   json: boolean;
   signing: boolean;
+  test: boolean;
   rate?: number;
   graceMs?: number;
 }
@@ -31,12 +40,13 @@ export function parseCommand(argv: string[]): Parsed {
   const parsed = parseArguments(argv, {
     json: { type: 'boolean', default: false },
     signing: { type: 'boolean', default: false },
+    test: { type: 'boolean', default: false },
     rate: { type: 'string' },
     grace: { type: 'string' },
   });
   const [command, name, ...extra] = parsed.positionals;
-  const { json, signing, rate, grace } = parsed.values;
-  const takesName = ['add', 'rotate-key', 'rotate-secret', 'revoke'];
+  const { json, signing, test, rate, grace } = parsed.values;
+  const takesName = ['add', 'test-key', 'rotate-key', 'rotate-secret', 'revoke'];
   if (!command || ![...takesName, 'list'].includes(command)) throw new UsageError(command ? `unknown command "${command}"` : 'a command is required');
   if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
   if (takesName.includes(command)) {
@@ -46,13 +56,14 @@ export function parseCommand(argv: string[]): Parsed {
     throw new UsageError(`unexpected argument "${name}"`);
   }
   if ((signing || rate !== undefined) && command !== 'add') throw new UsageError('--signing and --rate go with add');
+  if (test && command !== 'add' && command !== 'rotate-key') throw new UsageError('--test goes with add and rotate-key');
   if (grace !== undefined && !command.startsWith('rotate-')) throw new UsageError('--grace goes with rotate-key and rotate-secret');
   let ratePerSecond: number | undefined;
   if (rate !== undefined) {
     if (!/^\d+$/.test(rate) || Number(rate) < 1 || Number(rate) > 100000) throw new UsageError('--rate must be a whole number of requests per second from 1 to 100000');
     ratePerSecond = Number(rate);
   }
-  return { command, name, json, signing, rate: ratePerSecond, graceMs: parseGrace(grace) };
+  return { command, name, json, signing, test, rate: ratePerSecond, graceMs: parseGrace(grace) };
 }
 
 /** Runs one command against the partner store; returns the process exit code. */
@@ -61,15 +72,16 @@ export async function runCommand(cmd: Parsed, partners: PartnerStore, io: CliIo)
   const print = (json: unknown, text: string) => io.out(cmd.json ? JSON.stringify(json) : text);
   const name = cmd.name ?? '';
   const previousUntil = new Date(now.getTime() + (cmd.graceMs ?? io.defaultGraceMs));
+  const mode = cmd.test ? 'test' : 'live';
   try {
     switch (cmd.command) {
       case 'add': {
-        const { apiKey, signingSecret } = await registerPartner(partners, { name, signing: cmd.signing, ratePerSecond: cmd.rate }, now);
+        const { apiKey, signingSecret } = await registerPartner(partners, { name, signing: cmd.signing, ratePerSecond: cmd.rate, mode }, now);
         print(
-          { name, api_key: apiKey, signing_secret: signingSecret ?? null, rate_per_second: cmd.rate ?? null },
+          { name, api_key: apiKey, mode, signing_secret: signingSecret ?? null, rate_per_second: cmd.rate ?? null },
           [
             `Partner "${name}" created. These are shown once; store them securely.`,
-            `API key:        ${apiKey}`,
+            `${cmd.test ? 'Test API key:  ' : 'API key:       '} ${apiKey}`,
             ...(signingSecret ? [`Signing secret: ${signingSecret}`] : []),
           ].join('\n'),
         );
@@ -85,21 +97,28 @@ export async function runCommand(cmd: Parsed, partners: PartnerStore, io: CliIo)
             signing: p.signing,
             rate_per_second: p.ratePerSecond,
             active_keys: p.activeKeys,
+            active_test_keys: p.activeTestKeys,
           })),
           all.length === 0
             ? 'No partners yet: npm run partners -- add <name>'
             : all
-                .map((p) => `${p.name}\t${p.revokedAt ? 'revoked' : 'active'}\tsigning: ${p.signing ? 'yes' : 'no'}\tkeys: ${p.activeKeys}\trate: ${p.ratePerSecond ?? 'default'}`)
+                .map((p) => `${p.name}\t${p.revokedAt ? 'revoked' : 'active'}\tsigning: ${p.signing ? 'yes' : 'no'}\tkeys: ${p.activeKeys}\ttest keys: ${p.activeTestKeys}\trate: ${p.ratePerSecond ?? 'default'}`)
                 .join('\n'),
         );
         return 0;
       }
+      case 'test-key': {
+        const apiKey = generateApiKey('test');
+        await partners.addTestKey(name, hashApiKey(apiKey), now);
+        print({ name, api_key: apiKey, mode: 'test' }, `Test API key for "${name}" (shown once): ${apiKey}`);
+        return 0;
+      }
       case 'rotate-key': {
-        const apiKey = generateApiKey();
-        await partners.rotateKey(name, hashApiKey(apiKey), previousUntil, now);
+        const apiKey = generateApiKey(mode);
+        await partners.rotateKey(name, hashApiKey(apiKey), previousUntil, now, mode);
         print(
-          { name, api_key: apiKey, previous_key_expires_at: previousUntil.toISOString() },
-          `New API key for "${name}" (shown once): ${apiKey}\nThe previous key works until ${previousUntil.toISOString()}.`,
+          { name, api_key: apiKey, mode, previous_key_expires_at: previousUntil.toISOString() },
+          `New ${cmd.test ? 'test ' : ''}API key for "${name}" (shown once): ${apiKey}\nThe previous ${cmd.test ? 'test ' : ''}keys work until ${previousUntil.toISOString()}.`,
         );
         return 0;
       }

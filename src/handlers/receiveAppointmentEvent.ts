@@ -5,6 +5,8 @@ import type { EventStore } from '../store/eventStore';
 
 export interface ReceiveDeps {
   store: Pick<EventStore, 'saveEvent'>;
+  /** Where a test key's events go: apart from live ones. */
+  testStore: Pick<EventStore, 'saveEvent'>;
   now: () => Date;
 }
 
@@ -12,7 +14,7 @@ export interface ReceiveDeps {
  * Stores a validated event and answers 201 only once the database has acknowledged it; a repeat
  * of a stored event gets that event's 201 again, marked Idempotent-Replayed.
  */
-export function receiveAppointmentEvent({ store, now }: ReceiveDeps): Handler<'receiveAppointmentEvent'> {
+export function receiveAppointmentEvent({ store, testStore, now }: ReceiveDeps): Handler<'receiveAppointmentEvent'> {
   return async (ctx, event) => {
     // The security step ran first; no partner here would mean the operation lost its security.
     const partner = ctx.partner;
@@ -22,7 +24,8 @@ export function receiveAppointmentEvent({ store, now }: ReceiveDeps): Handler<'r
       webhookId: partner.webhookId,
     });
     // The write gets what the request's database budget has left after the partner lookup.
-    const { accepted, replayed } = await ctx.budget.spend((remainingMs) => store.saveEvent(event, now(), partner.name, idempotency, remainingMs));
+    const target = partner.mode === 'test' ? testStore : store;
+    const { accepted, replayed } = await ctx.budget.spend((remainingMs) => target.saveEvent(event, now(), partner.name, idempotency, remainingMs));
     Object.assign(ctx.outcome, { eventId: accepted.event_id, replayed, eventType: event.event_type, idempotency: idempotency.source });
     // A repeat stores nothing new: it does not count against the partner's rate limit, so a
     // captured request replayed many times cannot starve the partner's own deliveries.

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { components } from '../../generated/openapi';
 import type { AuthenticatedPartner } from '../auth/authenticate';
 import type { AuthenticatedConsumer } from '../auth/consumerDirectory';
+import type { KeyMode } from '../store/partnerStore';
 import { addressKey } from '../limits/clientAddress';
 import type { Decision } from '../limits/tokenBuckets';
 import type { Idempotency } from '../idempotency';
@@ -21,6 +22,8 @@ export interface Outcome {
   operationId?: OperationId;
   /** The partner the key named, even when the request was then refused. */
   partner?: string;
+  /** Whether that key was a live or a test key. */
+  mode?: KeyMode;
   /** The consumer whose token opened a read. */
   consumer?: string;
   /** How many events a read returned. */
@@ -44,6 +47,8 @@ export class RequestContext {
   /** The service's own id for the request (an X-Request-Id the client sends is ignored). */
   readonly requestId = randomUUID();
   readonly started = process.hrtime.bigint();
+  /** When the request arrived, as the delivery log records it. */
+  readonly receivedAt = new Date();
   readonly log: Logger;
   /** The client's address as budgets count it (see addressKey): the peer, or the one trusted proxies name. */
   readonly address: string;

@@ -46,6 +46,8 @@ export function docValues(config: Config): DocValues {
     JSON_MAX_DEPTH: MAX_DEPTH,
     FEED_INTERVAL: duration(config.feedIntervalMs),
     FEED_LEASE: duration(FEED_LEASE_MS),
+    DELIVERY_LOG_DAYS: duration(config.deliveryLogDays * 86_400_000),
+    TEST_EVENT_DAYS: duration(config.testEventDays * 86_400_000),
     PUBLIC_BASE_URL: config.publicBaseUrl ?? '/',
     // Without a production database the service may run without one (checkServiceConfig).
     SUPPORT_EMAIL: config.supportEmail ?? 'integrations@localhost',

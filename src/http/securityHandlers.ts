@@ -20,11 +20,12 @@ export interface RateLimits {
 }
 
 /**
- * GET /metrics: a bearer token of its own, compared in constant time; no token configured, no
- * access. The operators choose this token, so it may be weaker than a partner key: an address
- * that keeps presenting wrong ones is refused before its next guess is even compared.
+ * The operators' routes (GET /metrics; the console's /operator routes): a bearer token of their
+ * own, compared in constant time; no token configured, no access. The operators choose these
+ * tokens, so they may be weaker than a partner key: an address that keeps presenting wrong ones
+ * is refused before its next guess is even compared.
  */
-function metricsTokenHandler(token: string | undefined, failures: FailedAuthentications) {
+function operatorTokenHandler(token: string | undefined, failures: FailedAuthentications, what: string) {
   const expected = token ? hashApiKey(token) : undefined;
   return (_c: Context, ctx: RequestContext): true => {
     const presented = singleBearerToken(ctx.req.headersDistinct);
@@ -34,7 +35,7 @@ function metricsTokenHandler(token: string | undefined, failures: FailedAuthenti
     const detail: ErrorDetail<'unauthorized'> =
       presented.problem === 'multiple'
         ? { loc: ['header', 'authorization'], msg: 'send one Authorization header', type: 'auth_error.multiple_keys' }
-        : { loc: ['header', 'authorization'], msg: 'the metrics token is required', type: 'auth_error.invalid_key' };
+        : { loc: ['header', 'authorization'], msg: `the ${what} token is required`, type: 'auth_error.invalid_key' };
     throw FailedAuthentications.answer(failures.spend('metrics', ctx.address), new AppError('unauthorized', [detail]), ['client']);
   };
 }
@@ -74,33 +75,44 @@ function consumerTokenHandler(authenticateConsumer: AuthenticateConsumer, failur
  * bucket. A refusal is the error thrown here, which the unauthorized handler answers with (401,
  * 429, 503 when the partner could not be looked up, 413 for a signed body).
  */
-export function securityHandlers(authenticate: Authenticate, authenticateConsumer: AuthenticateConsumer, bodyLimitBytes: number, limits: RateLimits, metricsToken?: string) {
-  async function run(ctx: RequestContext): Promise<AuthenticatedPartner> {
+export function securityHandlers(
+  authenticate: Authenticate,
+  authenticateConsumer: AuthenticateConsumer,
+  bodyLimitBytes: number,
+  limits: RateLimits,
+  tokens: { metrics?: string; operator?: string },
+) {
+  async function run(ctx: RequestContext, signed: boolean): Promise<AuthenticatedPartner> {
     const partner = await authenticate({
       headers: ctx.req.headersDistinct,
       address: ctx.address,
       rawBody: () => rawBodyOf(ctx, bodyLimitBytes),
       budget: ctx.budget,
+      signed,
       // So that a refusal past this point (a bad signature, the rate limit) names the partner in the log.
-      identified: (name) => (ctx.outcome.partner = name),
+      identified: (name, mode) => Object.assign(ctx.outcome, { partner: name, mode }),
     });
     const policy = limits.partnerPolicy(partner);
-    const decision = limits.partners.take(partner.name, policy);
+    // A test key has an allowance of its own: tests never use up the live one.
+    const bucket = partner.mode === 'test' ? `${partner.name}/test` : partner.name;
+    const decision = limits.partners.take(bucket, policy);
     ctx.rateLimit = decision;
     if (!decision.allowed) throw rateLimitExceeded(decision, ['header', 'authorization']);
     ctx.refundRateLimit = () => {
-      limits.partners.refund(partner.name, policy);
-      ctx.rateLimit = limits.partners.peek(partner.name, policy);
+      limits.partners.refund(bucket, policy);
+      ctx.rateLimit = limits.partners.peek(bucket, policy);
     };
     ctx.partner = partner;
     return partner;
   }
 
-  const once = (_c: Context, ctx: RequestContext): Promise<AuthenticatedPartner> => (ctx.authentication ??= run(ctx));
+  // Signatures sign a body: a partner's reads (no body) are opened by the key alone.
+  const once = (c: Context, ctx: RequestContext): Promise<AuthenticatedPartner> => (ctx.authentication ??= run(ctx, c.operation.requestBody !== undefined));
   return {
     bearerAuth: once,
     apiKeyHeader: once,
     consumerToken: consumerTokenHandler(authenticateConsumer, limits.failures),
-    metricsToken: metricsTokenHandler(metricsToken, limits.failures),
+    metricsToken: operatorTokenHandler(tokens.metrics, limits.failures, 'metrics'),
+    operatorToken: operatorTokenHandler(tokens.operator, limits.failures, 'operator'),
   };
 }

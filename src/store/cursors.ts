@@ -15,6 +15,17 @@ export interface FeedCursor {
 }
 
 const EVENTS = /^e1-(0|[1-9][0-9]{0,14})$/;
+const DELIVERIES = /^d1-([0-9]{13}-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+
+/** A list of deliveries continues past the record with this key (see deliveryKey), newest first. */
+export function encodeDeliveriesCursor(afterKey: string): string {
+  return `d1-${afterKey}`;
+}
+
+/** undefined when the text is not a cursor of a delivery list. */
+export function decodeDeliveriesCursor(text: string): string | undefined {
+  return DELIVERIES.exec(text)?.[1];
+}
 const FEED = /^f1-([1-9][0-9]{0,14})-(0|[1-9][0-9]{0,14})$/;
 
 export function encodeEventsCursor(cursor: EventsCursor): string {

@@ -84,13 +84,17 @@ export function toUnnumberedDocument(
   };
 }
 
-export function toEventAccepted(doc: EventDocument): EventAccepted {
+export type Mode = components['schemas']['Mode'];
+
+export function toEventAccepted(doc: EventDocument, mode: Mode): EventAccepted {
   return {
     status: 'success',
     message: 'Event received and stored successfully',
     event_id: doc.event_id,
     received_at: doc.received_at.toISOString(),
     data: { event_type: doc.event_type, appointment_id: doc.appointment_id, patient_id: doc.patient_id },
+    // Live replies stay exactly as the guide has always shown them.
+    ...(mode === 'test' ? { mode } : {}),
   };
 }
 

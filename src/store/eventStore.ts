@@ -8,6 +8,7 @@ import {
   type EventAccepted,
   type EventDocument,
   type Idempotency,
+  type Mode,
 } from './eventDocument';
 import { RecentMap } from '../recentMap';
 import type { ArrivalLog } from './feedArrivals';
@@ -16,8 +17,11 @@ import { WaitBudget } from './waitBudget';
 import { EventWriter, type EventWriterOptions, type InsertOutcome, type SequencedInsertPort, type WriteResult } from './eventWriter';
 
 export const EVENTS_COLLECTION = 'appointment_events';
+/** Test-mode events: the same documents, apart from live ones (no consumer read or feed looks here). */
+export const TEST_EVENTS_COLLECTION = 'test_appointment_events';
 /** The sequence holding the hint of the highest event_id taken. */
 export const EVENT_ID_SEQUENCE = 'event_id';
+const TEST_EVENT_ID_SEQUENCE = 'test_event_id';
 
 export interface SavedEvent {
   accepted: EventAccepted;
@@ -50,12 +54,16 @@ export interface EventStoreOptions {
   onQueueFull?: EventWriterOptions['onQueueFull'];
   /** Told every event stored, for the feed (where it reads arrivals; see feedArrivals.ts). */
   arrivals?: ArrivalLog;
+  /** Test-mode events go to their own collection and event_id sequence (default live). */
+  mode?: Mode;
 }
 
 export async function openEventStore(db: Db, options: EventStoreOptions): Promise<EventStore> {
-  const events = db.collection<EventDocument>(EVENTS_COLLECTION);
+  const mode = options.mode ?? 'live';
+  const events = db.collection<EventDocument>(mode === 'test' ? TEST_EVENTS_COLLECTION : EVENTS_COLLECTION);
   await ensureIndexes(events);
-  const writer = new EventWriter(insertPort(events, sequence(db, EVENT_ID_SEQUENCE), options.arrivals), { ...options, classify: toAppError });
+  const hint = sequence(db, mode === 'test' ? TEST_EVENT_ID_SEQUENCE : EVENT_ID_SEQUENCE);
+  const writer = new EventWriter(insertPort(events, hint, options.arrivals), { ...options, classify: toAppError });
   // Identical deliveries racing on this instance share one write, and all get its result.
   const inFlight = new Map<string, Promise<WriteResult>>();
   // Events this instance saw acknowledged lately: a retry of one is answered from here, without
@@ -69,7 +77,7 @@ export async function openEventStore(db: Db, options: EventStoreOptions): Promis
         { loc: ['header', header], msg: 'this key was already used for a different event', type: 'value_error.idempotency_key_reused' },
       ]);
     }
-    return { accepted: toEventAccepted(doc), replayed };
+    return { accepted: toEventAccepted(doc, mode), replayed };
   }
 
   return {

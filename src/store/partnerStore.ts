@@ -1,5 +1,6 @@
 import type { Db } from 'mongodb';
-import { isDuplicateKey, toAppError } from './dbErrors';
+import { isDuplicateKey, maxTimeMS, toAppError } from './dbErrors';
+import { NoSigningSecretError, PartnerExistsError, PartnerNotFoundError } from './partnerErrors';
 
 export const PARTNERS_COLLECTION = 'partners';
 export const PARTNER_KEYS_COLLECTION = 'partner_keys';
@@ -18,13 +19,22 @@ interface KeyDocument {
   partner: string;
   created_at: Date;
   expires_at: Date | null;
+  /** Absent on live keys (and on every key issued before test mode). */
+  mode?: 'test';
 }
+
+/** Live keys deliver patient data; test keys' events are stored apart and expire (see docs/test-mode.md). */
+export type KeyMode = 'live' | 'test';
+
+const modeOf = (key: KeyDocument): KeyMode => key.mode ?? 'live';
+const modeFilter = (mode: KeyMode) => (mode === 'test' ? { mode: 'test' as const } : { mode: { $exists: false } });
 
 /** What authentication needs to know about the partner behind a key. */
 export interface PartnerCredentials {
   name: string;
   keyHash: string;
   keyExpiresAt: Date | null;
+  mode: KeyMode;
   signingSecrets: { secret: string; expiresAt: Date | null }[];
   ratePerSecond: number | null;
 }
@@ -36,24 +46,7 @@ export interface PartnerSummary {
   ratePerSecond: number | null;
   signing: boolean;
   activeKeys: number;
-}
-
-export class PartnerNotFoundError extends Error {
-  constructor(name: string) {
-    super(`no active partner named "${name}"`);
-  }
-}
-
-export class PartnerExistsError extends Error {
-  constructor(name: string) {
-    super(`a partner named "${name}" already exists`);
-  }
-}
-
-export class NoSigningSecretError extends Error {
-  constructor(name: string) {
-    super(`partner "${name}" does not sign its requests; create a signing partner with add --signing`);
-  }
+  activeTestKeys: number;
 }
 
 export interface PartnerStore {
@@ -64,11 +57,16 @@ export interface PartnerStore {
   findByKeyHashes(keyHashes: readonly string[]): Promise<Map<string, PartnerCredentials>>;
   /** The digest of every key stored (revoked partners have none; keys in a grace period do). */
   listKeyHashes(): Promise<string[]>;
-  create(input: { name: string; keyHash: string; signingSecret?: string; ratePerSecond?: number }, now: Date): Promise<void>;
+  /** A new partner with its first key (a test key for a partner that starts in test mode). */
+  create(input: { name: string; keyHash: string; mode?: KeyMode; signingSecret?: string; ratePerSecond?: number }, now: Date): Promise<void>;
   list(): Promise<PartnerSummary[]>;
   count(): Promise<number>;
-  /** Adds a key; the partner's current keys stop working at `previousUntil`. */
-  rotateKey(name: string, keyHash: string, previousUntil: Date, now: Date): Promise<void>;
+  /** Adds a key of this mode; the partner's current keys of that mode stop working at `previousUntil`. */
+  rotateKey(name: string, keyHash: string, previousUntil: Date, now: Date, mode?: KeyMode): Promise<void>;
+  /** Adds a test key; the partner's other keys are untouched. */
+  addTestKey(name: string, keyHash: string, now: Date): Promise<void>;
+  /** Every active partner's name (for the operator console). */
+  activeNames(maxTimeMs: number): Promise<string[]>;
   /** Adds a signing secret; the current ones stop working at `previousUntil`. */
   rotateSecret(name: string, secret: string, previousUntil: Date, now: Date): Promise<void>;
   revoke(name: string, now: Date): Promise<void>;
@@ -102,6 +100,7 @@ export async function openPartnerStore(db: Db): Promise<PartnerStore> {
             name: partner._id,
             keyHash: key._id,
             keyExpiresAt: key.expires_at,
+            mode: modeOf(key),
             signingSecrets: partner.signing_secrets.map((s) => ({ secret: s.secret, expiresAt: s.expires_at })),
             ratePerSecond: partner.rate_per_second,
           });
@@ -120,7 +119,7 @@ export async function openPartnerStore(db: Db): Promise<PartnerStore> {
       }
     },
 
-    async create({ name, keyHash, signingSecret, ratePerSecond }, now) {
+    async create({ name, keyHash, mode, signingSecret, ratePerSecond }, now) {
       try {
         await partners.insertOne({
           _id: name,
@@ -133,7 +132,7 @@ export async function openPartnerStore(db: Db): Promise<PartnerStore> {
         if (isDuplicateKey(err)) throw new PartnerExistsError(name);
         throw err;
       }
-      await keys.insertOne({ _id: keyHash, partner: name, created_at: now, expires_at: null });
+      await keys.insertOne(keyDocument(keyHash, name, now, mode ?? 'live'));
     },
 
     async list() {
@@ -146,20 +145,34 @@ export async function openPartnerStore(db: Db): Promise<PartnerStore> {
         revokedAt: p.revoked_at,
         ratePerSecond: p.rate_per_second,
         signing: p.signing_secrets.length > 0,
-        activeKeys: p.revoked_at ? 0 : live.filter((k) => k.partner === p._id).length,
+        activeKeys: p.revoked_at ? 0 : live.filter((k) => k.partner === p._id && modeOf(k) === 'live').length,
+        activeTestKeys: p.revoked_at ? 0 : live.filter((k) => k.partner === p._id && modeOf(k) === 'test').length,
       }));
     },
 
     count: () => partners.countDocuments(),
 
-    async rotateKey(name, keyHash, previousUntil, now) {
+    async rotateKey(name, keyHash, previousUntil, now, mode = 'live') {
       await active(name);
       await keys.deleteMany({ partner: name, expires_at: { $lte: now } });
       await keys.updateMany(
-        { partner: name, $or: [{ expires_at: null }, { expires_at: { $gt: previousUntil } }] },
+        { partner: name, ...modeFilter(mode), $or: [{ expires_at: null }, { expires_at: { $gt: previousUntil } }] },
         { $set: { expires_at: previousUntil } },
       );
-      await keys.insertOne({ _id: keyHash, partner: name, created_at: now, expires_at: null });
+      await keys.insertOne(keyDocument(keyHash, name, now, mode));
+    },
+
+    async addTestKey(name, keyHash, now) {
+      await active(name);
+      await keys.insertOne(keyDocument(keyHash, name, now, 'test'));
+    },
+
+    async activeNames(maxTimeMs) {
+      try {
+        return (await partners.find({ revoked_at: null }, { projection: { _id: 1 }, maxTimeMS: maxTimeMS(maxTimeMs) }).toArray()).map((p) => p._id).sort();
+      } catch (err) {
+        throw toAppError(err);
+      }
     },
 
     async rotateSecret(name, secret, previousUntil, now) {
@@ -180,4 +193,8 @@ export async function openPartnerStore(db: Db): Promise<PartnerStore> {
       await keys.deleteMany({ partner: name });
     },
   };
+}
+
+function keyDocument(keyHash: string, partner: string, now: Date, mode: KeyMode): KeyDocument {
+  return { _id: keyHash, partner, created_at: now, expires_at: null, ...(mode === 'test' ? { mode } : {}) };
 }

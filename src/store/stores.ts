@@ -2,7 +2,11 @@ import { FEED_LEASE_MS } from '../config';
 import { randomUUID } from 'node:crypto';
 import { openConsumerStore, type ConsumerStore } from './consumerStore';
 import { connectDatabase, type DatabaseOptions } from './database';
-import { openEventStore, type EventStore, type EventStoreOptions } from './eventStore';
+import { openEventStore, TEST_EVENTS_COLLECTION, type EventStore, type EventStoreOptions } from './eventStore';
+import { DeliveryLog } from './deliveryLog';
+import { deliveryRetention, openDeliveryReads, type DeliveryReads } from './deliveryReads';
+import { openPartnerEvents, type PartnerEvents } from './partnerEvents';
+import { Retention } from './retention';
 import { openEventReads, type EventReads } from './eventReads';
 import type { QueryPlan } from './eventQueryPlan';
 import { openFeedReads, type FeedReads } from './feedReads';
@@ -16,6 +20,15 @@ import { openPartnerStore, type PartnerStore } from './partnerStore';
 
 export interface Stores {
   events: EventStore;
+  /** Test-mode events: stored apart, read by no consumer, deleted after their retention. */
+  testEvents: EventStore;
+  /** Partners' lookups of their own events. */
+  partnerEvents: PartnerEvents;
+  /** The delivery log's writer (absent when DELIVERY_LOG_DAYS is 0) and its reads. */
+  deliveryLog?: DeliveryLog;
+  deliveries: DeliveryReads;
+  /** Deletes what is past retention where the database has no TTL indexes; the service runs it now and then. */
+  retention: Retention;
   partners: PartnerStore;
   consumers: ConsumerStore;
   reads: EventReads;
@@ -40,7 +53,16 @@ export interface StoresOptions extends DatabaseOptions, Omit<EventStoreOptions, 
   feedPlacement?: 'marked' | 'arrivals';
   /** Sees every query plan GET /events sends (tests check index use through it). */
   observeQueries?: (plan: QueryPlan) => void;
+  /** Days delivery records are kept; 0 keeps none and records none (default 30). */
+  deliveryLogDays?: number;
+  /** Told of delivery records dropped and why (the service counts and logs them). */
+  onDeliveriesDropped?: (count: number) => void;
+  onDeliveryLogError?: (err: unknown) => void;
+  /** Days test-mode events are kept (default 7). */
+  testEventDays?: number;
 }
+
+const DAY_MS = 86_400_000;
 
 export async function openStores(options: StoresOptions): Promise<Stores> {
   const database = await connectDatabase(options);
@@ -57,8 +79,27 @@ export async function openStores(options: StoresOptions): Promise<Stores> {
       onQueueFull: options.onQueueFull,
     });
     if (!database.scansOnly) await createFeedIndex(database.db);
+    const testEvents = await openEventStore(database.db, { mode: 'test', timeoutMs: options.timeoutMs, maxBatch: options.maxBatch, maxQueued: options.maxQueued });
+    const deliveryLogDays = options.deliveryLogDays ?? 30;
+    const retention = new Retention(
+      [
+        ...deliveryRetention(database.db, Math.max(1, deliveryLogDays) * DAY_MS),
+        { collection: database.db.collection(TEST_EVENTS_COLLECTION), field: 'received_at', keepMs: (options.testEventDays ?? 7) * DAY_MS },
+      ],
+      !database.scansOnly,
+    );
+    await retention.createIndexes();
+    const deliveryLog =
+      deliveryLogDays > 0
+        ? new DeliveryLog(database.db, { onDropped: options.onDeliveriesDropped ?? (() => undefined), onError: options.onDeliveryLogError ?? (() => undefined) })
+        : undefined;
     return {
       events,
+      testEvents,
+      partnerEvents: openPartnerEvents(database.db),
+      deliveryLog,
+      deliveries: await openDeliveryReads(database.db, { indexes: !database.scansOnly }),
+      retention,
       partners: await openPartnerStore(database.db),
       reads: await openEventReads(database.db, { readIndexes: !database.scansOnly, observe: options.observeQueries }),
       feed: openFeedReads(database.db, chunks),
@@ -71,7 +112,9 @@ export async function openStores(options: StoresOptions): Promise<Stores> {
       ping: () => database.ping(),
       close: async () => {
         // A clean stop leaves the hint exact, so the next start reads no events.
+        await deliveryLog?.stop();
         await events.flush().catch(() => undefined);
+        await testEvents.flush().catch(() => undefined);
         await database.close();
       },
     };

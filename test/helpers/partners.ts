@@ -1,3 +1,4 @@
+import { generateApiKey, hashApiKey } from '../../src/auth/credentials';
 import { registerPartner } from '../../src/auth/registerPartner';
 import type { PartnerStore } from '../../src/store/partnerStore';
 import { openStores, type Stores } from '../../src/store/stores';
@@ -8,6 +9,8 @@ export interface PartnerOptions {
   name?: string;
   signing?: boolean;
   ratePerSecond?: number;
+  /** A partner that starts with a test key. */
+  mode?: 'live' | 'test';
 }
 
 /** A partner registered the way the CLI does it, with its key ready as an Authorization header. */
@@ -32,4 +35,11 @@ export async function withStores<T>(uri: string, dbName: string, work: (stores: 
   } finally {
     await stores.close();
   }
+}
+
+/** A test key for an existing partner, issued the way `partners test-key` does it, as an Authorization header. */
+export async function aTestKey(partners: Pick<PartnerStore, 'addTestKey'>, name: string) {
+  const apiKey = generateApiKey('test');
+  await partners.addTestKey(name, hashApiKey(apiKey), new Date());
+  return { apiKey, auth: { Authorization: `Bearer ${apiKey}` } };
 }

@@ -11,6 +11,7 @@ const unused = () => Promise.reject(new Error('not used by this test'));
 export function unusedDeps(): HandlerDeps {
   return {
     store: { saveEvent: unused },
+    testStore: { saveEvent: unused },
     now: () => new Date(),
     pingDatabase: () => Promise.resolve(),
     published: { page: unused, spec: unused },
@@ -18,6 +19,9 @@ export function unusedDeps(): HandlerDeps {
     isStopping: () => false,
     reads: { list: unused, get: unused, appointmentEvents: unused },
     feed: { read: unused },
+    partnerEvents: { find: unused },
+    deliveries: { list: unused, summary: unused },
+    activePartners: unused,
   };
 }
 

@@ -1,7 +1,10 @@
+// Over 200 lines: every outage scenario here stops, freezes or kills the one database this file runs
+// for itself, so they share its start-up and teardown rather than each starting a database of its own.
 import { generateSigningSecret } from '../../src/auth/credentials';
 import { createReceiverClient, type AppointmentEvent } from '../../src/client/receiverClient';
 import { anEvent } from '../helpers/builders';
-import { post, send } from '../helpers/http';
+import { post, send, type Reply } from '../helpers/http';
+import { Metrics } from '../../src/metrics';
 import { aConsumer, read } from '../helpers/consumers';
 import { aPartner } from '../helpers/partners';
 import { startOwnDatabase, type OwnDatabase } from '../helpers/ownDatabase';
@@ -11,9 +14,10 @@ import { dbNameFor, startTestApp, type TestApp } from '../helpers/testApp';
 // This file stops its database, so it runs one of its own rather than the shared one.
 let db: OwnDatabase;
 let app: TestApp;
+const metrics = new Metrics();
 beforeAll(async () => {
   db = await startOwnDatabase('outage');
-  app = await startTestApp({ dbName: dbNameFor(__filename), uri: db.uri });
+  app = await startTestApp({ dbName: dbNameFor(__filename), uri: db.uri, metrics });
 });
 afterAll(async () => {
   await app.stop();
@@ -72,6 +76,30 @@ describe('database outages', () => {
     expect(stored.sort()).toEqual(acked.sort());
   });
 
+  test('when the database is down, then delivery records are dropped and counted, and once it is back they are written again', async () => {
+    expect((await timedPost('log-before')).res.status).toBe(201);
+    await app.stores.deliveryLog!.flush();
+    const dropped = async () => (await metrics.registry.getSingleMetric('webhook_delivery_log_dropped_total')!.get()).values[0]?.value ?? 0;
+    const droppedBefore = await dropped();
+
+    await db.kill();
+    const during: string[] = [];
+    try {
+      for (let i = 0; i < 3; i++) during.push((await timedPost(`log-during-${i}`)).res.headers.get('x-request-id')!);
+      await app.stores.deliveryLog!.flush();
+    } finally {
+      await db.restart();
+    }
+    expect((await dropped()) - droppedBefore).toBe(3);
+
+    let after: Reply | undefined;
+    for (let i = 0; i < 20 && after?.status !== 201; i++) after = (await timedPost(`log-after-${i}`)).res;
+    await app.stores.deliveryLog!.flush();
+    const records = app.db.collection('deliveries');
+    expect(await records.countDocuments({ request_id: after!.headers.get('x-request-id') })).toBe(1);
+    expect(await records.countDocuments({ request_id: { $in: during } })).toBe(0);
+  });
+
   test('when the database is down and a key is not cached yet, then 503 rather than 401', async () => {
     const { auth } = await aPartner(app.partners);
     await db.kill();
@@ -113,9 +141,11 @@ describe('database outages', () => {
 
 describe('a frozen database, path by path', () => {
   const TIMEOUT_MS = 1000;
+  const OPERATOR_TOKEN = 'operator-token-for-the-outage-test';
+  const operator = { Authorization: `Bearer ${OPERATOR_TOKEN}` };
   let bounded: TestApp;
   beforeAll(async () => {
-    bounded = await startTestApp({ dbName: `${dbNameFor(__filename)}_bounded`, uri: db.uri, config: { dbTimeoutMs: TIMEOUT_MS } });
+    bounded = await startTestApp({ dbName: `${dbNameFor(__filename)}_bounded`, uri: db.uri, config: { dbTimeoutMs: TIMEOUT_MS, operatorToken: OPERATOR_TOKEN } });
   });
   afterAll(() => bounded.stop());
 
@@ -168,9 +198,14 @@ describe('a frozen database, path by path', () => {
         readPath(`/events/${(storedReply.body as { event_id: number }).event_id}`),
         readPath('/feed'),
         readPath(`/appointments/${bounded.partner}/${stored.appointment_id as string}`),
+        timed(read(bounded.url, '/webhook/deliveries', bounded.auth)),
+        timed(read(bounded.url, `/webhook/events/${(storedReply.body as { event_id: number }).event_id}`, bounded.auth)),
+        timed(read(bounded.url, '/webhook/events?idempotency_key=stored-before-freeze', bounded.auth)),
+        timed(read(bounded.url, '/operator/summary', operator)),
+        timed(read(bounded.url, '/operator/deliveries', operator)),
       ]);
-      const [listEvents, getEvent, readFeed, getAppointment] = reads;
-      paths = { uncachedKey, signedPartner, secretReread, replayLookup, newEvent, readiness, listEvents, getEvent, readFeed, getAppointment };
+      const [listEvents, getEvent, readFeed, getAppointment, listDeliveries, getPartnerEvent, findPartnerEvent, operatorSummary, operatorDeliveries] = reads;
+      paths = { uncachedKey, signedPartner, secretReread, replayLookup, newEvent, readiness, listEvents, getEvent, readFeed, getAppointment, listDeliveries, getPartnerEvent, findPartnerEvent, operatorSummary, operatorDeliveries };
       // A repeat of an event this instance stored needs no database: it is answered from memory.
       expect(fromMemory.status).toBe(201);
     } finally {

@@ -43,6 +43,35 @@ describe('npm run partners', () => {
     expect(stored).not.toContain(api_key);
   });
 
+  test('when a partner is added with --test, then its key is a test key whose events are answered "mode": "test" and kept out of live events', async () => {
+    const added = cli('add', 'trial-clinic', '--test', '--json').json();
+    expect(added.mode).toBe('test');
+    expect(added.api_key).toMatch(/^apptwh_test_[A-Za-z0-9_-]{43}$/);
+    const res = await post(app.endpoint, anEvent(), { Authorization: `Bearer ${added.api_key}` });
+    expect(res.status).toBe(201);
+    expect(res.body.mode).toBe('test');
+    expect(await app.events.countDocuments({ partner: 'trial-clinic' })).toBe(0);
+    expect(cli('list').out).toMatch(/trial-clinic\tactive\tsigning: no\tkeys: 0\ttest keys: 1/);
+  });
+
+  test('when an existing partner is given a test key, then both keys work, each in its own mode, and rotating the live key leaves the test key alone', async () => {
+    const live = cli('add', 'dual-clinic', '--json').json();
+    const test = cli('test-key', 'dual-clinic', '--json').json();
+    expect(test.api_key).toMatch(/^apptwh_test_/);
+    const rotated = cli('rotate-key', 'dual-clinic', '--grace', '1s', '--json').json();
+    expect(rotated.mode).toBe('live');
+    await sleep(1100);
+    const modes = [];
+    for (const key of [live.api_key, test.api_key, rotated.api_key]) {
+      const res = await post(app.endpoint, anEvent(), { Authorization: `Bearer ${key}` });
+      modes.push(res.status === 201 ? (res.body.mode ?? 'live') : res.status);
+    }
+    // The old live key expired with its grace; the test key was not rotated with it.
+    expect(modes).toEqual([401, 'test', 'live']);
+    expect(cli('test-key', 'no-such-clinic').code).not.toBe(0);
+    expect(cli('revoke', 'dual-clinic', '--test').err).toMatch(/--test goes with add and rotate-key/);
+  });
+
   test('when a signing partner is added with a rate, then the secret follows Standard Webhooks and the human output shows both once', () => {
     const added = cli('add', 'signing-clinic', '--signing', '--rate', '20', '--json').json();
     expect(added.signing_secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);

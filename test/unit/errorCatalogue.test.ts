@@ -17,7 +17,8 @@ function operations(): Operation[] {
  * an operation goes through adds its codes, and every one must be a declared status.
  */
 const EVERY_REQUEST: ErrorCode[] = ['bad_request', 'internal', 'method_not_allowed'];
-const PARTNER_AUTHENTICATION: ErrorCode[] = ['unauthorized', 'rate_limited', 'database_unavailable', 'payload_too_large'];
+// A signed body is read (and may be too large) during authentication: REQUEST_BODY has that code.
+const PARTNER_AUTHENTICATION: ErrorCode[] = ['unauthorized', 'rate_limited', 'database_unavailable'];
 const OPERATOR_TOKEN: ErrorCode[] = ['unauthorized', 'rate_limited'];
 const CONSUMER_TOKEN: ErrorCode[] = ['unauthorized', 'rate_limited', 'database_unavailable'];
 const REQUEST_BODY: ErrorCode[] = ['unsupported_media_type', 'not_implemented', 'malformed_json', 'payload_too_large', 'invalid_payload', 'request_timeout'];
@@ -33,6 +34,14 @@ const HANDLERS: Record<string, ErrorCode[]> = {
   getEvent: ['database_unavailable', 'not_found'],
   readFeed: ['database_unavailable', 'invalid_query'],
   getAppointment: ['database_unavailable', 'not_found', 'forbidden'],
+  listDeliveries: ['database_unavailable', 'invalid_query'],
+  getPartnerEvent: ['database_unavailable', 'not_found'],
+  findPartnerEvent: ['database_unavailable', 'not_found'],
+  getOperatorSummary: ['database_unavailable'],
+  listOperatorDeliveries: ['database_unavailable', 'invalid_query'],
+  getOperatorEvent: ['database_unavailable', 'not_found'],
+  getOperatorAppointment: ['database_unavailable', 'not_found'],
+  getConsoleAsset: ['not_found'],
 };
 
 function producible(op: Operation): Set<ErrorCode> {
@@ -40,7 +49,7 @@ function producible(op: Operation): Set<ErrorCode> {
   return new Set([
     ...EVERY_REQUEST,
     ...(schemes.some((s) => s === 'bearerAuth' || s === 'apiKeyHeader') ? PARTNER_AUTHENTICATION : []),
-    ...(schemes.includes('metricsToken') ? OPERATOR_TOKEN : []),
+    ...(schemes.includes('metricsToken') || schemes.includes('operatorToken') ? OPERATOR_TOKEN : []),
     ...(op.requestBody ? REQUEST_BODY : []),
     ...(schemes.includes('consumerToken') ? CONSUMER_TOKEN : []),
     ...((op.parameters ?? []).some((p) => 'in' in p && p.in === 'header') ? HEADER_PARAMETERS : []),

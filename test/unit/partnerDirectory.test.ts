@@ -8,6 +8,7 @@ const partner = (name: string, secret = 'whsec_a'): PartnerCredentials => ({
   name,
   keyHash: `hash-${name}`,
   keyExpiresAt: null,
+  mode: 'live',
   signingSecrets: [{ secret, expiresAt: null }],
   ratePerSecond: null,
 });

@@ -1,0 +1,106 @@
+import { MongoBulkWriteError, type Collection, type Db, type WriteError } from 'mongodb';
+import { isDuplicateKey } from './dbErrors';
+import { toDeliveryDocument, type DeliveryDocument } from './deliveryDocument';
+import { statsIncrements, type StatsDocument } from './deliveryStats';
+
+export const DELIVERIES_COLLECTION = 'deliveries';
+export const DELIVERY_STATS_COLLECTION = 'delivery_stats';
+
+export interface DeliveryLogOptions {
+  /** How often waiting records are written (default 1000 ms). */
+  flushMs?: number;
+  /** Records waiting at most; past it, new ones are dropped (default 20,000). */
+  maxPending?: number;
+  /** Told how many records were dropped (a full buffer, or a write that failed). */
+  onDropped: (count: number) => void;
+  /** Told of a failed write, for the log. */
+  onError: (err: unknown) => void;
+}
+
+/** A write that has not finished in this long is given up (its records dropped and counted). */
+const WRITE_TIMEOUT_MS = 5000;
+const BATCH = 1000;
+
+/**
+ * The delivery log's writer. Recording is a push into memory: never a wait on the request's
+ * path. Records are written in batches in the background, with the counts the operator console
+ * shows; when the database fails they are dropped and counted, and nothing else is affected.
+ */
+export class DeliveryLog {
+  private readonly deliveries: Collection<DeliveryDocument>;
+  private readonly stats: Collection<StatsDocument>;
+  private pending: DeliveryDocument[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> = Promise.resolve();
+
+  constructor(
+    db: Db,
+    private readonly options: DeliveryLogOptions,
+  ) {
+    this.deliveries = db.collection<DeliveryDocument>(DELIVERIES_COLLECTION);
+    this.stats = db.collection<StatsDocument>(DELIVERY_STATS_COLLECTION);
+  }
+
+  record(delivery: Omit<DeliveryDocument, '_id'>): void {
+    if (this.pending.length >= (this.options.maxPending ?? 20_000)) return this.options.onDropped(1);
+    this.pending.push(toDeliveryDocument(delivery));
+  }
+
+  start(): void {
+    this.timer ??= setInterval(() => void this.flush(), this.options.flushMs ?? 1000);
+    this.timer.unref();
+  }
+
+  /** Writes everything recorded so far; never rejects (failures are counted). */
+  flush(): Promise<void> {
+    this.writing = this.writing.then(async () => {
+      while (this.pending.length > 0) await this.write(this.pending.splice(0, BATCH));
+    });
+    return this.writing;
+  }
+
+  /** Stops the timer and writes what is waiting. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.flush();
+  }
+
+  private async write(batch: DeliveryDocument[]): Promise<void> {
+    let written = batch;
+    try {
+      await this.deliveries.insertMany(batch, { ordered: false, timeoutMS: WRITE_TIMEOUT_MS });
+    } catch (err) {
+      // Records the database refused, or all of them when it is not known which were written. A
+      // duplicate was written before (a retried batch): it is there, and counted.
+      const failed = new Set<number>();
+      const refused = err instanceof MongoBulkWriteError && !err.result.getWriteConcernError() ? ([] as WriteError[]).concat(err.writeErrors) : [];
+      if (refused.length > 0) {
+        for (const e of refused) if (!isDuplicateKey(e)) failed.add(e.index);
+      } else {
+        batch.forEach((_, i) => failed.add(i));
+      }
+      if (failed.size > 0) {
+        this.options.onDropped(failed.size);
+        this.options.onError(err);
+      }
+      written = batch.filter((_, i) => !failed.has(i));
+    }
+    await this.count(written);
+  }
+
+  /** Adds the written records to the per-step counts; two instances creating one step's document race once, and the loser retries. */
+  private async count(docs: DeliveryDocument[]): Promise<void> {
+    for (const { _id, start, partner, mode, inc } of statsIncrements(docs)) {
+      const update = () => this.stats.updateOne({ _id }, { $inc: inc, $setOnInsert: { start, partner, mode } }, { upsert: true, timeoutMS: WRITE_TIMEOUT_MS });
+      try {
+        await update().catch(async (err: unknown) => {
+          if (!isDuplicateKey(err)) throw err;
+          await update();
+        });
+      } catch (err) {
+        this.options.onError(err);
+      }
+    }
+  }
+}

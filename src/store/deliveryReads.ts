@@ -1,0 +1,84 @@
+import type { Db, Filter } from 'mongodb';
+import { maxTimeMS, toAppError } from './dbErrors';
+import { toDelivery, type Delivery, type DeliveryDocument } from './deliveryDocument';
+import { DELIVERIES_COLLECTION, DELIVERY_STATS_COLLECTION } from './deliveryLog';
+import { DAY_STEPS, STEP_MS, summarise, windowStart, type StatsDocument } from './deliveryStats';
+import type { RetentionRule } from './retention';
+import type { components } from '../../generated/openapi';
+
+export interface DeliveryQuery {
+  /** One partner's records only (always set for a partner's own reads). */
+  partner?: string;
+  statusClass?: '2xx' | '4xx' | '5xx';
+  type?: string;
+  from?: Date;
+  before?: Date;
+  requestId?: string;
+  /** The `_id` of the last record of the previous page. */
+  afterKey?: string;
+  limit: number;
+}
+
+export interface DeliveryPage {
+  deliveries: Delivery[];
+  /** The last record's key when another page follows. */
+  lastKey?: string;
+}
+
+export interface DeliveryReads {
+  list(query: DeliveryQuery, maxTimeMs: number): Promise<DeliveryPage>;
+  /** The operator summary of the last hour and day; `partners` lists the active partners. */
+  summary(partners: readonly string[], now: Date, maxTimeMs: number): Promise<components['schemas']['OperatorSummary']>;
+}
+
+/** The step counts are kept two days: the summary looks one back. */
+const STATS_KEEP_MS = 2 * DAY_STEPS * STEP_MS;
+
+/**
+ * The delivery log's reads and indexes. On MongoDB every list is served by an index (the
+ * partner's newest first, or all newest first by `_id`); the local database uses none.
+ */
+export async function openDeliveryReads(db: Db, options: { indexes: boolean }): Promise<DeliveryReads> {
+  const deliveries = db.collection<DeliveryDocument>(DELIVERIES_COLLECTION);
+  const stats = db.collection<StatsDocument>(DELIVERY_STATS_COLLECTION);
+  if (options.indexes) {
+    await deliveries.createIndex({ partner: 1, _id: -1 }, { name: 'partner_newest' });
+    await deliveries.createIndex({ request_id: 1 }, { name: 'request_id' });
+  }
+  return {
+    async list(query, maxTimeMs) {
+      const low = query.statusClass ? Number(query.statusClass[0]) * 100 : 0;
+      const filter: Filter<DeliveryDocument> = {
+        ...(query.partner !== undefined ? { partner: query.partner } : {}),
+        ...(query.statusClass ? { status: { $gte: low, $lt: low + 100 } } : {}),
+        ...(query.type !== undefined ? { 'errors.type': query.type } : {}),
+        ...(query.requestId !== undefined ? { request_id: query.requestId } : {}),
+        ...(query.from || query.before ? { received_at: { ...(query.from ? { $gte: query.from } : {}), ...(query.before ? { $lt: query.before } : {}) } } : {}),
+        ...(query.afterKey !== undefined ? { _id: { $lt: query.afterKey } } : {}),
+      };
+      try {
+        const docs = await deliveries.find(filter, { sort: { _id: -1 }, limit: query.limit + 1, maxTimeMS: maxTimeMS(maxTimeMs) }).toArray();
+        const page = docs.slice(0, query.limit);
+        return { deliveries: page.map(toDelivery), ...(docs.length > query.limit ? { lastKey: page[page.length - 1]!._id } : {}) };
+      } catch (err) {
+        throw toAppError(err);
+      }
+    },
+    async summary(partners, now, maxTimeMs) {
+      try {
+        const docs = await stats.find({ start: { $gte: windowStart(now, DAY_STEPS) } }, { maxTimeMS: maxTimeMS(maxTimeMs) }).toArray();
+        return summarise(docs, partners, now);
+      } catch (err) {
+        throw toAppError(err);
+      }
+    },
+  };
+}
+
+/** What the delivery log keeps, and for how long: records for `keepMs`, the step counts two days. */
+export function deliveryRetention(db: Db, keepMs: number): RetentionRule[] {
+  return [
+    { collection: db.collection(DELIVERIES_COLLECTION), field: 'received_at', keepMs },
+    { collection: db.collection(DELIVERY_STATS_COLLECTION), field: 'start', keepMs: STATS_KEEP_MS },
+  ];
+}

@@ -1,0 +1,141 @@
+import type { Document } from 'mongodb';
+import { DELIVERIES_COLLECTION, DELIVERY_STATS_COLLECTION, DeliveryLog } from '../../src/store/deliveryLog';
+import { TEST_EVENTS_COLLECTION } from '../../src/store/eventStore';
+import { anEvent, without } from '../helpers/builders';
+import { post } from '../helpers/http';
+import { aPartner } from '../helpers/partners';
+import { signedHeaders } from '../helpers/signing';
+import { dbNameFor, startTestApp, type TestApp } from '../helpers/testApp';
+
+let app: TestApp;
+beforeAll(async () => {
+  app = await startTestApp({ dbName: dbNameFor(__filename) });
+});
+afterAll(() => app.stop());
+
+const DAY_MS = 86_400_000;
+const deliveries = () => app.db.collection<{ _id: string } & Document>(DELIVERIES_COLLECTION);
+
+/** What the log holds once everything recorded so far is written, oldest first. */
+async function logged(filter: Record<string, unknown> = {}) {
+  await app.stores.deliveryLog!.flush();
+  return deliveries().find(filter).sort({ _id: 1 }).toArray();
+}
+
+describe('the delivery log', () => {
+  beforeEach(async () => {
+    await app.clear();
+    await app.stores.deliveryLog!.flush();
+    await deliveries().deleteMany({});
+    await app.db.collection(DELIVERY_STATS_COLLECTION).deleteMany({});
+  });
+
+  test('when a partner delivers, repeats, and sends an invalid event, then each request leaves one record with its outcome and nothing it sent', async () => {
+    const event = anEvent({ appointment_id: 'APPT-SECRET-1', patient_id: 'PAT-SECRET-1', notes: 'NOTE-SECRET-1' });
+    const first = await app.post(event, { 'Idempotency-Key': 'KEY-SECRET-1' });
+    const again = await app.post(event, { 'Idempotency-Key': 'KEY-SECRET-1' });
+    const invalid = await app.post(without(anEvent({ appointment_id: 'APPT-SECRET-2' }), 'patient_id'));
+    expect([first.status, again.status, invalid.status]).toEqual([201, 201, 422]);
+
+    const records = await logged({ partner: app.partner });
+    expect(records.map((r) => r.request_id)).toEqual([first, again, invalid].map((r) => r.headers.get('x-request-id')));
+    expect(records[0]).toMatchObject({ status: 201, replayed: false, event_id: first.body.event_id, idempotency: 'idempotency-key', mode: 'live', errors: [], client_address: null, operation: 'receiveAppointmentEvent' });
+    expect(records[1]).toMatchObject({ status: 201, replayed: true, event_id: first.body.event_id, idempotency: 'idempotency-key' });
+    expect(records[2]).toMatchObject({ status: 422, replayed: false, event_id: null, errors: [{ loc: ['body', 'patient_id'], type: 'value_error.missing' }] });
+    for (const record of records) {
+      expect(record.latency_ms).toBeGreaterThan(0);
+      expect(Math.abs(record.received_at.getTime() - Date.now())).toBeLessThan(60_000);
+      // Nothing sent ends up in the log: no identifier, note, key or idempotency key.
+      const text = JSON.stringify(record);
+      for (const secret of ['SECRET', app.apiKey, app.apiKey.slice(7)]) expect(text).not.toContain(secret);
+      expect(Object.keys(record).sort()).toEqual(['_id', 'client_address', 'errors', 'event_id', 'idempotency', 'latency_ms', 'mode', 'operation', 'partner', 'received_at', 'replayed', 'request_id', 'status']);
+    }
+  });
+
+  test('when a request carries no valid key, then its record names no partner and keeps the client address instead', async () => {
+    const res = await post(app.endpoint, anEvent(), { Authorization: 'Bearer apptwh_' + 'x'.repeat(43) });
+    expect(res.status).toBe(401);
+    const [record] = await logged({ request_id: res.headers.get('x-request-id') });
+    expect(record).toMatchObject({ partner: null, mode: null, client_address: '127.0.0.1', status: 401, errors: [{ loc: ['header', 'authorization'], type: 'auth_error.invalid_key' }] });
+  });
+
+  test('when a signing partner sends a bad signature, then the refusal is recorded under that partner', async () => {
+    const signer = await aPartner(app.partners, { signing: true });
+    const body = JSON.stringify(anEvent());
+    const headers = { ...signer.auth, ...signedHeaders(signer.secret, body), 'webhook-signature': 'v1,' + Buffer.alloc(32).toString('base64') };
+    const res = await post(app.endpoint, body, headers);
+    expect(res.status).toBe(401);
+    const [record] = await logged({ request_id: res.headers.get('x-request-id') });
+    expect(record).toMatchObject({ partner: signer.name, mode: 'live', client_address: null, errors: [{ loc: ['header', 'webhook-signature'], type: 'auth_error.signature_mismatch' }] });
+  });
+
+  test('when requests go to routes that do not receive events, then they leave no record', async () => {
+    await fetch(`${app.url}/healthz`);
+    await fetch(`${app.url}/webhook/deliveries`, { headers: app.auth });
+    await fetch(`${app.url}/nowhere`, { method: 'POST' });
+    expect(await logged()).toEqual([]);
+  });
+
+  test('when records are written, then the per-step counts add up to them, refusals by error type', async () => {
+    await app.post(anEvent());
+    await app.post(without(anEvent(), 'patient_id', 'appointment_id'));
+    await app.post(anEvent({ event_type: 'appointment.unknown' }));
+    await logged();
+    const steps = await app.db.collection(DELIVERY_STATS_COLLECTION).find({ partner: app.partner }).toArray();
+    const sum = (field: string) => steps.reduce((n, s) => n + ((s[field] as number | undefined) ?? 0), 0);
+    expect({ accepted: sum('accepted'), refused: sum('refused') }).toEqual({ accepted: 1, refused: 2 });
+    const types: Record<string, number> = {};
+    for (const s of steps) for (const [t, n] of Object.entries((s.types ?? {}) as Record<string, number>)) types[t] = (types[t] ?? 0) + n;
+    // One refusal carried two missing fields: it counts once for its type.
+    expect(types['value_error~missing']).toBe(1);
+    expect(Object.values(types).reduce((a, b) => a + b, 0)).toBe(2);
+  });
+
+  test('when records and test events are past their retention, then a sweep deletes them and keeps the rest', async () => {
+    const now = new Date();
+    const old = (days: number) => new Date(now.getTime() - days * DAY_MS);
+    const record = (id: string, at: Date) => ({ _id: `${String(at.getTime()).padStart(13, '0')}-${id}`, request_id: id, received_at: at, operation: 'receiveAppointmentEvent', partner: app.partner, mode: 'live', client_address: null, status: 201, errors: [], idempotency: 'payload', event_id: 1, replayed: false, latency_ms: 1 });
+    await deliveries().insertMany([record('00000000-0000-4000-8000-000000000001', old(31)), record('00000000-0000-4000-8000-000000000002', old(29))]);
+    const tests = app.db.collection<{ _id: string } & Document>(TEST_EVENTS_COLLECTION);
+    await tests.deleteMany({});
+    await tests.insertMany([
+      { _id: 'retention-old', event_id: 1, partner: app.partner, received_at: old(8) },
+      { _id: 'retention-new', event_id: 2, partner: app.partner, received_at: old(6) },
+    ]);
+
+    expect(await app.stores.retention.sweep(now)).toBe(2);
+    expect((await deliveries().find().toArray()).map((d) => d.request_id)).toEqual(['00000000-0000-4000-8000-000000000002']);
+    expect((await tests.find().toArray()).map((d) => d._id)).toEqual(['retention-new']);
+  });
+});
+
+describe('the delivery log writer', () => {
+  test('when more records wait than it holds, then the newest are dropped and counted, and the rest are written', async () => {
+    let dropped = 0;
+    const log = new DeliveryLog(app.db, { maxPending: 2, onDropped: (n) => (dropped += n), onError: () => undefined });
+    const at = new Date();
+    const record = (n: number) => ({ request_id: `00000000-0000-4000-8000-00000000010${n}`, received_at: at, operation: 'receiveAppointmentEvent' as const, partner: 'overflow', mode: 'live' as const, client_address: null, status: 201, errors: [], idempotency: null, event_id: n, replayed: false, latency_ms: 1 });
+    for (let n = 1; n <= 3; n++) log.record(record(n));
+    expect(dropped).toBe(1);
+    await log.flush();
+    expect((await deliveries().find({ partner: 'overflow' }).sort({ _id: 1 }).toArray()).map((d) => d.event_id)).toEqual([1, 2]);
+    // Written twice (a flush retried after an unclear failure): still one record each.
+    log.record(record(1));
+    await log.flush();
+    expect(await deliveries().countDocuments({ partner: 'overflow' })).toBe(2);
+    expect(dropped).toBe(1);
+  });
+});
+
+describe('the delivery log switched off', () => {
+  test('when DELIVERY_LOG_DAYS is 0, then requests are answered as ever and nothing is recorded', async () => {
+    const off = await startTestApp({ dbName: `${dbNameFor(__filename)}_off`, config: { deliveryLogDays: 0 } });
+    try {
+      expect(off.stores.deliveryLog).toBeUndefined();
+      expect((await off.post(anEvent())).status).toBe(201);
+      expect(await off.db.collection(DELIVERIES_COLLECTION).countDocuments()).toBe(0);
+    } finally {
+      await off.stop();
+    }
+  });
+});
