@@ -28,7 +28,10 @@ function deliveryRow(delivery: Delivery): HTMLTableRowElement {
   const statusClass = `status-${String(delivery.status).charAt(0)}xx`;
   const errors = delivery.errors.map((error) => `${error.type} at ${error.loc.join('.')}`).join(', ');
   const eventCell = el('td', { class: 'num', 'data-field': 'event_id' });
-  if (delivery.event_id !== null) {
+  if (delivery.event_id !== null && delivery.mode === 'test') {
+    // Test events are numbered apart and never shown here: the same number names a live event.
+    eventCell.append(el('span', { title: 'a test event (numbered apart from live events)' }, `${delivery.event_id} (test)`));
+  } else if (delivery.event_id !== null) {
     const eventId = delivery.event_id;
     const button = el('button', { type: 'button', class: 'link', 'data-testid': 'delivery-event-link', title: 'Look this event up' }, String(eventId));
     button.addEventListener('click', () => void lookUpEvent(String(eventId)));

@@ -11,6 +11,8 @@
 //   - /healthz latency while the worst inputs we know (test/fixtures/worstInputs.js) arrive, one
 //     at a time and all at once, against its latency with nothing else going on;
 //   - start-up, first write and replay with 1,000 and with BENCH_STARTUP_EVENTS (100,000) stored;
+// the delivery log's cost: writes at concurrency 16 with the log on and off, alternating rounds
+// (alone with --only=deliverylog; scripts/lib/deliveryLogBench.mjs);
 // and the reading side (alone with --only=reading): writes at concurrency 16 with and without one
 // GET /feed reader, the feed's rate, delay and exactly-once (scripts/lib/feedBench.mjs); GET
 // /appointments, /events and /feed latency with 100,000 stored events (scripts/lib/readLatencyBench.mjs).
@@ -24,6 +26,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './lib/freePort.mjs';
 import { feedWhileWriting } from './lib/feedBench.mjs';
+import { deliveryLogCost } from './lib/deliveryLogBench.mjs';
 import { readsOnStoredEvents } from './lib/readLatencyBench.mjs';
 import { readingLines } from './lib/readingReport.mjs';
 import autocannon from 'autocannon';
@@ -34,7 +37,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const SUSTAIN_SECONDS = Number(process.env.BENCH_SUSTAIN_SECONDS ?? 300);
 const CONCURRENCIES = (process.env.BENCH_CONCURRENCY ?? '1,16,64,256').split(',').map(Number);
 const STARTUP_EVENTS = Number(process.env.BENCH_STARTUP_EVENTS ?? 100000);
-/** --only=reading or --only=sustained runs that part alone. */
+/** --only=reading, --only=sustained or --only=deliverylog runs that part alone. */
 const ONLY = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);
 const FEED_SECONDS = Number(process.env.BENCH_FEED_SECONDS ?? 20);
 const FEED_ROUNDS = Number(process.env.BENCH_FEED_ROUNDS ?? 2);
@@ -42,6 +45,7 @@ const FEED_CONCURRENCY = Number(process.env.BENCH_FEED_CONCURRENCY ?? 16);
 const READ_EVENTS = Number(process.env.BENCH_READ_EVENTS ?? 100000);
 const READ_REQUESTS = Number(process.env.BENCH_READ_REQUESTS ?? 50);
 const READ_BUDGET_SECONDS = Number(process.env.BENCH_READ_BUDGET_SECONDS ?? 900);
+const LOG_ROUNDS = Number(process.env.BENCH_LOG_ROUNDS ?? 10);
 
 const { MongoClient } = require('mongodb');
 const { startFerretDb } = require(join(ROOT, 'dist/src/localdb/ferretdb.js'));
@@ -283,6 +287,12 @@ try {
     await stopProcess(http);
   }
 
+  if (LOG_ROUNDS > 0 && (!ONLY || ONLY === 'deliverylog')) {
+    report.deliveryLog = await deliveryLogCost({
+      service, stopProcess, load, makeBody: valid, MongoClient, dbUri: db.uri, log, concurrency: 16, seconds: SECONDS, rounds: LOG_ROUNDS,
+    });
+  }
+
   if (SUSTAIN_SECONDS > 0 && (!ONLY || ONLY === 'sustained')) {
     process.stderr.write(`bench: sustained load for ${SUSTAIN_SECONDS} s at concurrency 16...\n`);
     const sustained = await service('bench_sustained');
@@ -340,6 +350,10 @@ for (const s of report.startup ?? []) {
 if (report.sustained) {
   const s = report.sustained;
   lines.push(`Sustained ${s.seconds} s at concurrency 16: ${s.perSecond} events/s, p99 ${s.p99} ms; RSS ${s.rssAfterFirstMinuteMb} MB after the first minute, ${s.rssAtEndMb} MB at the end (${(s.growth * 100).toFixed(1)}%).`);
+}
+if (report.deliveryLog) {
+  const d = report.deliveryLog;
+  lines.push(`Delivery log at concurrency ${d.concurrency}, ${d.rounds} alternating rounds of ${d.seconds} s: on ${d.perSecondOn} events/s (p99 ${d.p99On} ms), off ${d.perSecondOff} events/s (p99 ${d.p99Off} ms); on ÷ off ${d.ratio} (median of the rounds' own ratios ${d.pairedRatio}); ${d.records} records for ${d.answered} requests answered.`);
 }
 lines.push(...readingLines(report));
 mkdirSync(join(ROOT, 'reports'), { recursive: true });

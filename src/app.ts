@@ -15,9 +15,10 @@ import { createApi, dispatch, libraryRequest } from './http/openapiBackend';
 import type { AnyReply, OperationId } from './http/reply';
 import { replyContract, type ContractViolation, type SentReply } from './http/replyContract';
 import { requestHooks } from './http/requestHooks';
+import { whenOver } from './http/requestEnd';
 import { describe, writeLogLine } from './http/requestLog';
 import { countRequest } from './http/requestMetrics';
-import { recordDelivery } from './http/deliveryRecord';
+import { deliveryRecorder } from './http/deliveryRecord';
 import type { DeliveryLog } from './store/deliveryLog';
 import { securityHandlers, type AuthenticateConsumer, type RateLimits } from './http/securityHandlers';
 import { rateLimitHeaders } from './limits/tokenBuckets';
@@ -26,7 +27,7 @@ import { SPEC_PATH } from './paths';
 export interface AppDeps extends HandlerDeps {
   config: Pick<Config, 'bodyLimitBytes' | 'retryAfterSeconds' | 'metricsToken' | 'operatorToken' | 'dbTimeoutMs' | 'trustProxy' | 'validateResponses'>;
   /** Where each request to a receiving operation is recorded (none when DELIVERY_LOG_DAYS is 0). */
-  deliveryLog?: Pick<DeliveryLog, 'record'>;
+  deliveryLog?: Pick<DeliveryLog, 'record' | 'countOnly'>;
   limits: RateLimits;
   logger: Logger;
   authenticate: (request: AuthenticationRequest) => Promise<AuthenticatedPartner>;
@@ -64,6 +65,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   });
   const checkReply = deps.config.validateResponses ? replyContract(api) : undefined;
   const secureHeaders = helmet();
+  const recordDelivery = deliveryRecorder(deps.metrics, deps.deliveryLog);
 
   async function respond(ctx: RequestContext): Promise<void> {
     let reply: AnyReply | ErrorReply;
@@ -143,10 +145,11 @@ export async function createApp(deps: AppDeps): Promise<App> {
       return;
     }
     res.setHeader('X-Request-Id', ctx.requestId);
-    res.on('finish', () => finished(ctx, res));
+    const { promise: settled, resolve: settle } = Promise.withResolvers<void>();
+    whenOver(res, settled, () => finished(ctx, res));
     secureHeaders(req, res, (err?: unknown) => {
-      if (err) lastResort(ctx, err);
-      else respond(ctx).catch((failure: unknown) => lastResort(ctx, failure));
+      const handled = err ? Promise.resolve(lastResort(ctx, err)) : respond(ctx).catch((failure: unknown) => lastResort(ctx, failure));
+      void handled.finally(settle);
     });
   });
 
@@ -156,7 +159,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       writeLogLine(ctx, res);
       const seconds = Number(process.hrtime.bigint() - ctx.started) / 1e9;
       countRequest(deps.metrics, ctx, res, seconds);
-      recordDelivery(ctx, res.statusCode, seconds * 1000, deps.metrics, deps.deliveryLog);
+      recordDelivery(ctx, res.statusCode, seconds * 1000);
     } catch (err) {
       deps.logger.error({ req_id: ctx.requestId, cause: describe(err) }, 'request log line or metrics failed');
     }

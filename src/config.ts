@@ -124,5 +124,7 @@ export function loadConfig(env: Env = process.env): Config {
 
 /** What the service needs beyond what the partners CLI does: a real support address for the guide it publishes. */
 export function checkServiceConfig(config: Config): void {
+  // Prometheus keeps the metrics token in its configuration; it must never open patient data.
+  if (config.operatorToken !== undefined && config.operatorToken === config.metricsToken) throw new ConfigError('OPERATOR_TOKEN', 'must differ from METRICS_TOKEN');
   if (config.mongodbUri && !config.supportEmail) throw new ConfigError('SUPPORT_EMAIL', 'must be set with MONGODB_URI: the published guide gives it to partners');
 }

@@ -37,9 +37,12 @@ export function payloadFingerprint(partner: string, event: AppointmentEvent): st
   return digest([partner, ...parts.filter((part) => part !== undefined)]);
 }
 
-/** The stored key of an event a partner sent with this Idempotency-Key or webhook-id (one namespace). */
+/**
+ * The stored key of an event a partner sent under this key (Idempotency-Key, once unquoted, and
+ * webhook-id, as sent, share one namespace).
+ */
 export function explicitKeyDigest(partner: string, key: string): string {
-  return digest([partner, 'key', unquote(key)]);
+  return digest([partner, 'key', key]);
 }
 
 /** Accepts the IETF draft's structured-field string ("…") as well as a bare token. */
@@ -71,7 +74,7 @@ export function idempotencyOf(partner: string, event: AppointmentEvent, explicit
     return { key: explicitKeyDigest(partner, explicit.webhookId), fingerprint, source: 'webhook-id' };
   }
   if (explicit.idempotencyKey !== undefined) {
-    return { key: explicitKeyDigest(partner, explicit.idempotencyKey), fingerprint, source: 'idempotency-key' };
+    return { key: explicitKeyDigest(partner, unquote(explicit.idempotencyKey)), fingerprint, source: 'idempotency-key' };
   }
   return { key: digest([partner, 'payload', fingerprint]), fingerprint, source: 'payload' };
 }

@@ -65,23 +65,22 @@ export async function start(config: Config & { mongodbUri: string }, options: St
     instance: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
     feedChunkSize: config.feedChunkSize,
     observeQueries: options.observeQueries,
-    deliveryLogDays: config.deliveryLogDays,
-    testEventDays: config.testEventDays,
-    onDeliveriesDropped: (count) => metrics.deliveryLogDropped.inc(count),
-    onDeliveryLogError: (err) => logger.warn({ cause: describe(err) }, 'delivery records could not be written; they are dropped (events are not affected)'),
+    retention: {
+      deliveryLogDays: config.deliveryLogDays,
+      testEventDays: config.testEventDays,
+      onDeliveriesDropped: (count) => metrics.deliveryLogDropped.inc(count),
+      onDeliveryLogError: (err, what) =>
+        logger.warn(
+          { cause: describe(err) },
+          what === 'records'
+            ? 'delivery records could not be written; they are dropped (events are not affected)'
+            : 'delivery counts could not be updated; the operator summary falls short of the records',
+        ),
+    },
   });
   stores.deliveryLog?.start();
   // Where the database has no TTL indexes, expired delivery records and test events are deleted here.
-  let sweeping = false;
-  const sweep = setInterval(() => {
-    if (sweeping) return;
-    sweeping = true;
-    stores.retention
-      .sweep(new Date())
-      .catch((err: unknown) => logger.warn({ cause: describe(err) }, 'expired delivery records or test events could not be deleted'))
-      .finally(() => (sweeping = false));
-  }, RETENTION_SWEEP_MS);
-  sweep.unref();
+  const stopSweeping = stores.retention?.keepSweeping(RETENTION_SWEEP_MS, (err) => logger.warn({ cause: describe(err) }, 'expired delivery records or test events could not be deleted')) ?? (() => undefined);
   const feedLoop = config.feedSequencer
     ? startFeedLoop(stores.sequencer, { intervalMs: config.feedIntervalMs, chunkSize: config.feedChunkSize, log: logger })
     : { stop: () => Promise.resolve() };
@@ -165,7 +164,7 @@ export async function start(config: Config & { mongodbUri: string }, options: St
     server.listen(config.port, config.host);
     await once(server, 'listening');
   } catch (err) {
-    clearInterval(sweep);
+    stopSweeping();
     stopConsumerRefresh();
     await feedLoop.stop();
     await stores.close();
@@ -182,7 +181,7 @@ export async function start(config: Config & { mongodbUri: string }, options: St
       // second before the bound is cut: its client sees a dropped connection, never a false 201.
       stopping = true;
       clearInterval(refreshKeys);
-      clearInterval(sweep);
+      stopSweeping();
       stopConsumerRefresh();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();

@@ -18,8 +18,12 @@ export const NAME_RULE = "Names are 1 to 63 characters: lower-case letters, digi
 const NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 
 /** The name, when it follows NAME_RULE; otherwise a UsageError naming what it was meant to name. */
+/** Names the metrics use for requests whose key named no partner: no partner may take them. */
+const RESERVED = new Set(['unauthenticated']);
+
 export function checkName(name: string, kind: string): string {
   if (!NAME.test(name)) throw new UsageError(`"${name}" is not a valid ${kind} name`);
+  if (RESERVED.has(name)) throw new UsageError(`"${name}" is reserved; choose another ${kind} name`);
   return name;
 }
 

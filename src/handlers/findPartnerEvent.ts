@@ -1,5 +1,5 @@
 import type { Handler } from '../http/context';
-import { explicitKeyDigest } from '../idempotency';
+import { explicitKeyDigest, unquote } from '../idempotency';
 import { ownEvent, type PartnerEventDeps } from './getPartnerEvent';
 import { partnerOf } from './partnerScope';
 import { single } from './readScope';
@@ -9,6 +9,9 @@ export function findPartnerEvent({ partnerEvents }: PartnerEventDeps): Handler<'
   return (ctx) => {
     // Required by the spec, so validation let exactly one through.
     const key = single(ctx.query.idempotency_key) ?? '';
-    return ownEvent(ctx, partnerEvents, { keyDigest: explicitKeyDigest(partnerOf(ctx).name, key) }, ['query', 'idempotency_key']);
+    const partner = partnerOf(ctx).name;
+    // A webhook-id is kept as sent; a quoted Idempotency-Key ("abc") without its quotes: both are tried.
+    const keys = [...new Set([key, unquote(key)])];
+    return ownEvent(ctx, partnerEvents, { keyDigests: keys.map((k) => explicitKeyDigest(partner, k)) }, ['query', 'idempotency_key']);
   };
 }

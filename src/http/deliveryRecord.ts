@@ -1,5 +1,6 @@
 import type { Delivery, DeliveryDocument } from '../store/deliveryDocument';
 import type { DeliveryLog } from '../store/deliveryLog';
+import { TokenBuckets, type Policy } from '../limits/tokenBuckets';
 import type { Metrics } from '../metrics';
 import type { RequestContext } from './context';
 import type { OperationId } from './reply';
@@ -8,11 +9,22 @@ import type { OperationId } from './reply';
 const RECEIVING: ReadonlySet<OperationId> = new Set<Delivery['operation']>(['receiveAppointmentEvent']);
 const isReceiving = (id: OperationId | undefined): id is Delivery['operation'] => id !== undefined && RECEIVING.has(id);
 
-function outcomeOf(status: number, replayed: boolean): 'accepted' | 'replayed' | 'refused' | 'rate_limited' | 'failed' {
-  if (status >= 500) return 'failed';
-  if (status === 429) return 'rate_limited';
-  if (status >= 400) return 'refused';
-  return replayed ? 'replayed' : 'accepted';
+/**
+ * Records of requests whose key named no partner are kept within these budgets (per address,
+ * and all addresses together); past them they are only counted. Anyone can send such requests,
+ * so they must not be able to fill the log, or its writes compete with events'.
+ */
+const UNNAMED_PER_ADDRESS: Policy = { name: 'unnamed_address', ratePerSecond: 1, burst: 10 };
+const UNNAMED_IN_ALL: Policy = { name: 'unnamed', ratePerSecond: 20, burst: 200 };
+
+type Outcome = 'accepted' | 'replayed' | 'refused' | 'rate_limited' | 'failed';
+
+/** A 429 under the partner's own allowance is `rate_limited`; one for failed authentications is a refusal like the 401 before it. */
+function outcomeOf(delivery: Pick<Delivery, 'status' | 'replayed' | 'errors'>, policy: unknown): Outcome {
+  if (delivery.status >= 500) return 'failed';
+  if (delivery.status === 429 && policy === 'partner') return 'rate_limited';
+  if (delivery.status >= 400) return 'refused';
+  return delivery.replayed ? 'replayed' : 'accepted';
 }
 
 /**
@@ -39,10 +51,17 @@ export function deliveryOf(ctx: RequestContext, status: number, latencyMs: numbe
   };
 }
 
-/** Counts the delivery and hands it to the log's writer (a push into memory: nothing waits here). */
-export function recordDelivery(ctx: RequestContext, status: number, latencyMs: number, metrics: Metrics, log: Pick<DeliveryLog, 'record'> | undefined): void {
-  const delivery = deliveryOf(ctx, status, latencyMs);
-  if (!delivery) return;
-  metrics.deliveries.inc({ partner: delivery.partner ?? 'unauthenticated', mode: delivery.mode ?? 'none', outcome: outcomeOf(status, delivery.replayed) });
-  log?.record(delivery);
+/** Counts each delivery and hands it to the log's writer (a push into memory: nothing waits here). */
+export function deliveryRecorder(metrics: Metrics, log: Pick<DeliveryLog, 'record' | 'countOnly'> | undefined) {
+  const unnamed = new TokenBuckets(10_000);
+  return (ctx: RequestContext, status: number, latencyMs: number): void => {
+    const delivery = deliveryOf(ctx, status, latencyMs);
+    if (!delivery) return;
+    const policy = ctx.outcome.error?.body.errors[0]?.ctx?.policy;
+    metrics.deliveries.inc({ partner: delivery.partner ?? 'unauthenticated', mode: delivery.mode ?? 'none', outcome: outcomeOf(delivery, policy) });
+    if (!log) return;
+    const keep = delivery.partner !== null || (unnamed.take(delivery.client_address ?? '', UNNAMED_PER_ADDRESS).allowed && unnamed.take('*', UNNAMED_IN_ALL).allowed);
+    if (keep) log.record(delivery);
+    else log.countOnly(delivery);
+  };
 }

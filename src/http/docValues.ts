@@ -46,7 +46,8 @@ export function docValues(config: Config): DocValues {
     JSON_MAX_DEPTH: MAX_DEPTH,
     FEED_INTERVAL: duration(config.feedIntervalMs),
     FEED_LEASE: duration(FEED_LEASE_MS),
-    DELIVERY_LOG_DAYS: duration(config.deliveryLogDays * 86_400_000),
+    // 0 turns recording off; what was recorded before is then kept a day.
+    DELIVERY_LOG_DAYS: duration(Math.max(1, config.deliveryLogDays) * 86_400_000),
     TEST_EVENT_DAYS: duration(config.testEventDays * 86_400_000),
     PUBLIC_BASE_URL: config.publicBaseUrl ?? '/',
     // Without a production database the service may run without one (checkServiceConfig).

@@ -25,18 +25,18 @@ export interface RateLimits {
  * tokens, so they may be weaker than a partner key: an address that keeps presenting wrong ones
  * is refused before its next guess is even compared.
  */
-function operatorTokenHandler(token: string | undefined, failures: FailedAuthentications, what: string) {
+function operatorTokenHandler(token: string | undefined, failures: FailedAuthentications, what: 'metrics' | 'operator') {
   const expected = token ? hashApiKey(token) : undefined;
   return (_c: Context, ctx: RequestContext): true => {
     const presented = singleBearerToken(ctx.req.headersDistinct);
     // Past the address's budget the token is not compared at all: spending then answers 429.
-    const allowedToTry = !failures.wouldRefuse('metrics', ctx.address);
+    const allowedToTry = !failures.wouldRefuse(what, ctx.address);
     if (allowedToTry && expected && presented.token && sameDigest(expected, hashApiKey(presented.token))) return true;
     const detail: ErrorDetail<'unauthorized'> =
       presented.problem === 'multiple'
         ? { loc: ['header', 'authorization'], msg: 'send one Authorization header', type: 'auth_error.multiple_keys' }
         : { loc: ['header', 'authorization'], msg: `the ${what} token is required`, type: 'auth_error.invalid_key' };
-    throw FailedAuthentications.answer(failures.spend('metrics', ctx.address), new AppError('unauthorized', [detail]), ['client']);
+    throw FailedAuthentications.answer(failures.spend(what, ctx.address), new AppError('unauthorized', [detail]), ['client']);
   };
 }
 

@@ -1,7 +1,7 @@
 import type { AppError } from '../errors';
 import { rateLimitExceeded, TokenBuckets, type Decision, type Policy } from './tokenBuckets';
 
-export type FailureScope = 'address' | 'key' | 'partner' | 'metrics';
+export type FailureScope = 'address' | 'key' | 'partner' | 'metrics' | 'operator';
 
 /** The policy names a 429 for failed authentications carries in RateLimit-Policy. */
 const POLICY_NAMES: Record<FailureScope, string> = {
@@ -9,18 +9,20 @@ const POLICY_NAMES: Record<FailureScope, string> = {
   key: 'rejected_key',
   partner: 'rejected_signature',
   metrics: 'rejected_metrics_token',
+  operator: 'rejected_operator_token',
 };
 
 /** One of each per scope; the return type makes a forgotten scope a compile error. */
 function perScope<T>(make: (scope: FailureScope) => T): Record<FailureScope, T> {
-  return { address: make('address'), key: make('key'), partner: make('partner'), metrics: make('metrics') };
+  return { address: make('address'), key: make('key'), partner: make('partner'), metrics: make('metrics'), operator: make('operator') };
 }
 
 /**
  * Budgets for failed authentications, each where the guessing happens: per client address for
  * requests that present no known key, per presented key for a key that was refused (unknown,
  * revoked, expired), per partner for bad signatures made with a valid key, and per address for
- * wrong /metrics tokens (apart, so guesses at one never block the other). A request with a key
+ * wrong /metrics tokens and wrong operator tokens (each apart, so guesses at one never block
+ * another: a scraper keeps scraping while someone guesses at the console). A request with a key
  * the database holds and a valid signature never spends from or waits on any of them, so a
  * failing neighbour behind the same address cannot lock a partner out.
  */

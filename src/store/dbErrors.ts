@@ -33,8 +33,13 @@ const UNAVAILABLE_CODES = new Set([
 export const DUPLICATE_KEY = 11000;
 
 /** A unique index refused the write: the key is there already. */
+/** Whether the database refused with this error code. */
+export function hasErrorCode(err: unknown, code: number): boolean {
+  return typeof err === 'object' && err !== null && 'code' in err && err.code === code;
+}
+
 export function isDuplicateKey(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && 'code' in err && err.code === DUPLICATE_KEY;
+  return hasErrorCode(err, DUPLICATE_KEY);
 }
 
 /** A time limit as the database takes it: whole milliseconds, and never 0 (which means none). */

@@ -14,7 +14,13 @@ export function toDeliveryDocument(delivery: Omit<DeliveryDocument, '_id'>): Del
 }
 
 export function deliveryKey(at: Date, requestId: string): string {
-  return `${String(at.getTime()).padStart(13, '0')}-${requestId}`;
+  return `${timeKey(at)}-${requestId}`;
+}
+
+/** The part of a key that is its time: every key of a record received at or after `at` sorts at or after it. */
+export function timeKey(at: Date): string {
+  // Thirteen digits span 1970 to 2286; a bound outside them is clamped, so it still sorts right.
+  return String(Math.min(Math.max(at.getTime(), 0), 9_999_999_999_999)).padStart(13, '0');
 }
 
 /** The record as partners and operators read it: nothing of the storage shows. */

@@ -1,7 +1,7 @@
 import { MongoBulkWriteError, type Collection, type Db, type WriteError } from 'mongodb';
 import { isDuplicateKey } from './dbErrors';
 import { toDeliveryDocument, type DeliveryDocument } from './deliveryDocument';
-import { statsIncrements, type StatsDocument } from './deliveryStats';
+import { mergeIncrements, statsIncrements, type StatsDocument, type StatsIncrement } from './deliveryStats';
 
 export const DELIVERIES_COLLECTION = 'deliveries';
 export const DELIVERY_STATS_COLLECTION = 'delivery_stats';
@@ -13,8 +13,8 @@ export interface DeliveryLogOptions {
   maxPending?: number;
   /** Told how many records were dropped (a full buffer, or a write that failed). */
   onDropped: (count: number) => void;
-  /** Told of a failed write, for the log. */
-  onError: (err: unknown) => void;
+  /** Told of a failed write, for the log: of records (dropped), or of the counts (which then fall short). */
+  onError: (err: unknown, what: 'records' | 'counts') => void;
 }
 
 /** A write that has not finished in this long is given up (its records dropped and counted). */
@@ -30,8 +30,11 @@ export class DeliveryLog {
   private readonly deliveries: Collection<DeliveryDocument>;
   private readonly stats: Collection<StatsDocument>;
   private pending: DeliveryDocument[] = [];
+  /** What waits to be added to the per-step counts: written records, and records only counted. */
+  private tallies = new Map<string, StatsIncrement>();
   private timer: NodeJS.Timeout | undefined;
-  private writing: Promise<void> = Promise.resolve();
+  /** The drain under way, if any: one at a time, and ticks while it runs add nothing. */
+  private draining: Promise<void> | undefined;
 
   constructor(
     db: Db,
@@ -46,17 +49,31 @@ export class DeliveryLog {
     this.pending.push(toDeliveryDocument(delivery));
   }
 
+  /** Counts a delivery in the per-step counts without keeping its record (see deliveryRecord.ts). */
+  countOnly(delivery: Omit<DeliveryDocument, '_id'>): void {
+    mergeIncrements(this.tallies, statsIncrements([toDeliveryDocument(delivery)]));
+  }
+
   start(): void {
-    this.timer ??= setInterval(() => void this.flush(), this.options.flushMs ?? 1000);
+    this.timer ??= setInterval(() => {
+      if (!this.draining) void this.flush();
+    }, this.options.flushMs ?? 1000);
     this.timer.unref();
   }
 
   /** Writes everything recorded so far; never rejects (failures are counted). */
-  flush(): Promise<void> {
-    this.writing = this.writing.then(async () => {
-      while (this.pending.length > 0) await this.write(this.pending.splice(0, BATCH));
-    });
-    return this.writing;
+  async flush(): Promise<void> {
+    this.draining ??= this.drain().finally(() => (this.draining = undefined));
+    await this.draining;
+    // Records pushed as the drain ended are written by another.
+    if (this.pending.length > 0 || this.tallies.size > 0) await this.flush();
+  }
+
+  private async drain(): Promise<void> {
+    while (this.pending.length > 0) mergeIncrements(this.tallies, statsIncrements(await this.write(this.pending.splice(0, BATCH))));
+    const increments = [...this.tallies.values()];
+    this.tallies.clear();
+    await this.count(increments);
   }
 
   /** Stops the timer and writes what is waiting. */
@@ -66,7 +83,8 @@ export class DeliveryLog {
     await this.flush();
   }
 
-  private async write(batch: DeliveryDocument[]): Promise<void> {
+  /** Inserts a batch; resolves with the records written (never rejects: the rest are counted as dropped). */
+  private async write(batch: DeliveryDocument[]): Promise<DeliveryDocument[]> {
     let written = batch;
     try {
       await this.deliveries.insertMany(batch, { ordered: false, timeoutMS: WRITE_TIMEOUT_MS });
@@ -82,16 +100,16 @@ export class DeliveryLog {
       }
       if (failed.size > 0) {
         this.options.onDropped(failed.size);
-        this.options.onError(err);
+        this.options.onError(err, 'records');
       }
       written = batch.filter((_, i) => !failed.has(i));
     }
-    await this.count(written);
+    return written;
   }
 
-  /** Adds the written records to the per-step counts; two instances creating one step's document race once, and the loser retries. */
-  private async count(docs: DeliveryDocument[]): Promise<void> {
-    for (const { _id, start, partner, mode, inc } of statsIncrements(docs)) {
+  /** Adds to the per-step counts; two instances creating one step's document race once, and the loser retries. */
+  private async count(increments: StatsIncrement[]): Promise<void> {
+    for (const { _id, start, partner, mode, inc } of increments) {
       const update = () => this.stats.updateOne({ _id }, { $inc: inc, $setOnInsert: { start, partner, mode } }, { upsert: true, timeoutMS: WRITE_TIMEOUT_MS });
       try {
         await update().catch(async (err: unknown) => {
@@ -99,7 +117,7 @@ export class DeliveryLog {
           await update();
         });
       } catch (err) {
-        this.options.onError(err);
+        this.options.onError(err, 'counts');
       }
     }
   }

@@ -1,6 +1,6 @@
 import type { Db, Filter } from 'mongodb';
 import { maxTimeMS, toAppError } from './dbErrors';
-import { toDelivery, type Delivery, type DeliveryDocument } from './deliveryDocument';
+import { timeKey, toDelivery, type Delivery, type DeliveryDocument } from './deliveryDocument';
 import { DELIVERIES_COLLECTION, DELIVERY_STATS_COLLECTION } from './deliveryLog';
 import { DAY_STEPS, STEP_MS, summarise, windowStart, type StatsDocument } from './deliveryStats';
 import type { RetentionRule } from './retention';
@@ -44,17 +44,23 @@ export async function openDeliveryReads(db: Db, options: { indexes: boolean }): 
   if (options.indexes) {
     await deliveries.createIndex({ partner: 1, _id: -1 }, { name: 'partner_newest' });
     await deliveries.createIndex({ request_id: 1 }, { name: 'request_id' });
+    // A partner's refusals, of one type or one class, newest first, without reading its other records.
+    await deliveries.createIndex({ partner: 1, 'errors.type': 1, _id: -1 }, { name: 'partner_type_newest' });
+    await deliveries.createIndex({ partner: 1, status: 1, _id: -1 }, { name: 'partner_status_newest' });
   }
   return {
     async list(query, maxTimeMs) {
       const low = query.statusClass ? Number(query.statusClass[0]) * 100 : 0;
+      // The time range is a range of keys (a key starts with its time), so the index that orders
+      // the page also bounds it, and the cursor is one more upper bound.
+      const upper = [query.before ? timeKey(query.before) : undefined, query.afterKey].filter((k) => k !== undefined).sort()[0];
+      const keys = { ...(query.from ? { $gte: timeKey(query.from) } : {}), ...(upper !== undefined ? { $lt: upper } : {}) };
       const filter: Filter<DeliveryDocument> = {
         ...(query.partner !== undefined ? { partner: query.partner } : {}),
         ...(query.statusClass ? { status: { $gte: low, $lt: low + 100 } } : {}),
         ...(query.type !== undefined ? { 'errors.type': query.type } : {}),
         ...(query.requestId !== undefined ? { request_id: query.requestId } : {}),
-        ...(query.from || query.before ? { received_at: { ...(query.from ? { $gte: query.from } : {}), ...(query.before ? { $lt: query.before } : {}) } } : {}),
-        ...(query.afterKey !== undefined ? { _id: { $lt: query.afterKey } } : {}),
+        ...(Object.keys(keys).length > 0 ? { _id: keys } : {}),
       };
       try {
         const docs = await deliveries.find(filter, { sort: { _id: -1 }, limit: query.limit + 1, maxTimeMS: maxTimeMS(maxTimeMs) }).toArray();
@@ -76,9 +82,9 @@ export async function openDeliveryReads(db: Db, options: { indexes: boolean }): 
 }
 
 /** What the delivery log keeps, and for how long: records for `keepMs`, the step counts two days. */
-export function deliveryRetention(db: Db, keepMs: number): RetentionRule[] {
+export function deliveryRetention(keepMs: number): RetentionRule[] {
   return [
-    { collection: db.collection(DELIVERIES_COLLECTION), field: 'received_at', keepMs },
-    { collection: db.collection(DELIVERY_STATS_COLLECTION), field: 'start', keepMs: STATS_KEEP_MS },
+    { collection: DELIVERIES_COLLECTION, field: 'received_at', keepMs },
+    { collection: DELIVERY_STATS_COLLECTION, field: 'start', keepMs: STATS_KEEP_MS },
   ];
 }

@@ -61,6 +61,18 @@ export function statsIncrements(docs: readonly DeliveryDocument[]): StatsIncreme
   return [...groups.values()];
 }
 
+/** Adds increments to those already waiting, one per step, partner and mode. */
+export function mergeIncrements(into: Map<string, StatsIncrement>, increments: readonly StatsIncrement[]): void {
+  for (const increment of increments) {
+    const found = into.get(increment._id);
+    if (!found) {
+      into.set(increment._id, { ...increment, inc: { ...increment.inc } });
+      continue;
+    }
+    for (const [field, n] of Object.entries(increment.inc)) found.inc[field] = (found.inc[field] ?? 0) + n;
+  }
+}
+
 const zero = (): Counts => ({ accepted: 0, replayed: 0, refused: 0, failed: 0, success_rate: null });
 
 function add(counts: Counts, doc: StatsDocument): void {

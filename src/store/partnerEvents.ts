@@ -7,7 +7,7 @@ import { EVENTS_COLLECTION, TEST_EVENTS_COLLECTION } from './eventStore';
 export type PartnerEvent = components['schemas']['PartnerEvent'];
 
 /** Either way a partner can name one of its events: the event_id of its 201, or the key it sent. */
-export type EventLookup = { eventId: number } | { keyDigest: string };
+export type EventLookup = { eventId: number } | { keyDigests: string[] };
 
 export interface PartnerEvents {
   /** One of this partner's events of this mode, or null (also when it is another partner's). */
@@ -32,7 +32,8 @@ export function openPartnerEvents(db: Db): PartnerEvents {
           'eventId' in lookup
             ? await events.findOne({ event_id: lookup.eventId, partner }, options)
             : // Events stored before `_id` held the key have it only in the field.
-              ((await events.findOne({ _id: lookup.keyDigest, partner }, options)) ?? (await events.findOne({ idempotency_key: lookup.keyDigest, partner }, options)));
+              ((await events.findOne({ _id: { $in: lookup.keyDigests }, partner }, options)) ??
+                (await events.findOne({ idempotency_key: { $in: lookup.keyDigests }, partner }, options)));
         return doc ? { ...toStoredEvent(doc), mode } : null;
       } catch (err) {
         throw toAppError(err);

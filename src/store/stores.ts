@@ -28,7 +28,7 @@ export interface Stores {
   deliveryLog?: DeliveryLog;
   deliveries: DeliveryReads;
   /** Deletes what is past retention where the database has no TTL indexes; the service runs it now and then. */
-  retention: Retention;
+  retention?: Retention;
   partners: PartnerStore;
   consumers: ConsumerStore;
   reads: EventReads;
@@ -53,13 +53,21 @@ export interface StoresOptions extends DatabaseOptions, Omit<EventStoreOptions, 
   feedPlacement?: 'marked' | 'arrivals';
   /** Sees every query plan GET /events sends (tests check index use through it). */
   observeQueries?: (plan: QueryPlan) => void;
-  /** Days delivery records are kept; 0 keeps none and records none (default 30). */
-  deliveryLogDays?: number;
-  /** Told of delivery records dropped and why (the service counts and logs them). */
-  onDeliveriesDropped?: (count: number) => void;
-  onDeliveryLogError?: (err: unknown) => void;
-  /** Days test-mode events are kept (default 7). */
-  testEventDays?: number;
+  /**
+   * What the service keeps and for how long: given, the delivery log is written and retention is
+   * enforced (TTL indexes made or changed to match); absent (the commands), neither is touched.
+   */
+  retention?: RetentionOptions;
+}
+
+export interface RetentionOptions {
+  /** Days delivery records are kept; 0: none are recorded, and those kept expire after a day. */
+  deliveryLogDays: number;
+  /** Days test-mode events are kept. */
+  testEventDays: number;
+  /** Told of delivery records dropped (the service counts them) and of failed writes (it logs them). */
+  onDeliveriesDropped: (count: number) => void;
+  onDeliveryLogError: (err: unknown, what: 'records' | 'counts') => void;
 }
 
 const DAY_MS = 86_400_000;
@@ -79,20 +87,24 @@ export async function openStores(options: StoresOptions): Promise<Stores> {
       onQueueFull: options.onQueueFull,
     });
     if (!database.scansOnly) await createFeedIndex(database.db);
-    const testEvents = await openEventStore(database.db, { mode: 'test', timeoutMs: options.timeoutMs, maxBatch: options.maxBatch, maxQueued: options.maxQueued });
-    const deliveryLogDays = options.deliveryLogDays ?? 30;
-    const retention = new Retention(
-      [
-        ...deliveryRetention(database.db, Math.max(1, deliveryLogDays) * DAY_MS),
-        { collection: database.db.collection(TEST_EVENTS_COLLECTION), field: 'received_at', keepMs: (options.testEventDays ?? 7) * DAY_MS },
-      ],
-      !database.scansOnly,
-    );
-    await retention.createIndexes();
-    const deliveryLog =
-      deliveryLogDays > 0
-        ? new DeliveryLog(database.db, { onDropped: options.onDeliveriesDropped ?? (() => undefined), onError: options.onDeliveryLogError ?? (() => undefined) })
-        : undefined;
+    const testEvents = await openEventStore(database.db, {
+      mode: 'test',
+      timeoutMs: options.timeoutMs,
+      maxBatch: options.maxBatch,
+      // Test traffic may never hold as many writes as live traffic can.
+      maxQueued: Math.max(1, Math.floor((options.maxQueued ?? 5000) / 10)),
+      onQueueFull: options.onQueueFull,
+    });
+    const kept = options.retention;
+    const retention = kept
+      ? new Retention(
+          database.db,
+          [...deliveryRetention(Math.max(1, kept.deliveryLogDays) * DAY_MS), { collection: TEST_EVENTS_COLLECTION, field: 'received_at', keepMs: kept.testEventDays * DAY_MS }],
+          !database.scansOnly,
+        )
+      : undefined;
+    await retention?.createIndexes();
+    const deliveryLog = kept && kept.deliveryLogDays > 0 ? new DeliveryLog(database.db, { onDropped: kept.onDeliveriesDropped, onError: kept.onDeliveryLogError }) : undefined;
     return {
       events,
       testEvents,
@@ -111,10 +123,11 @@ export async function openStores(options: StoresOptions): Promise<Stores> {
       consumers: await openConsumerStore(database.db),
       ping: () => database.ping(),
       close: async () => {
-        // A clean stop leaves the hint exact, so the next start reads no events.
-        await deliveryLog?.stop();
+        // A clean stop leaves the hint exact, so the next start reads no events; the delivery
+        // log's last records come after (a stop bounded in time may cut them short).
         await events.flush().catch(() => undefined);
         await testEvents.flush().catch(() => undefined);
+        await deliveryLog?.stop();
         await database.close();
       },
     };

@@ -32,7 +32,8 @@ afterAll(async () => {
 describe('the operator console in a real browser', () => {
   test('when an operator opens /console with the token against real traffic from several partners, then the numbers match the delivery log, a new refusal shows within the refresh interval, and lookups and readiness work, without console errors or requests off this host', async () => {
     // Traffic: three partners, a replay, refusals of several types, and a key that names no partner.
-    const { alpha, beta, gamma, replies, scheduled, appointmentId } = await sendConsoleTraffic(app);
+    const traffic = await sendConsoleTraffic(app);
+    const { alpha, beta, gamma, replies, scheduled, appointmentId } = traffic;
 
     const { context, page, consoleErrors, offHost, replies: seen, authorizations } = await openTab(browser);
     const response = await page.goto(`${app.url}/console?refresh=${REFRESH_SECONDS}`, { waitUntil: 'networkidle' });
@@ -89,6 +90,10 @@ describe('the operator console in a real browser', () => {
       expect(rows.map((row) => row.request_id)).toEqual(await newestRequestIds(app, 50));
     }, REFRESH_SECONDS * 1000 + 3000);
     expect(await newestRequestIds(app, 50)).toEqual(expect.arrayContaining(replies.map((reply) => reply.headers.get('x-request-id'))));
+    // A test event's number is shown as such, never as a link to the live event of that number.
+    const testRow = page.locator(`[data-testid="delivery-row"][data-request-id="${traffic.testDelivery.headers.get('x-request-id')}"]`);
+    await expect(testRow.locator('[data-field="event_id"]').textContent()).resolves.toBe(`${traffic.testDelivery.body.event_id} (test)`);
+    expect(await testRow.locator('[data-testid="delivery-event-link"]').count()).toBe(0);
     await page.screenshot({ path: join(REPORTS, 'console-overview.png'), fullPage: true });
 
     // Filters: one partner's refusals.

@@ -7,7 +7,7 @@ import { generateApiKey } from '../../src/auth/credentials';
 import { anEvent, without } from './builders';
 import { eventually } from './eventually';
 import { post, type Reply } from './http';
-import { aPartner } from './partners';
+import { aPartner, aTestKey } from './partners';
 import type { TestApp } from './testApp';
 
 type Partner = Awaited<ReturnType<typeof aPartner>>;
@@ -21,6 +21,8 @@ export interface ConsoleTraffic {
   /** The reply to alpha's first event: appointment `appointmentId` scheduled. */
   scheduled: Reply;
   appointmentId: string;
+  /** An event gamma sent with a test key: numbered apart from live events. */
+  testDelivery: Reply;
 }
 
 /** The delivery log's collection. */
@@ -60,9 +62,10 @@ export async function sendConsoleTraffic(app: TestApp): Promise<ConsoleTraffic> 
   await sent(send(beta, anEvent()), 201);
   await sent(send(gamma, anEvent()), 201);
   await sent(send(gamma, without(anEvent({ patient_id: 42 }), 'appointment_id')), 422);
+  const testDelivery = await sent(send(await aTestKey(app.partners, gamma.name), anEvent()), 201);
   await sent(post(app.endpoint, anEvent(), { Authorization: `Bearer ${generateApiKey()}` }), 401);
   await flushed(app, replies.length);
-  return { alpha, beta, gamma, replies, scheduled, appointmentId };
+  return { alpha, beta, gamma, replies, scheduled, appointmentId, testDelivery };
 }
 
 /** The request ids of the newest `limit` records of the delivery log that match `filter`, newest first. */

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import type { Document } from 'mongodb';
 import { DELIVERIES_COLLECTION, DELIVERY_STATS_COLLECTION, DeliveryLog } from '../../src/store/deliveryLog';
 import { TEST_EVENTS_COLLECTION } from '../../src/store/eventStore';
@@ -6,6 +7,7 @@ import { post } from '../helpers/http';
 import { aPartner } from '../helpers/partners';
 import { signedHeaders } from '../helpers/signing';
 import { dbNameFor, startTestApp, type TestApp } from '../helpers/testApp';
+import { sleep } from '../helpers/time';
 
 let app: TestApp;
 beforeAll(async () => {
@@ -59,6 +61,17 @@ describe('the delivery log', () => {
     expect(record).toMatchObject({ partner: null, mode: null, client_address: '127.0.0.1', status: 401, errors: [{ loc: ['header', 'authorization'], type: 'auth_error.invalid_key' }] });
   });
 
+  test('when one address sends many requests without a valid key, then a few are kept as records and every one is counted', async () => {
+    const sent = 40;
+    await Promise.all(Array.from({ length: sent }, () => post(app.endpoint, anEvent(), { Authorization: 'Bearer apptwh_' + 'y'.repeat(43) })));
+    const kept = await logged({ partner: null });
+    // The address's budget is 10 at once (other tests here spend from it too), refilled at one a second.
+    expect(kept.length).toBeGreaterThanOrEqual(5);
+    expect(kept.length).toBeLessThan(sent / 2);
+    const steps = await app.db.collection(DELIVERY_STATS_COLLECTION).find({ partner: null }).toArray();
+    expect(steps.reduce((n, s) => n + ((s.refused as number | undefined) ?? 0), 0)).toBe(sent);
+  });
+
   test('when a signing partner sends a bad signature, then the refusal is recorded under that partner', async () => {
     const signer = await aPartner(app.partners, { signing: true });
     const body = JSON.stringify(anEvent());
@@ -67,6 +80,23 @@ describe('the delivery log', () => {
     expect(res.status).toBe(401);
     const [record] = await logged({ request_id: res.headers.get('x-request-id') });
     expect(record).toMatchObject({ partner: signer.name, mode: 'live', client_address: null, errors: [{ loc: ['header', 'webhook-signature'], type: 'auth_error.signature_mismatch' }] });
+  });
+
+  test('when a client leaves before its body is sent, then the request is still recorded, with the status it was given', async () => {
+    const target = new URL(app.endpoint);
+    const socket = connect({ host: target.hostname, port: Number(target.port) });
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write(`POST ${target.pathname} HTTP/1.1\r\nHost: ${target.host}\r\nAuthorization: ${app.auth.Authorization}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"event_`);
+    await sleep(200);
+    socket.destroy();
+    let records: Document[] = [];
+    for (let i = 0; i < 50 && records.length === 0; i++) {
+      await sleep(50);
+      records = await logged({ partner: app.partner });
+    }
+    expect(records).toHaveLength(1);
+    expect(records[0]!.status).toBeGreaterThanOrEqual(400);
+    expect(records[0]!.event_id).toBeNull();
   });
 
   test('when requests go to routes that do not receive events, then they leave no record', async () => {
@@ -103,7 +133,7 @@ describe('the delivery log', () => {
       { _id: 'retention-new', event_id: 2, partner: app.partner, received_at: old(6) },
     ]);
 
-    expect(await app.stores.retention.sweep(now)).toBe(2);
+    expect(await app.stores.retention!.sweep(now)).toBe(2);
     expect((await deliveries().find().toArray()).map((d) => d.request_id)).toEqual(['00000000-0000-4000-8000-000000000002']);
     expect((await tests.find().toArray()).map((d) => d._id)).toEqual(['retention-new']);
   });

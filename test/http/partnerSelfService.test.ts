@@ -57,6 +57,10 @@ describe("a partner's own deliveries and events", () => {
     expect(byType.body.data).toHaveLength(3);
     const none = await get(`/webhook/deliveries?${since}&type=value_error.too_long`, alice);
     expect(none.body.data).toHaveLength(0);
+    // Bounds far outside the keys' years still bound correctly.
+    expect((await get(`/webhook/deliveries?${since}&before=9999-12-31T00:00:00Z`, alice)).body.data).toHaveLength(5);
+    expect((await get('/webhook/deliveries?from=2300-01-01T00:00:00Z', alice)).body.data).toHaveLength(0);
+    expect((await get('/webhook/deliveries?before=1900-01-01T00:00:00Z', alice)).body.data).toHaveLength(0);
     const before = await get(`/webhook/deliveries?before=${encodeURIComponent(started.toISOString())}`, alice);
     expect(before.body.data.every((d: { received_at: string }) => Date.parse(d.received_at) < started.getTime())).toBe(true);
 

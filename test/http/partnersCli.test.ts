@@ -142,6 +142,7 @@ describe('npm run partners', () => {
     [['frobnicate'], /unknown command "frobnicate"/],
     [['add'], /add needs a partner name/],
     [['add', 'Bad Name!'], /not a valid partner name/],
+    [['add', 'unauthenticated'], /"unauthenticated" is reserved/],
     [['add', 'x', '--rate', 'fast'], /--rate must be a whole number/],
     [['add', 'x', '--rate', '0'], /--rate must be a whole number/],
     [['add', 'x', '--colour'], /Unknown option '--colour'/],

@@ -1,4 +1,5 @@
 import { TEST_API_KEY_PREFIX } from '../../src/auth/credentials';
+import { Metrics } from '../../src/metrics';
 import { DELIVERIES_COLLECTION } from '../../src/store/deliveryLog';
 import { TEST_EVENTS_COLLECTION } from '../../src/store/eventStore';
 import { anEvent, without } from '../helpers/builders';
@@ -111,13 +112,26 @@ describe('test mode', () => {
 
 describe('test mode rate limits', () => {
   test('when a test key uses up its allowance, then the live key of the same partner still delivers', async () => {
-    const limited = await startTestApp({ dbName: `${dbNameFor(__filename)}_rl`, config: { rateLimitPerSecond: 1, rateLimitBurst: 2 } });
+    const metrics = new Metrics();
+    const limited = await startTestApp({ dbName: `${dbNameFor(__filename)}_rl`, metrics, config: { rateLimitPerSecond: 1, rateLimitBurst: 2, unauthenticatedRatePerSecond: 1, unauthenticatedBurst: 1 } });
     try {
       const { auth } = await aTestKey(limited.partners, limited.partner);
       const statuses = [];
       for (let i = 0; i < 3; i++) statuses.push((await limited.post(anEvent({ appointment_id: `RL-${i}` }), auth)).status);
       expect(statuses).toEqual([201, 201, 429]);
       expect((await limited.post(anEvent({ appointment_id: 'RL-live' }))).status).toBe(201);
+
+      // A signing partner's bad signatures run out their own budget: those 429s are refusals, not its rate limit.
+      const signer = await aPartner(limited.partners, { signing: true });
+      const bad = [];
+      for (let i = 0; i < 3; i++) bad.push((await post(limited.endpoint, JSON.stringify(anEvent()), signer.auth)).status);
+      expect(bad).toContain(429);
+      const counted = (await metrics.registry.getSingleMetric('webhook_deliveries_total')!.get()).values;
+      const count = (partner: string, mode: string, outcome: string) => counted.find((v) => v.labels.partner === partner && v.labels.mode === mode && v.labels.outcome === outcome)?.value ?? 0;
+      expect(count(limited.partner, 'test', 'rate_limited')).toBe(1);
+      expect(count(limited.partner, 'live', 'accepted')).toBe(1);
+      expect(count(signer.name, 'live', 'rate_limited')).toBe(0);
+      expect(count(signer.name, 'live', 'refused')).toBe(3);
     } finally {
       await limited.stop();
     }

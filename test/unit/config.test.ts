@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '../../src/config';
+import { checkServiceConfig, ConfigError, loadConfig } from '../../src/config';
 
 describe('loadConfig', () => {
   test('when nothing is set, then the documented defaults apply', () => {
@@ -94,6 +94,10 @@ describe('loadConfig', () => {
     ['RATE_LIMIT_BURST', 'lots'],
     ['UNAUTHENTICATED_RATE_LIMIT_PER_SECOND', '-5'],
     ['METRICS_TOKEN', 'short'],
+    ['OPERATOR_TOKEN', 'short'],
+    ['DELIVERY_LOG_DAYS', '-1'],
+    ['DELIVERY_LOG_DAYS', '3651'],
+    ['TEST_EVENT_DAYS', '0'],
     ['WRITE_BATCH_MAX', '0'],
     ['WRITE_QUEUE_MAX', '0'],
     ['TRUST_PROXY', 'true'],
@@ -111,5 +115,12 @@ describe('loadConfig', () => {
     expect(thrown).toBeInstanceOf(ConfigError);
     expect((thrown as ConfigError).variable).toBe(variable);
     expect((thrown as ConfigError).message).toContain(variable);
+  });
+
+  test('when OPERATOR_TOKEN equals METRICS_TOKEN, then the service refuses to start, naming OPERATOR_TOKEN', () => {
+    const token = 'the-same-token-for-both-0123';
+    const config = loadConfig({ METRICS_TOKEN: token, OPERATOR_TOKEN: token });
+    expect(() => checkServiceConfig(config)).toThrow(/OPERATOR_TOKEN must differ from METRICS_TOKEN/);
+    expect(() => checkServiceConfig(loadConfig({ METRICS_TOKEN: token, OPERATOR_TOKEN: `${token}-x` }))).not.toThrow();
   });
 });
