@@ -1,4 +1,4 @@
-import type { Delivery, DeliveryDocument } from '../store/deliveryDocument';
+import type { Delivery, DeliveryRecord } from '../store/deliveryDocument';
 import type { DeliveryLog } from '../store/deliveryLog';
 import { TokenBuckets, type Policy } from '../limits/tokenBuckets';
 import type { Metrics } from '../metrics';
@@ -32,7 +32,7 @@ function outcomeOf(delivery: Pick<Delivery, 'status' | 'replayed' | 'errors'>, p
  * spec gave and error locations, never a value the client sent (no body, identifier or key).
  * The client's address is kept only when no key named a partner: it is then all there is to go on.
  */
-export function deliveryOf(ctx: RequestContext, status: number, latencyMs: number): Omit<DeliveryDocument, '_id'> | undefined {
+export function deliveryOf(ctx: RequestContext, status: number, latencyMs: number): DeliveryRecord | undefined {
   const { operationId, partner, mode, error, idempotency, eventId, replayed } = ctx.outcome;
   if (!isReceiving(operationId)) return undefined;
   return {

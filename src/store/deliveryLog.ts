@@ -1,6 +1,6 @@
 import { MongoBulkWriteError, type Collection, type Db, type WriteError } from 'mongodb';
 import { isDuplicateKey } from './dbErrors';
-import { toDeliveryDocument, type DeliveryDocument } from './deliveryDocument';
+import { fromDeliveryDocument, toDeliveryDocument, type DeliveryDocument, type DeliveryRecord } from './deliveryDocument';
 import { mergeIncrements, statsIncrements, type StatsDocument, type StatsIncrement } from './deliveryStats';
 
 export const DELIVERIES_COLLECTION = 'deliveries';
@@ -44,14 +44,14 @@ export class DeliveryLog {
     this.stats = db.collection<StatsDocument>(DELIVERY_STATS_COLLECTION);
   }
 
-  record(delivery: Omit<DeliveryDocument, '_id'>): void {
+  record(delivery: DeliveryRecord): void {
     if (this.pending.length >= (this.options.maxPending ?? 20_000)) return this.options.onDropped(1);
     this.pending.push(toDeliveryDocument(delivery));
   }
 
   /** Counts a delivery in the per-step counts without keeping its record (see deliveryRecord.ts). */
-  countOnly(delivery: Omit<DeliveryDocument, '_id'>): void {
-    mergeIncrements(this.tallies, statsIncrements([toDeliveryDocument(delivery)]));
+  countOnly(delivery: DeliveryRecord): void {
+    mergeIncrements(this.tallies, statsIncrements([delivery]));
   }
 
   start(): void {
@@ -70,7 +70,10 @@ export class DeliveryLog {
   }
 
   private async drain(): Promise<void> {
-    while (this.pending.length > 0) mergeIncrements(this.tallies, statsIncrements(await this.write(this.pending.splice(0, BATCH))));
+    while (this.pending.length > 0) {
+      const written = await this.write(this.pending.splice(0, BATCH));
+      mergeIncrements(this.tallies, statsIncrements(written.map(fromDeliveryDocument)));
+    }
     const increments = [...this.tallies.values()];
     this.tallies.clear();
     await this.count(increments);

@@ -1,5 +1,5 @@
 import type { components } from '../../generated/openapi';
-import type { DeliveryDocument } from './deliveryDocument';
+import type { DeliveryRecord } from './deliveryDocument';
 
 type Summary = components['schemas']['OperatorSummary'];
 type Counts = { -readonly [K in keyof components['schemas']['DeliveryCounts']]: components['schemas']['DeliveryCounts'][K] };
@@ -34,14 +34,14 @@ export interface StatsIncrement {
   inc: Record<string, number>;
 }
 
-function outcome(doc: Pick<DeliveryDocument, 'status' | 'replayed'>): 'accepted' | 'replayed' | 'refused' | 'failed' {
+function outcome(doc: Pick<DeliveryRecord, 'status' | 'replayed'>): 'accepted' | 'replayed' | 'refused' | 'failed' {
   if (doc.status >= 500) return 'failed';
   if (doc.status >= 400) return 'refused';
   return doc.replayed ? 'replayed' : 'accepted';
 }
 
 /** What a batch of records adds to the counts: one increment per step, partner and mode. */
-export function statsIncrements(docs: readonly DeliveryDocument[]): StatsIncrement[] {
+export function statsIncrements(docs: readonly DeliveryRecord[]): StatsIncrement[] {
   const groups = new Map<string, StatsIncrement>();
   for (const doc of docs) {
     const startMs = Math.floor(doc.received_at.getTime() / STEP_MS) * STEP_MS;

@@ -5,7 +5,7 @@ import { PROJECT_ROOT } from '../../src/paths';
 import { launchChromium, openTab } from '../helpers/browserTab';
 import { anEvent } from '../helpers/builders';
 import { shownDeliveries, shownPartners, shownRefusals } from '../helpers/consolePage';
-import { deliveryLog, expectedPartnerRows, expectedRefusals, idleRow, newestRequestIds, sendConsoleTraffic } from '../helpers/consoleTraffic';
+import { expectedPartnerRows, expectedRefusals, idleRow, loggedRecords, newestRequestIds, sendConsoleTraffic } from '../helpers/consoleTraffic';
 import { eventually } from '../helpers/eventually';
 import { post } from '../helpers/http';
 import { dbNameFor, startTestApp, type TestApp } from '../helpers/testApp';
@@ -56,7 +56,7 @@ describe('the operator console in a real browser', () => {
     expect(await context.cookies()).toEqual([]);
 
     // The partners table: each partner's (and the unnamed clients') counts and success rate, as the delivery log has them.
-    const records = await deliveryLog(app).find().toArray();
+    const records = await loggedRecords(app);
     await eventually(async () => {
       const expected = expectedPartnerRows(records);
       const shown = await shownPartners(page);

@@ -4,6 +4,7 @@
  */
 import type { Document } from 'mongodb';
 import { generateApiKey } from '../../src/auth/credentials';
+import { fromDeliveryDocument, type DeliveryDocument } from '../../src/store/deliveryDocument';
 import { anEvent, without } from './builders';
 import { eventually } from './eventually';
 import { post, type Reply } from './http';
@@ -27,6 +28,9 @@ export interface ConsoleTraffic {
 
 /** The delivery log's collection. */
 export const deliveryLog = (app: TestApp) => app.db.collection('deliveries');
+
+/** Every record of the delivery log, whole (as stored, a record leaves out its usual values). */
+export const loggedRecords = async (app: TestApp): Promise<Document[]> => (await app.db.collection<DeliveryDocument>('deliveries').find().toArray()).map(fromDeliveryDocument);
 
 /** Waits (bounded) until the delivery log holds `count` records: it writes them in batches about every second. */
 export async function flushed(app: TestApp, count: number): Promise<void> {

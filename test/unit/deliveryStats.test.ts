@@ -1,12 +1,11 @@
-import type { DeliveryDocument } from '../../src/store/deliveryDocument';
+import { fromDeliveryDocument, toDeliveryDocument, type DeliveryRecord } from '../../src/store/deliveryDocument';
 import { STEP_MS, statsIncrements, summarise, type StatsDocument } from '../../src/store/deliveryStats';
 
 const now = new Date('2026-11-29T12:02:00Z');
 
-function aRecord(overrides: Partial<DeliveryDocument> = {}): DeliveryDocument {
+function aRecord(overrides: Partial<DeliveryRecord> = {}): DeliveryRecord {
   return {
-    _id: 'x',
-    request_id: 'r',
+    request_id: '00000000-0000-4000-8000-000000000001',
     received_at: now,
     operation: 'receiveAppointmentEvent',
     partner: 'acme',
@@ -59,5 +58,12 @@ describe('delivery counts', () => {
     const steps = [{ ...aStep(0, { refused: 1 }), partner: null, mode: null }, { ...aStep(0, { accepted: 1 }), mode: 'test' as const }];
     const order = summarise(steps, ['acme', 'beta'], now).partners.map((p) => `${p.partner}/${p.mode}`);
     expect(order).toEqual(['acme/live', 'acme/test', 'beta/live', 'null/null']);
+  });
+
+  test('when a plain 201 is stored, then only what differs from the usual is written, and reading it back gives the whole record', () => {
+    const plain = aRecord();
+    expect(Object.keys(toDeliveryDocument(plain)).sort()).toEqual(['_id', 'event_id', 'idempotency', 'latency_ms', 'partner', 'received_at', 'request_id', 'status']);
+    const unusual = aRecord({ partner: null, mode: null, client_address: '10.0.0.1', status: 401, errors: [{ loc: ['header', 'authorization'], type: 'auth_error.invalid_key' }], idempotency: null, event_id: null });
+    for (const record of [plain, unusual, aRecord({ mode: 'test', replayed: true })]) expect(fromDeliveryDocument(toDeliveryDocument(record))).toEqual(record);
   });
 });
