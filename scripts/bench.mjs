@@ -57,6 +57,7 @@ const { FEED_CHUNKS_COLLECTION, toChunkDocument } = require(join(ROOT, 'dist/src
 const { FEED_HEAD_SEQUENCE } = require(join(ROOT, 'dist/src/store/feedSequencer.js'));
 const { encodeFeedCursor } = require(join(ROOT, 'dist/src/store/cursors.js'));
 const { idempotencyOf } = require(join(ROOT, 'dist/src/idempotency.js'));
+const { allStoredDeliveries } = require(join(ROOT, 'dist/src/store/deliveryPacks.js'));
 const { worstInputs } = require(join(ROOT, 'test/fixtures/worstInputs.js'));
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -289,7 +290,7 @@ try {
 
   if (LOG_ROUNDS > 0 && (!ONLY || ONLY === 'deliverylog')) {
     report.deliveryLog = await deliveryLogCost({
-      service, stopProcess, load, makeBody: valid, MongoClient, dbUri: db.uri, log, concurrency: 16, seconds: SECONDS, rounds: LOG_ROUNDS,
+      service, stopProcess, load, makeBody: valid, MongoClient, allStoredDeliveries, dbUri: db.uri, log, concurrency: 16, seconds: SECONDS, rounds: LOG_ROUNDS,
     });
   }
 

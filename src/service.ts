@@ -20,11 +20,10 @@ import type { EventStore } from './store/eventStore';
 import type { PartnerStore } from './store/partnerStore';
 import type { QueryPlan } from './store/eventQueryPlan';
 import { startFeedLoop } from './store/feedLoop';
-import { openStores, type Stores } from './store/stores';
+import { openStores, type Stores, type StoresOptions } from './store/stores';
 
 /** How often expired delivery records and test events are looked for, where no TTL index deletes them. */
 const RETENTION_SWEEP_MS = 60_000;
-
 export interface RunningService {
   url: string;
   port: number;
@@ -45,6 +44,8 @@ export interface StartOptions {
   observeQueries?: (plan: QueryPlan) => void;
   /** Told of every reply that breaks the contract, when VALIDATE_RESPONSES is on. */
   onContractViolation?: AppDeps['onContractViolation'];
+  /** Lets tests store delivery records one document each, as on MongoDB, on the local database. */
+  deliveryStorage?: StoresOptions['deliveryStorage'];
 }
 
 export async function start(config: Config & { mongodbUri: string }, options: StartOptions): Promise<RunningService> {
@@ -65,6 +66,7 @@ export async function start(config: Config & { mongodbUri: string }, options: St
     instance: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
     feedChunkSize: config.feedChunkSize,
     observeQueries: options.observeQueries,
+    deliveryStorage: options.deliveryStorage,
     retention: {
       deliveryLogDays: config.deliveryLogDays,
       testEventDays: config.testEventDays,

@@ -5,7 +5,7 @@
 /** The middle value of a list of numbers. */
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-export async function deliveryLogCost({ service, stopProcess, load, makeBody, MongoClient, dbUri, log, concurrency, seconds, rounds }) {
+export async function deliveryLogCost({ service, stopProcess, load, makeBody, MongoClient, allStoredDeliveries, dbUri, log, concurrency, seconds, rounds }) {
   const on = await service('bench_log_on', {}, 'bench-log-on');
   const off = await service('bench_log_off', { DELIVERY_LOG_DAYS: '0' }, 'bench-log-off');
   const runs = { on: [], off: [] };
@@ -26,7 +26,7 @@ export async function deliveryLogCost({ service, stopProcess, load, makeBody, Mo
   const client = await MongoClient.connect(dbUri);
   let records;
   try {
-    records = await client.db('bench_log_on').collection('deliveries').countDocuments();
+    records = (await allStoredDeliveries(client.db('bench_log_on'))).length;
   } finally {
     await client.close();
   }

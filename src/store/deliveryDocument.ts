@@ -2,6 +2,9 @@ import type { components } from '../../generated/openapi';
 
 export type Delivery = components['schemas']['Delivery'];
 
+/** One document per record (MongoDB); the local database packs them (see deliveryPacks.ts). */
+export const DELIVERIES_COLLECTION = 'deliveries';
+
 /** One delivery record as the service makes it: the API's fields, with the time as a date. */
 export interface DeliveryRecord extends Omit<Delivery, 'received_at'> {
   received_at: Date;
@@ -72,6 +75,20 @@ export function fromDeliveryDocument(doc: DeliveryDocument): DeliveryRecord {
 
 export function deliveryKey(at: Date, requestId: string): string {
   return `${timeKey(at)}-${requestId}`;
+}
+
+/** What a list of deliveries asks for (both storages answer it; see deliveryReads.ts). */
+export interface DeliveryQuery {
+  /** One partner's records only (always set for a partner's own reads). */
+  partner?: string;
+  statusClass?: '2xx' | '4xx' | '5xx';
+  type?: string;
+  from?: Date;
+  before?: Date;
+  requestId?: string;
+  /** The `_id` of the last record of the previous page. */
+  afterKey?: string;
+  limit: number;
 }
 
 /** The part of a key that is its time: every key of a record received at or after `at` sorts at or after it. */

@@ -1,9 +1,10 @@
 import { MongoBulkWriteError, type Collection, type Db, type WriteError } from 'mongodb';
 import { isDuplicateKey } from './dbErrors';
-import { fromDeliveryDocument, toDeliveryDocument, type DeliveryDocument, type DeliveryRecord } from './deliveryDocument';
+import { DELIVERIES_COLLECTION, fromDeliveryDocument, toDeliveryDocument, type DeliveryDocument, type DeliveryRecord } from './deliveryDocument';
+import { DELIVERY_PACKS_COLLECTION, toPack, type PackDocument } from './deliveryPacks';
 import { mergeIncrements, statsIncrements, type StatsDocument, type StatsIncrement } from './deliveryStats';
 
-export const DELIVERIES_COLLECTION = 'deliveries';
+export { DELIVERIES_COLLECTION } from './deliveryDocument';
 export const DELIVERY_STATS_COLLECTION = 'delivery_stats';
 
 export interface DeliveryLogOptions {
@@ -13,6 +14,8 @@ export interface DeliveryLogOptions {
   maxPending?: number;
   /** Told how many records were dropped (a full buffer, or a write that failed). */
   onDropped: (count: number) => void;
+  /** One document per batch (the local database; see deliveryPacks.ts) instead of one per record. */
+  packed?: boolean;
   /** Told of a failed write, for the log: of records (dropped), or of the counts (which then fall short). */
   onError: (err: unknown, what: 'records' | 'counts') => void;
 }
@@ -29,6 +32,7 @@ const BATCH = 1000;
 export class DeliveryLog {
   private readonly deliveries: Collection<DeliveryDocument>;
   private readonly stats: Collection<StatsDocument>;
+  private readonly packs: Collection<PackDocument>;
   private pending: DeliveryDocument[] = [];
   /** What waits to be added to the per-step counts: written records, and records only counted. */
   private tallies = new Map<string, StatsIncrement>();
@@ -42,6 +46,7 @@ export class DeliveryLog {
   ) {
     this.deliveries = db.collection<DeliveryDocument>(DELIVERIES_COLLECTION);
     this.stats = db.collection<StatsDocument>(DELIVERY_STATS_COLLECTION);
+    this.packs = db.collection<PackDocument>(DELIVERY_PACKS_COLLECTION);
   }
 
   record(delivery: DeliveryRecord): void {
@@ -90,7 +95,8 @@ export class DeliveryLog {
   private async write(batch: DeliveryDocument[]): Promise<DeliveryDocument[]> {
     let written = batch;
     try {
-      await this.deliveries.insertMany(batch, { ordered: false, timeoutMS: WRITE_TIMEOUT_MS });
+      if (this.options.packed) await this.packs.insertOne(toPack(batch), { timeoutMS: WRITE_TIMEOUT_MS });
+      else await this.deliveries.insertMany(batch, { ordered: false, timeoutMS: WRITE_TIMEOUT_MS });
     } catch (err) {
       // Records the database refused, or all of them when it is not known which were written. A
       // duplicate was written before (a retried batch): it is there, and counted.

@@ -1,23 +1,13 @@
 import type { Db, Filter } from 'mongodb';
 import { maxTimeMS, toAppError } from './dbErrors';
-import { timeKey, toDelivery, type Delivery, type DeliveryDocument } from './deliveryDocument';
+import { timeKey, toDelivery, type Delivery, type DeliveryDocument, type DeliveryQuery } from './deliveryDocument';
 import { DELIVERIES_COLLECTION, DELIVERY_STATS_COLLECTION } from './deliveryLog';
+import { DELIVERY_PACKS_COLLECTION, matches, unpack, type PackDocument } from './deliveryPacks';
 import { DAY_STEPS, STEP_MS, summarise, windowStart, type StatsDocument } from './deliveryStats';
 import type { RetentionRule } from './retention';
 import type { components } from '../../generated/openapi';
 
-export interface DeliveryQuery {
-  /** One partner's records only (always set for a partner's own reads). */
-  partner?: string;
-  statusClass?: '2xx' | '4xx' | '5xx';
-  type?: string;
-  from?: Date;
-  before?: Date;
-  requestId?: string;
-  /** The `_id` of the last record of the previous page. */
-  afterKey?: string;
-  limit: number;
-}
+export type { DeliveryQuery };
 
 export interface DeliveryPage {
   deliveries: Delivery[];
@@ -36,10 +26,12 @@ const STATS_KEEP_MS = 2 * DAY_STEPS * STEP_MS;
 
 /**
  * The delivery log's reads and indexes. On MongoDB every list is served by an index (the
- * partner's newest first, or all newest first by `_id`); the local database uses none.
+ * partner's newest first, or all newest first by `_id`); the local database uses none, and reads
+ * the packs in the time range, filtering their records here (see deliveryPacks.ts).
  */
-export async function openDeliveryReads(db: Db, options: { indexes: boolean }): Promise<DeliveryReads> {
+export async function openDeliveryReads(db: Db, options: { indexes: boolean; packed: boolean }): Promise<DeliveryReads> {
   const deliveries = db.collection<DeliveryDocument>(DELIVERIES_COLLECTION);
+  const packs = db.collection<PackDocument>(DELIVERY_PACKS_COLLECTION);
   const stats = db.collection<StatsDocument>(DELIVERY_STATS_COLLECTION);
   if (options.indexes) {
     await deliveries.createIndex({ partner: 1, _id: -1 }, { name: 'partner_newest' });
@@ -63,7 +55,13 @@ export async function openDeliveryReads(db: Db, options: { indexes: boolean }): 
         ...(Object.keys(keys).length > 0 ? { _id: keys } : {}),
       };
       try {
-        const docs = await deliveries.find(filter, { sort: { _id: -1 }, limit: query.limit + 1, maxTimeMS: maxTimeMS(maxTimeMs) }).toArray();
+        const docs = options.packed
+          ? (await packs.find({ ...(upper !== undefined ? { _id: { $lt: upper } } : {}), ...(query.from ? { received_at: { $gte: query.from } } : {}) }, { maxTimeMS: maxTimeMS(maxTimeMs) }).toArray())
+              .flatMap(unpack)
+              .filter(matches(query, keys.$gte, upper))
+              .sort((a, b) => (a._id < b._id ? 1 : -1))
+              .slice(0, query.limit + 1)
+          : await deliveries.find(filter, { sort: { _id: -1 }, limit: query.limit + 1, maxTimeMS: maxTimeMS(maxTimeMs) }).toArray();
         const page = docs.slice(0, query.limit);
         return { deliveries: page.map(toDelivery), ...(docs.length > query.limit ? { lastKey: page[page.length - 1]!._id } : {}) };
       } catch (err) {
@@ -85,6 +83,7 @@ export async function openDeliveryReads(db: Db, options: { indexes: boolean }): 
 export function deliveryRetention(keepMs: number): RetentionRule[] {
   return [
     { collection: DELIVERIES_COLLECTION, field: 'received_at', keepMs },
+    { collection: DELIVERY_PACKS_COLLECTION, field: 'received_at', keepMs },
     { collection: DELIVERY_STATS_COLLECTION, field: 'start', keepMs: STATS_KEEP_MS },
   ];
 }

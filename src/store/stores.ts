@@ -58,6 +58,8 @@ export interface StoresOptions extends DatabaseOptions, Omit<EventStoreOptions, 
    * enforced (TTL indexes made or changed to match); absent (the commands), neither is touched.
    */
   retention?: RetentionOptions;
+  /** How delivery records are stored (default: one document each where indexes serve, packed per batch on the local database). */
+  deliveryStorage?: 'records' | 'packs';
 }
 
 export interface RetentionOptions {
@@ -104,13 +106,14 @@ export async function openStores(options: StoresOptions): Promise<Stores> {
         )
       : undefined;
     await retention?.createIndexes();
-    const deliveryLog = kept && kept.deliveryLogDays > 0 ? new DeliveryLog(database.db, { onDropped: kept.onDeliveriesDropped, onError: kept.onDeliveryLogError }) : undefined;
+    const packed = (options.deliveryStorage ?? (database.scansOnly ? 'packs' : 'records')) === 'packs';
+    const deliveryLog = kept && kept.deliveryLogDays > 0 ? new DeliveryLog(database.db, { packed, onDropped: kept.onDeliveriesDropped, onError: kept.onDeliveryLogError }) : undefined;
     return {
       events,
       testEvents,
       partnerEvents: openPartnerEvents(database.db),
       deliveryLog,
-      deliveries: await openDeliveryReads(database.db, { indexes: !database.scansOnly }),
+      deliveries: await openDeliveryReads(database.db, { indexes: !database.scansOnly, packed }),
       retention,
       partners: await openPartnerStore(database.db),
       reads: await openEventReads(database.db, { readIndexes: !database.scansOnly, observe: options.observeQueries }),

@@ -4,7 +4,8 @@
  */
 import type { Document } from 'mongodb';
 import { generateApiKey } from '../../src/auth/credentials';
-import { fromDeliveryDocument, type DeliveryDocument } from '../../src/store/deliveryDocument';
+import { fromDeliveryDocument, type DeliveryRecord } from '../../src/store/deliveryDocument';
+import { allStoredDeliveries } from '../../src/store/deliveryPacks';
 import { anEvent, without } from './builders';
 import { eventually } from './eventually';
 import { post, type Reply } from './http';
@@ -26,15 +27,12 @@ export interface ConsoleTraffic {
   testDelivery: Reply;
 }
 
-/** The delivery log's collection. */
-export const deliveryLog = (app: TestApp) => app.db.collection('deliveries');
-
-/** Every record of the delivery log, whole (as stored, a record leaves out its usual values). */
-export const loggedRecords = async (app: TestApp): Promise<Document[]> => (await app.db.collection<DeliveryDocument>('deliveries').find().toArray()).map(fromDeliveryDocument);
+/** Every record of the delivery log, whole (as stored, a record leaves out its usual values), oldest first. */
+export const loggedRecords = async (app: TestApp): Promise<DeliveryRecord[]> => (await allStoredDeliveries(app.db)).map(fromDeliveryDocument);
 
 /** Waits (bounded) until the delivery log holds `count` records: it writes them in batches about every second. */
 export async function flushed(app: TestApp, count: number): Promise<void> {
-  await eventually(async () => expect(await deliveryLog(app).countDocuments()).toBeGreaterThanOrEqual(count), 10000);
+  await eventually(async () => expect((await loggedRecords(app)).length).toBeGreaterThanOrEqual(count), 10000);
 }
 
 /**
@@ -72,9 +70,13 @@ export async function sendConsoleTraffic(app: TestApp): Promise<ConsoleTraffic> 
   return { alpha, beta, gamma, replies, scheduled, appointmentId, testDelivery };
 }
 
-/** The request ids of the newest `limit` records of the delivery log that match `filter`, newest first. */
-export async function newestRequestIds(app: TestApp, limit: number, filter: Document = {}): Promise<string[]> {
-  return (await deliveryLog(app).find(filter).sort({ _id: -1 }).limit(limit).toArray()).map((record) => record.request_id as string);
+/** The request ids of the newest `limit` records of the delivery log that `keep` keeps, newest first. */
+export async function newestRequestIds(app: TestApp, limit: number, keep: (record: DeliveryRecord) => boolean = () => true): Promise<string[]> {
+  return (await loggedRecords(app))
+    .filter(keep)
+    .reverse()
+    .slice(0, limit)
+    .map((record) => record.request_id);
 }
 
 const percent = (rate: number | null) => (rate === null ? '—' : `${(rate * 100).toFixed(1)}%`);

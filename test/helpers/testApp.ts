@@ -48,6 +48,7 @@ export async function startTestApp(options: {
   wrapPartners?: StartOptions['wrapPartners'];
   metrics?: StartOptions['metrics'];
   observeQueries?: StartOptions['observeQueries'];
+  deliveryStorage?: StartOptions['deliveryStorage'];
 }): Promise<TestApp> {
   const uri = options.uri ?? testDatabaseUri();
   const logs: string[] = [];
@@ -76,6 +77,7 @@ export async function startTestApp(options: {
     wrapPartners: options.wrapPartners,
     metrics: options.metrics,
     observeQueries: options.observeQueries,
+    deliveryStorage: options.deliveryStorage,
     onContractViolation: recordViolation,
   });
   const client = await MongoClient.connect(uri);

@@ -1,6 +1,6 @@
 import { TEST_API_KEY_PREFIX } from '../../src/auth/credentials';
 import { Metrics } from '../../src/metrics';
-import { DELIVERIES_COLLECTION } from '../../src/store/deliveryLog';
+import { allStoredDeliveries } from '../../src/store/deliveryPacks';
 import { TEST_EVENTS_COLLECTION } from '../../src/store/eventStore';
 import { anEvent, without } from '../helpers/builders';
 import { aConsumer, read } from '../helpers/consumers';
@@ -105,7 +105,7 @@ describe('test mode', () => {
     expect([testFound.body.mode, testFound.body.event_id]).toEqual(['test', test.body.event_id]);
 
     await app.stores.deliveryLog!.flush();
-    const modes = await app.db.collection(DELIVERIES_COLLECTION).find({ partner: partner.name }).sort({ _id: 1 }).toArray();
+    const modes = (await allStoredDeliveries(app.db)).filter((d) => d.partner === partner.name);
     // Stored, a live key's record has no mode (the usual); a test key's says so.
     expect(modes.map((d) => d.mode)).toEqual([undefined, 'test']);
   });
