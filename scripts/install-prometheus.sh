@@ -7,12 +7,8 @@ set -euo pipefail
 if command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1; then
   exit 0
 fi
-if ! command -v apt-get >/dev/null 2>&1; then
-  echo "install-prometheus: promtool and prometheus are needed for the alert-rule tests: install them (Debian: apt-get install prometheus)." >&2
-  exit 1
-fi
-SUDO=""
-if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
+source "$(dirname "$0")/lib/debian-package.sh"
+require_apt install-prometheus prometheus "the alert-rule tests (promtool, prometheus)"
 # policy-rc.d answering 101 stops the package's postinst from starting the service (with or without systemd).
 # Put one in place only when there is none (Docker images have their own), and take it away afterwards.
 POLICY=/usr/sbin/policy-rc.d
@@ -21,9 +17,7 @@ if [ ! -e "$POLICY" ]; then
   $SUDO chmod 755 "$POLICY"
   trap '$SUDO rm -f "$POLICY"' EXIT
 fi
-echo "install-prometheus: installing Debian's prometheus package..." >&2
-$SUDO apt-get update -qq >/dev/null
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+install_package install-prometheus prometheus
 # Under systemd the package enables its unit for boot: the tests do not need it, so it stays off.
 if [ -d /run/systemd/system ]; then
   $SUDO systemctl disable --now prometheus >/dev/null 2>&1 || true

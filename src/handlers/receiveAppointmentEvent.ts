@@ -1,7 +1,7 @@
-import { AppError, InternalFault } from '../errors';
 import type { Handler } from '../http/context';
 import { idempotencyOf } from '../idempotency';
 import type { EventStore } from '../store/eventStore';
+import { partnerOf } from './partnerScope';
 
 export interface ReceiveDeps {
   store: Pick<EventStore, 'saveEvent'>;
@@ -16,9 +16,7 @@ export interface ReceiveDeps {
  */
 export function receiveAppointmentEvent({ store, testStore, now }: ReceiveDeps): Handler<'receiveAppointmentEvent'> {
   return async (ctx, event) => {
-    // The security step ran first; no partner here would mean the operation lost its security.
-    const partner = ctx.partner;
-    if (!partner) throw new AppError('internal', [], {}, { cause: new InternalFault('no authenticated partner') });
+    const partner = partnerOf(ctx);
     const idempotency = idempotencyOf(partner.name, event, {
       idempotencyKey: ctx.req.get('idempotency-key'),
       webhookId: partner.webhookId,

@@ -1,5 +1,6 @@
 import type { Delivery, DeliveryRecord } from '../store/deliveryDocument';
 import type { DeliveryLog } from '../store/deliveryLog';
+import { deliveryOutcome } from '../store/deliveryStats';
 import { TokenBuckets, type Policy } from '../limits/tokenBuckets';
 import type { Metrics } from '../metrics';
 import type { RequestContext } from './context';
@@ -17,14 +18,12 @@ const isReceiving = (id: OperationId | undefined): id is Delivery['operation'] =
 const UNNAMED_PER_ADDRESS: Policy = { name: 'unnamed_address', ratePerSecond: 1, burst: 10 };
 const UNNAMED_IN_ALL: Policy = { name: 'unnamed', ratePerSecond: 20, burst: 200 };
 
-type Outcome = 'accepted' | 'replayed' | 'refused' | 'rate_limited' | 'failed';
-
-/** A 429 under the partner's own allowance is `rate_limited`; one for failed authentications is a refusal like the 401 before it. */
-function outcomeOf(delivery: Pick<Delivery, 'status' | 'replayed' | 'errors'>, policy: unknown): Outcome {
-  if (delivery.status >= 500) return 'failed';
-  if (delivery.status === 429 && policy === 'partner') return 'rate_limited';
-  if (delivery.status >= 400) return 'refused';
-  return delivery.replayed ? 'replayed' : 'accepted';
+/**
+ * The metric's outcome: the counts' own, with the 429s of the partner's allowance told apart as
+ * `rate_limited` (a 429 for failed authentications stays a refusal, like the 401 before it).
+ */
+function outcomeOf(delivery: Pick<Delivery, 'status' | 'replayed'>, policy: unknown) {
+  return delivery.status === 429 && policy === 'partner' ? 'rate_limited' : deliveryOutcome(delivery);
 }
 
 /**

@@ -91,6 +91,21 @@ export interface DeliveryQuery {
   limit: number;
 }
 
+/**
+ * The keys a query covers: at or after `from`, and below both `before` and the cursor (a key
+ * starts with its time, so a time range is a range of keys).
+ */
+export function keyBounds(query: DeliveryQuery): { lower?: string; upper?: string } {
+  const uppers = [query.before ? timeKey(query.before) : undefined, query.afterKey].filter((k) => k !== undefined).sort();
+  return { ...(query.from ? { lower: timeKey(query.from) } : {}), ...(uppers[0] !== undefined ? { upper: uppers[0] } : {}) };
+}
+
+/** The statuses of a status class: 4xx is 400 up to 500. */
+export function statusRange(statusClass: NonNullable<DeliveryQuery['statusClass']>): { from: number; below: number } {
+  const from = Number(statusClass[0]) * 100;
+  return { from, below: from + 100 };
+}
+
 /** The part of a key that is its time: every key of a record received at or after `at` sorts at or after it. */
 export function timeKey(at: Date): string {
   // Thirteen digits span 1970 to 2286; a bound outside them is clamped, so it still sorts right.

@@ -1,5 +1,5 @@
 import type { Db } from 'mongodb';
-import { DELIVERIES_COLLECTION, type DeliveryDocument, type DeliveryQuery } from './deliveryDocument';
+import { DELIVERIES_COLLECTION, keyBounds, statusRange, type DeliveryDocument, type DeliveryQuery } from './deliveryDocument';
 
 /**
  * Where the local database keeps delivery records: one document per written batch, the records
@@ -27,11 +27,12 @@ export function unpack(pack: PackDocument): DeliveryDocument[] {
 }
 
 /** The query's filter, for records read from packs (as the records' query asks the database). */
-export function matches(query: DeliveryQuery, lower: string | undefined, upper: string | undefined): (doc: DeliveryDocument) => boolean {
-  const low = query.statusClass ? Number(query.statusClass[0]) * 100 : 0;
+export function matches(query: DeliveryQuery): (doc: DeliveryDocument) => boolean {
+  const { lower, upper } = keyBounds(query);
+  const status = query.statusClass && statusRange(query.statusClass);
   return (doc) =>
     (query.partner === undefined || doc.partner === query.partner) &&
-    (!query.statusClass || (doc.status >= low && doc.status < low + 100)) &&
+    (!status || (doc.status >= status.from && doc.status < status.below)) &&
     (query.type === undefined || (doc.errors ?? []).some((e) => e.type === query.type)) &&
     (query.requestId === undefined || doc.request_id === query.requestId) &&
     (lower === undefined || doc._id >= lower) &&

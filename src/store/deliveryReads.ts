@@ -1,6 +1,6 @@
 import type { Db, Filter } from 'mongodb';
 import { maxTimeMS, toAppError } from './dbErrors';
-import { timeKey, toDelivery, type Delivery, type DeliveryDocument, type DeliveryQuery } from './deliveryDocument';
+import { keyBounds, statusRange, toDelivery, type Delivery, type DeliveryDocument, type DeliveryQuery } from './deliveryDocument';
 import { DELIVERIES_COLLECTION, DELIVERY_STATS_COLLECTION } from './deliveryLog';
 import { DELIVERY_PACKS_COLLECTION, matches, unpack, type PackDocument } from './deliveryPacks';
 import { DAY_STEPS, STEP_MS, summarise, windowStart, type StatsDocument } from './deliveryStats';
@@ -40,28 +40,37 @@ export async function openDeliveryReads(db: Db, options: { indexes: boolean; pac
     await deliveries.createIndex({ partner: 1, 'errors.type': 1, _id: -1 }, { name: 'partner_type_newest' });
     await deliveries.createIndex({ partner: 1, status: 1, _id: -1 }, { name: 'partner_status_newest' });
   }
+
+  /** Up to one more than a page of the records matching, newest first, through the index that bounds and orders them. */
+  async function newestRecords(query: DeliveryQuery, maxTime: number): Promise<DeliveryDocument[]> {
+    const { lower, upper } = keyBounds(query);
+    const status = query.statusClass && statusRange(query.statusClass);
+    const keys = { ...(lower !== undefined ? { $gte: lower } : {}), ...(upper !== undefined ? { $lt: upper } : {}) };
+    const filter: Filter<DeliveryDocument> = {
+      ...(query.partner !== undefined ? { partner: query.partner } : {}),
+      ...(status ? { status: { $gte: status.from, $lt: status.below } } : {}),
+      ...(query.type !== undefined ? { 'errors.type': query.type } : {}),
+      ...(query.requestId !== undefined ? { request_id: query.requestId } : {}),
+      ...(Object.keys(keys).length > 0 ? { _id: keys } : {}),
+    };
+    return deliveries.find(filter, { sort: { _id: -1 }, limit: query.limit + 1, maxTimeMS: maxTime }).toArray();
+  }
+
+  /** The same from the packs that can hold such records: a pack starts at its `_id` and ends at its newest record. */
+  async function newestFromPacks(query: DeliveryQuery, maxTime: number): Promise<DeliveryDocument[]> {
+    const { upper } = keyBounds(query);
+    const found = await packs.find({ ...(upper !== undefined ? { _id: { $lt: upper } } : {}), ...(query.from ? { received_at: { $gte: query.from } } : {}) }, { maxTimeMS: maxTime }).toArray();
+    return found
+      .flatMap(unpack)
+      .filter(matches(query))
+      .sort((a, b) => (a._id < b._id ? 1 : -1))
+      .slice(0, query.limit + 1);
+  }
+
   return {
     async list(query, maxTimeMs) {
-      const low = query.statusClass ? Number(query.statusClass[0]) * 100 : 0;
-      // The time range is a range of keys (a key starts with its time), so the index that orders
-      // the page also bounds it, and the cursor is one more upper bound.
-      const upper = [query.before ? timeKey(query.before) : undefined, query.afterKey].filter((k) => k !== undefined).sort()[0];
-      const keys = { ...(query.from ? { $gte: timeKey(query.from) } : {}), ...(upper !== undefined ? { $lt: upper } : {}) };
-      const filter: Filter<DeliveryDocument> = {
-        ...(query.partner !== undefined ? { partner: query.partner } : {}),
-        ...(query.statusClass ? { status: { $gte: low, $lt: low + 100 } } : {}),
-        ...(query.type !== undefined ? { 'errors.type': query.type } : {}),
-        ...(query.requestId !== undefined ? { request_id: query.requestId } : {}),
-        ...(Object.keys(keys).length > 0 ? { _id: keys } : {}),
-      };
       try {
-        const docs = options.packed
-          ? (await packs.find({ ...(upper !== undefined ? { _id: { $lt: upper } } : {}), ...(query.from ? { received_at: { $gte: query.from } } : {}) }, { maxTimeMS: maxTimeMS(maxTimeMs) }).toArray())
-              .flatMap(unpack)
-              .filter(matches(query, keys.$gte, upper))
-              .sort((a, b) => (a._id < b._id ? 1 : -1))
-              .slice(0, query.limit + 1)
-          : await deliveries.find(filter, { sort: { _id: -1 }, limit: query.limit + 1, maxTimeMS: maxTimeMS(maxTimeMs) }).toArray();
+        const docs = await (options.packed ? newestFromPacks : newestRecords)(query, maxTimeMS(maxTimeMs));
         const page = docs.slice(0, query.limit);
         return { deliveries: page.map(toDelivery), ...(docs.length > query.limit ? { lastKey: page[page.length - 1]!._id } : {}) };
       } catch (err) {

@@ -1,5 +1,5 @@
 import type { components } from '../../generated/openapi';
-import type { DeliveryRecord } from './deliveryDocument';
+import { timeKey, type DeliveryRecord } from './deliveryDocument';
 
 type Summary = components['schemas']['OperatorSummary'];
 type Counts = { -readonly [K in keyof components['schemas']['DeliveryCounts']]: components['schemas']['DeliveryCounts'][K] };
@@ -34,7 +34,8 @@ export interface StatsIncrement {
   inc: Record<string, number>;
 }
 
-function outcome(doc: Pick<DeliveryRecord, 'status' | 'replayed'>): 'accepted' | 'replayed' | 'refused' | 'failed' {
+/** What became of a delivery, as the counts tell it: every 4xx is a refusal. */
+export function deliveryOutcome(doc: Pick<DeliveryRecord, 'status' | 'replayed'>): 'accepted' | 'replayed' | 'refused' | 'failed' {
   if (doc.status >= 500) return 'failed';
   if (doc.status >= 400) return 'refused';
   return doc.replayed ? 'replayed' : 'accepted';
@@ -45,10 +46,11 @@ export function statsIncrements(docs: readonly DeliveryRecord[]): StatsIncrement
   const groups = new Map<string, StatsIncrement>();
   for (const doc of docs) {
     const startMs = Math.floor(doc.received_at.getTime() / STEP_MS) * STEP_MS;
-    const _id = `${String(startMs).padStart(13, '0')}|${doc.partner ?? ''}|${doc.mode ?? ''}`;
+    const start = new Date(startMs);
+    const _id = `${timeKey(start)}|${doc.partner ?? ''}|${doc.mode ?? ''}`;
     let group = groups.get(_id);
-    if (!group) groups.set(_id, (group = { _id, start: new Date(startMs), partner: doc.partner, mode: doc.mode, inc: {} }));
-    const kind = outcome(doc);
+    if (!group) groups.set(_id, (group = { _id, start, partner: doc.partner, mode: doc.mode, inc: {} }));
+    const kind = deliveryOutcome(doc);
     group.inc[kind] = (group.inc[kind] ?? 0) + 1;
     if (kind === 'refused') {
       // A refusal counts once per error type it carried.
