@@ -25,6 +25,58 @@ export interface paths {
         readonly patch?: never;
         readonly trace?: never;
     };
+    readonly "/webhook/appointment/hl7v2": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly get?: never;
+        readonly put?: never;
+        /**
+         * Deliver one HL7 v2 SIU message
+         * @description Reads one HL7 v2 SIU message (ER7 text), maps it onto an appointment event
+         *     (see HL7 v2 messages) and stores it, answering only once the database has
+         *     acknowledged the write. The reply is always an HL7 acknowledgement: `MSA-1`
+         *     `AA` with 201, `AE` (content errors, with one `ERR` segment per problem) or
+         *     `AR` (refused outright: unsupported message, authentication, limits,
+         *     outages) with the matching 4xx or 5xx. A resent message (same MSH-10,
+         *     same content) gets its first acknowledgement's event again, with
+         *     `Idempotent-Replayed: true`.
+         */
+        readonly post: operations["receiveHl7v2Message"];
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/webhook/appointment/fhir": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly get?: never;
+        readonly put?: never;
+        /**
+         * Deliver a FHIR R4 Appointment, or a subscription notification carrying some
+         * @description Reads one FHIR R4 `Appointment`, or a subscription notification `Bundle`
+         *     (R4 Subscriptions Backport, `type: history`, full-resource content) with one
+         *     or more, maps each onto an appointment event (see FHIR Appointments) and
+         *     stores them, answering only once the database has acknowledged every one.
+         *     Every entry is checked before anything is stored: one bad entry refuses the
+         *     whole notification. Refusals are `OperationOutcome` resources.
+         */
+        readonly post: operations["receiveFhirAppointment"];
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
     readonly "/webhook/deliveries": {
         readonly parameters: {
             readonly query?: never;
@@ -703,7 +755,7 @@ export interface components {
              * @description The operation the request was for.
              * @enum {string}
              */
-            readonly operation: "receiveAppointmentEvent";
+            readonly operation: "receiveAppointmentEvent" | "receiveHl7v2Message" | "receiveFhirAppointment";
             /** @description The partner the key named; `null` when no key named one. */
             readonly partner: components["schemas"]["PartnerName"] | null;
             /** @description Whether the key was a live or a test key; `null` when no key named a partner. */
@@ -715,7 +767,7 @@ export interface components {
             /** @description Where and what each error was (`loc`, `type`), as in the reply; never the values sent. */
             readonly errors: readonly components["schemas"]["DeliveryError"][];
             /** @description What the delivery was deduplicated by; `null` when it did not get that far. */
-            readonly idempotency: ("idempotency-key" | "webhook-id" | "payload") | null;
+            readonly idempotency: ("idempotency-key" | "webhook-id" | "payload" | "message") | null;
             /** @description The event stored or replayed; `null` when none was. */
             readonly event_id: number | null;
             /** @description Whether a 201 repeated an event stored earlier. */
@@ -791,8 +843,207 @@ export interface components {
                 readonly [key: string]: unknown;
             };
         };
+        /**
+         * @description One HL7 v2 message in ER7 (pipe-delimited) text, UTF-8, `MSH` first;
+         *     segments separated by CR, LF or CRLF. The encoding characters are the
+         *     ones MSH-1 and MSH-2 declare. See HL7 v2 messages for what is read.
+         */
+        readonly Hl7Message: string;
+        /**
+         * @description An HL7 v2 `ACK`: `MSH`, `MSA` (`AA` stored, `AE` content error, `AR`
+         *     refused) with your MSH-10 in MSA-2, and one `ERR` segment per problem
+         *     (ERR-2 the HL7 location, ERR-3 a table 0357 code, ERR-8 the text),
+         *     segments separated by CR.
+         */
+        readonly Hl7Acknowledgement: string;
+        /**
+         * @description A FHIR R4 `Appointment`, or a subscription notification `Bundle`. Only
+         *     the elements the mapping reads are checked here; the rest of a resource
+         *     is accepted and not stored.
+         */
+        readonly FhirInput: ({
+            /** @enum {string} */
+            readonly resourceType: "Appointment" | "Bundle";
+        } & {
+            readonly [key: string]: unknown;
+        }) & (unknown & unknown);
+        /** @description The elements of a FHIR R4 Appointment that are read, with their R4 types. */
+        readonly FhirAppointment: {
+            /** @constant */
+            readonly resourceType: "Appointment";
+            readonly id?: components["schemas"]["FhirId"];
+            readonly meta?: components["schemas"]["FhirMeta"];
+            readonly identifier?: readonly ({
+                readonly system?: string;
+                readonly value?: string;
+            } & {
+                readonly [key: string]: unknown;
+            })[];
+            /** @enum {string} */
+            readonly status: "proposed" | "pending" | "booked" | "arrived" | "fulfilled" | "cancelled" | "noshow" | "entered-in-error" | "checked-in" | "waitlist";
+            readonly start?: components["schemas"]["FhirInstant"];
+            readonly end?: components["schemas"]["FhirInstant"];
+            readonly comment?: string;
+            readonly participant: readonly ({
+                readonly actor?: components["schemas"]["FhirReference"];
+                /** @enum {string} */
+                readonly status: "accepted" | "declined" | "tentative" | "needs-action";
+            } & {
+                readonly [key: string]: unknown;
+            })[];
+        } & {
+            readonly [key: string]: unknown;
+        };
+        readonly FhirReference: {
+            readonly reference?: string;
+            readonly type?: string;
+            readonly display?: string;
+            readonly identifier?: {
+                readonly system?: string;
+                readonly value?: string;
+            } & {
+                readonly [key: string]: unknown;
+            };
+        } & {
+            readonly [key: string]: unknown;
+        };
+        readonly FhirId: string;
+        readonly FhirInstant: string;
+        readonly FhirMeta: {
+            readonly versionId?: components["schemas"]["FhirId"];
+            readonly lastUpdated?: components["schemas"]["FhirInstant"];
+        } & {
+            readonly [key: string]: unknown;
+        };
+        /**
+         * @description A subscription notification (R4 Subscriptions Backport): `type: history`,
+         *     the notification status first (a `Parameters` or `SubscriptionStatus`),
+         *     then the changed resources in full.
+         */
+        readonly FhirNotificationBundle: {
+            /** @constant */
+            readonly resourceType: "Bundle";
+            /** @constant */
+            readonly type: "history";
+            readonly entry: readonly ({
+                readonly fullUrl?: string;
+                readonly resource: ({
+                    readonly resourceType: string;
+                } & {
+                    readonly [key: string]: unknown;
+                }) & unknown;
+            } & {
+                readonly [key: string]: unknown;
+            })[];
+        } & {
+            readonly [key: string]: unknown;
+        };
+        readonly FhirEventsAccepted: {
+            /** @constant */
+            readonly status: "success";
+            readonly message: string;
+            /** @description One per Appointment stored (or already stored), in entry order. */
+            readonly events: readonly {
+                readonly event_id: number;
+                /** Format: date-time */
+                readonly received_at: string;
+                readonly replayed: boolean;
+                readonly data: components["schemas"]["EventSummary"];
+            }[];
+            /** @description Appointments whose status is no event, where they are and their status. */
+            readonly ignored: readonly {
+                readonly loc: readonly (string | number)[];
+                readonly status: string;
+            }[];
+            /**
+             * @description Present, and `test`, only when a test key sent the notification.
+             * @constant
+             */
+            readonly mode?: "test";
+        };
+        /** @description Why a FHIR delivery was refused, as a FHIR R4 `OperationOutcome`. */
+        readonly FhirOperationOutcome: {
+            /** @constant */
+            readonly resourceType: "OperationOutcome";
+            readonly issue: readonly {
+                /** @enum {string} */
+                readonly severity: "fatal" | "error" | "warning" | "information";
+                readonly code: string;
+                readonly details?: Record<string, never>;
+                readonly diagnostics?: string;
+                readonly expression?: readonly string[];
+            }[];
+        };
     };
     responses: {
+        /**
+         * @description Refused, as an HL7 acknowledgement: `MSA-1` `AE` when the message was read
+         *     but breaks a rule (one `ERR` segment per problem), `AR` when it was not
+         *     accepted at all (not a message, an unsupported type, trigger or version,
+         *     credentials, limits, an outage). The status says what to do, as on the
+         *     JSON route: 409, 429, 500 and 503 may be resent unchanged (after
+         *     `Retry-After`); other statuses fail again until the message is fixed.
+         */
+        readonly Hl7Refused: {
+            headers: {
+                readonly "X-Request-Id": components["headers"]["X-Request-Id"];
+                readonly "Retry-After": components["headers"]["Retry-After"];
+                readonly "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                readonly RateLimit: components["headers"]["RateLimit"];
+                readonly "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                readonly [name: string]: unknown;
+            };
+            content: {
+                /** @example MSH|^~\&|APPTWH|RECEIVER|CLINICSCHED|NORTHSIDE|20250106090000.120+0000||ACK^S12^ACK|8d0c3a51-5a1e-4f0e-9a57-0b1d3c2e4f60|P|2.5.1
+                MSA|AE|NS-20250106-0001|Invalid payload structure
+                ERR||PID^1^3|101^Required field missing^HL70357|E|value_error.missing|||no PID-3 identifier of type MR */
+                readonly "application/hl7-v2": components["schemas"]["Hl7Acknowledgement"];
+            };
+        };
+        /**
+         * @description Refused, as a FHIR `OperationOutcome`: one issue per problem, its
+         *     `expression` the FHIRPath of the element at fault, its
+         *     `details.coding[0].code` the error `type` of the error catalogue. Nothing
+         *     of the notification was stored. The status says what to do, as on the JSON
+         *     route: 409, 429, 500 and 503 may be resent unchanged (after
+         *     `Retry-After`); other statuses fail again until the resource is fixed.
+         */
+        readonly FhirRefused: {
+            headers: {
+                readonly "X-Request-Id": components["headers"]["X-Request-Id"];
+                readonly "Retry-After": components["headers"]["Retry-After"];
+                readonly "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                readonly RateLimit: components["headers"]["RateLimit"];
+                readonly "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                readonly [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "resourceType": "OperationOutcome",
+                 *       "issue": [
+                 *         {
+                 *           "severity": "error",
+                 *           "code": "required",
+                 *           "details": {
+                 *             "coding": [
+                 *               {
+                 *                 "system": "https://appointment-webhooks.invalid/error-type",
+                 *                 "code": "value_error.missing"
+                 *               }
+                 *             ],
+                 *             "text": "field required"
+                 *           },
+                 *           "expression": [
+                 *             "Appointment.participant"
+                 *           ]
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                readonly "application/fhir+json": components["schemas"]["FhirOperationOutcome"];
+            };
+        };
         /**
          * @description A query or path parameter is malformed or out of range, or a cursor is
          *     not one this receiver issued for the same query. Fix the request; do not
@@ -1365,6 +1616,178 @@ export interface operations {
             readonly 500: components["responses"]["InternalError"];
             readonly 501: components["responses"]["NotImplemented"];
             readonly 503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    readonly receiveHl7v2Message: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /**
+                 * @description Not needed: MSH-10 (the message control id) is the idempotency key. If you
+                 *     send this header anyway, it must equal MSH-10 (otherwise 422 AE with
+                 *     `value_error.idempotency_key.mismatch`).
+                 */
+                readonly "Idempotency-Key"?: string;
+                /** @description Standard Webhooks message id; required for partners with a signing secret (the signature covers the message, so MSH-10 stays the idempotency key). */
+                readonly "webhook-id"?: string;
+                /** @description Unix time of signing, in whole seconds; required for partners with a signing secret. */
+                readonly "webhook-timestamp"?: string;
+                /** @description One or more space-separated `v1,<base64 HMAC-SHA256>` signatures over `{webhook-id}.{webhook-timestamp}.{body}`; required for partners with a signing secret. */
+                readonly "webhook-signature"?: string;
+            };
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly requestBody: {
+            readonly content: {
+                readonly "application/hl7-v2": components["schemas"]["Hl7Message"];
+                readonly "x-application/hl7-v2+er7": components["schemas"]["Hl7Message"];
+            };
+        };
+        readonly responses: {
+            /**
+             * @description Stored: `MSA-1` is `AA` and `MSA-2` repeats your MSH-10. A resent message
+             *     gets the same acknowledgement again, with `Idempotent-Replayed: true`.
+             */
+            readonly 201: {
+                headers: {
+                    readonly "X-Request-Id": components["headers"]["X-Request-Id"];
+                    readonly "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    readonly RateLimit: components["headers"]["RateLimit"];
+                    readonly "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    /** @example MSH|^~\&|APPTWH|RECEIVER|CLINICSCHED|NORTHSIDE|20250106090000.120+0000||ACK^S12^ACK|3f1c0d6e-2b7a-4f43-9d35-7d1f2c9a8e10|P|2.5.1
+                    MSA|AA|NS-20250106-0001|event 1 stored */
+                    readonly "application/hl7-v2": components["schemas"]["Hl7Acknowledgement"];
+                };
+            };
+            readonly 400: components["responses"]["Hl7Refused"];
+            readonly 401: components["responses"]["Hl7Refused"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 405: components["responses"]["MethodNotAllowed"];
+            readonly 408: components["responses"]["RequestTimeout"];
+            readonly 409: components["responses"]["Hl7Refused"];
+            readonly 413: components["responses"]["Hl7Refused"];
+            readonly 415: components["responses"]["Hl7Refused"];
+            readonly 422: components["responses"]["Hl7Refused"];
+            readonly 429: components["responses"]["Hl7Refused"];
+            readonly 431: components["responses"]["HeadersTooLarge"];
+            readonly 500: components["responses"]["Hl7Refused"];
+            readonly 501: components["responses"]["Hl7Refused"];
+            readonly 503: components["responses"]["Hl7Refused"];
+        };
+    };
+    readonly receiveFhirAppointment: {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: {
+                /**
+                 * @description For a lone Appointment without `meta.versionId` only: your key for it, as on
+                 *     the JSON route. With a version, `Appointment/<id>/_history/<versionId>` is the key.
+                 */
+                readonly "Idempotency-Key"?: string;
+                /** @description Standard Webhooks message id; required for partners with a signing secret. */
+                readonly "webhook-id"?: string;
+                /** @description Unix time of signing, in whole seconds; required for partners with a signing secret. */
+                readonly "webhook-timestamp"?: string;
+                /** @description One or more space-separated `v1,<base64 HMAC-SHA256>` signatures; required for partners with a signing secret. */
+                readonly "webhook-signature"?: string;
+            };
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly requestBody: {
+            readonly content: {
+                readonly "application/fhir+json": components["schemas"]["FhirInput"];
+                readonly "application/json": components["schemas"]["FhirInput"];
+            };
+        };
+        readonly responses: {
+            /**
+             * @description Nothing to store, and nothing wrong: a handshake or heartbeat notification,
+             *     or only appointments whose status is no event (see the table).
+             */
+            readonly 200: {
+                headers: {
+                    readonly "X-Request-Id": components["headers"]["X-Request-Id"];
+                    readonly RateLimit: components["headers"]["RateLimit"];
+                    readonly "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "success",
+                     *       "message": "Nothing to store",
+                     *       "events": [],
+                     *       "ignored": [
+                     *         {
+                     *           "loc": [
+                     *             "entry",
+                     *             1,
+                     *             "resource",
+                     *             "status"
+                     *           ],
+                     *           "status": "arrived"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    readonly "application/json": components["schemas"]["FhirEventsAccepted"];
+                };
+            };
+            /**
+             * @description Every event is stored. `events` lists them in the order of the entries; an
+             *     entry already stored (a resent notification) is listed with
+             *     `replayed: true`. `Idempotent-Replayed: true` when every one was.
+             */
+            readonly 201: {
+                headers: {
+                    readonly "X-Request-Id": components["headers"]["X-Request-Id"];
+                    readonly "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    readonly RateLimit: components["headers"]["RateLimit"];
+                    readonly "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    readonly [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "success",
+                     *       "message": "Events received and stored successfully",
+                     *       "events": [
+                     *         {
+                     *           "event_id": 7,
+                     *           "received_at": "2025-01-06T09:00:00.120Z",
+                     *           "replayed": false,
+                     *           "data": {
+                     *             "event_type": "appointment.scheduled",
+                     *             "appointment_id": "A12345",
+                     *             "patient_id": "P8765"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "ignored": []
+                     *     }
+                     */
+                    readonly "application/json": components["schemas"]["FhirEventsAccepted"];
+                };
+            };
+            readonly 400: components["responses"]["FhirRefused"];
+            readonly 401: components["responses"]["FhirRefused"];
+            readonly 404: components["responses"]["NotFound"];
+            readonly 405: components["responses"]["MethodNotAllowed"];
+            readonly 408: components["responses"]["RequestTimeout"];
+            readonly 409: components["responses"]["FhirRefused"];
+            readonly 413: components["responses"]["FhirRefused"];
+            readonly 415: components["responses"]["FhirRefused"];
+            readonly 422: components["responses"]["FhirRefused"];
+            readonly 429: components["responses"]["FhirRefused"];
+            readonly 431: components["responses"]["HeadersTooLarge"];
+            readonly 500: components["responses"]["FhirRefused"];
+            readonly 501: components["responses"]["FhirRefused"];
+            readonly 503: components["responses"]["FhirRefused"];
         };
     };
     readonly listDeliveries: {

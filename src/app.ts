@@ -3,13 +3,15 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import express, { type Response } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
-import { stringify } from 'yaml';
 import type { AuthenticatedPartner, AuthenticationRequest } from './auth/authenticate';
 import type { Config } from './config';
-import { AppError } from './errors';
+import { AppError, InternalFault } from './errors';
 import { operationHandlers, type HandlerDeps } from './handlers';
 import { RequestContext } from './http/context';
 import { errorReply, type ErrorReply } from './http/errorTable';
+import { inRouteFormat } from './http/errorFormats';
+import { writeReply, type WireReply } from './http/writeReply';
+import { eventContract, type EventCheck } from './http/eventContract';
 import { fallbackHandlers } from './http/fallbackHandlers';
 import { createApi, dispatch, libraryRequest } from './http/openapiBackend';
 import type { AnyReply, OperationId } from './http/reply';
@@ -24,7 +26,7 @@ import { securityHandlers, type AuthenticateConsumer, type RateLimits } from './
 import { rateLimitHeaders } from './limits/tokenBuckets';
 import { SPEC_PATH } from './paths';
 
-export interface AppDeps extends HandlerDeps {
+export interface AppDeps extends Omit<HandlerDeps, 'checkEvent'> {
   config: Pick<Config, 'bodyLimitBytes' | 'retryAfterSeconds' | 'metricsToken' | 'operatorToken' | 'dbTimeoutMs' | 'trustProxy' | 'validateResponses'>;
   /** Where each request to a receiving operation is recorded (none when DELIVERY_LOG_DAYS is 0). */
   deliveryLog?: Pick<DeliveryLog, 'record' | 'countOnly'>;
@@ -34,14 +36,6 @@ export interface AppDeps extends HandlerDeps {
   authenticateConsumer: AuthenticateConsumer;
   /** Told of every reply that breaks the contract, when VALIDATE_RESPONSES is on, instead of the log (tests use it). */
   onContractViolation?: (violation: ContractViolation) => void;
-}
-
-/** YAML of a body that never changes once made (the published spec), written once. */
-const yamlTexts = new WeakMap<object, string>();
-function asYaml(body: object): string {
-  let text = yamlTexts.get(body);
-  if (text === undefined) yamlTexts.set(body, (text = stringify(body)));
-  return text;
 }
 
 /** Headers an interrupted reply may have set that would misdescribe the 500 sent instead. */
@@ -56,13 +50,22 @@ export interface App {
 }
 
 export async function createApp(deps: AppDeps): Promise<App> {
-  const handlers = operationHandlers(deps);
+  // The event check is compiled from the loaded spec, which exists only once the handlers are registered.
+  const compiled: { check?: EventCheck } = {};
+  const handlers = operationHandlers({
+    ...deps,
+    checkEvent: (inputs) => {
+      if (!compiled.check) throw new InternalFault('the event check is not ready');
+      return compiled.check(inputs);
+    },
+  });
   const api = await createApi({
     definition: SPEC_PATH,
     handlers,
     securityHandlers: securityHandlers(deps.authenticate, deps.authenticateConsumer, deps.config.bodyLimitBytes, deps.limits, { metrics: deps.config.metricsToken, operator: deps.config.operatorToken }),
     hooks: { ...fallbackHandlers(), ...requestHooks(deps.config.bodyLimitBytes, new Set(Object.keys(handlers))) },
   });
+  compiled.check = eventContract(api);
   const checkReply = deps.config.validateResponses ? replyContract(api) : undefined;
   const secureHeaders = helmet();
   const recordDelivery = deliveryRecorder(deps.metrics, deps.deliveryLog);
@@ -81,7 +84,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
     send(ctx, reply);
   }
 
-  function send(ctx: RequestContext, reply: AnyReply | ErrorReply): void {
+  function send(ctx: RequestContext, given: AnyReply | ErrorReply): void {
+    // A refusal by an HL7 v2 or FHIR route is written in that format; the record keeps the envelope.
+    const reply: WireReply = 'error' in given ? inRouteFormat(ctx, given) : given;
     const { req, res } = ctx;
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(reply.headers ?? {})) if (value !== undefined) headers[name] = String(value);
@@ -90,10 +95,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     witness(ctx.outcome.operationId, { ...reply, headers: { ...headers, 'X-Request-Id': ctx.requestId } }, ctx.log);
     // The body may not have been read; closing avoids reading an unwanted (possibly huge) body.
     if (reply.status >= 400 && !req.complete) res.setHeader('Connection', 'close');
-    res.status(reply.status).set(headers);
-    if (reply.contentType === 'application/json') res.json(reply.body);
-    else if (reply.contentType === 'application/yaml') res.type('application/yaml; charset=utf-8').send(asYaml(reply.body));
-    else res.type(`${reply.contentType}${reply.mediaTypeParameters ?? '; charset=utf-8'}`).send(reply.body);
+    writeReply(res.status(reply.status).set(headers), reply);
   }
 
   /** Checks a reply against the spec when VALIDATE_RESPONSES is on; a check that throws itself is only logged. */
@@ -123,8 +125,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
       return;
     }
     for (const name of REPLY_HEADERS) res.removeHeader(name);
-    witness(ctx.outcome.operationId, { ...failure, headers: { ...failure.headers, 'X-Request-Id': ctx.requestId } }, ctx.log);
-    res.status(failure.status).set(failure.headers).json(failure.body);
+    const reply = inRouteFormat(ctx, failure);
+    witness(ctx.outcome.operationId, { ...reply, headers: { ...reply.headers, 'X-Request-Id': ctx.requestId } }, ctx.log);
+    writeReply(res.status(reply.status).set(reply.headers), reply);
   }
 
   const app = express();

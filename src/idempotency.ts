@@ -78,3 +78,12 @@ export function idempotencyOf(partner: string, event: AppointmentEvent, explicit
   }
   return { key: digest([partner, 'payload', fingerprint]), fingerprint, source: 'payload' };
 }
+
+/**
+ * The key of an event read from an HL7 v2 or FHIR message: the message's own id for it (MSH-10, a
+ * resource version), in the partner's one namespace of explicit keys, so a partner finds it by
+ * that id (GET /webhook/events?idempotency_key=) as it finds an Idempotency-Key.
+ */
+export function messageIdempotency(partner: string, event: AppointmentEvent, controlId: string): Idempotency {
+  return { key: explicitKeyDigest(partner, controlId), fingerprint: payloadFingerprint(partner, event), source: 'message' };
+}

@@ -23,8 +23,8 @@ export class Metrics {
 
   readonly deliveries = new Counter({
     name: 'webhook_deliveries_total',
-    help: 'Requests to receiving operations, by partner ("unauthenticated" when no key named one), mode (live, test, none) and outcome (accepted, replayed, refused, rate_limited, failed).',
-    labelNames: ['partner', 'mode', 'outcome'] as const,
+    help: 'Requests to receiving operations, by partner ("unauthenticated" when no key named one), mode (live, test, none), format (json, hl7v2, fhir) and outcome (accepted, replayed, refused, rate_limited, failed).',
+    labelNames: ['partner', 'mode', 'format', 'outcome'] as const,
     registers: [this.registry],
   });
 

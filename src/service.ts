@@ -128,7 +128,7 @@ export async function start(config: Config & { mongodbUri: string }, options: St
         failures,
       },
       store,
-      testStore: stores.testEvents,
+      testStore: stores.testEvents, starts: stores.starts,
       partnerEvents: stores.partnerEvents,
       deliveries: stores.deliveries,
       deliveryLog: stores.deliveryLog,

@@ -1,6 +1,6 @@
 import { AppError, type ErrorDetail } from '../errors';
 import { FailedAuthentications } from '../limits/failedAuthentications';
-import type { KeyMode, PartnerCredentials } from '../store/partnerStore';
+import type { KeyMode, PartnerCredentials, PartnerInputs } from '../store/partnerStore';
 import type { WaitBudget } from '../store/waitBudget';
 import { hashApiKey, isWellFormedApiKey } from './credentials';
 import type { PartnerDirectory } from './partnerDirectory';
@@ -15,6 +15,8 @@ export interface AuthenticatedPartner {
   ratePerSecond: number | null;
   /** The webhook-id of a signed request. */
   webhookId?: string;
+  /** How this partner's HL7 v2 and FHIR messages are read. */
+  inputs: PartnerInputs;
 }
 
 /** What authentication looks at in one request. */
@@ -140,7 +142,7 @@ export function createAuthenticator(options: AuthenticatorOptions) {
     request.identified?.(partner.name, partner.mode);
     const now = options.now();
     if (expired(partner, now)) throw refuseKey(keyHash, presented.header, invalidKey);
-    if (partner.signingSecrets.length === 0 || request.signed === false) return { name: partner.name, mode: partner.mode, ratePerSecond: partner.ratePerSecond };
+    if (partner.signingSecrets.length === 0 || request.signed === false) return { name: partner.name, mode: partner.mode, ratePerSecond: partner.ratePerSecond, inputs: partner.inputs };
 
     const signed = {
       id: single(request.headers['webhook-id']),
@@ -175,6 +177,6 @@ export function createAuthenticator(options: AuthenticatorOptions) {
       });
       throw FailedAuthentications.answer(failures.spend('partner', partner.name), failure, ['header', header]);
     }
-    return { name: partner.name, mode: partner.mode, ratePerSecond: partner.ratePerSecond, webhookId: signed.id };
+    return { name: partner.name, mode: partner.mode, ratePerSecond: partner.ratePerSecond, inputs: partner.inputs, webhookId: signed.id };
   };
 }

@@ -12,6 +12,9 @@ import { getReadiness, type ReadinessDeps } from './getReadiness';
 import { listEvents, type ReadDeps } from './listEvents';
 import { readFeed, type FeedDeps } from './readFeed';
 import { receiveAppointmentEvent, type ReceiveDeps } from './receiveAppointmentEvent';
+import { receiveFhirAppointment } from './receiveFhirAppointment';
+import { receiveHl7v2Message } from './receiveHl7v2Message';
+import type { MessageDeps } from './messageEvents';
 import { findPartnerEvent } from './findPartnerEvent';
 import { getOperatorAppointment } from './getOperatorAppointment';
 import { getOperatorEvent } from './getOperatorEvent';
@@ -20,12 +23,14 @@ import { getPartnerEvent, type PartnerEventDeps } from './getPartnerEvent';
 import { listDeliveries } from './listDeliveries';
 import { listOperatorDeliveries } from './listOperatorDeliveries';
 
-export type HandlerDeps = ReceiveDeps & ReadinessDeps & DocsDeps & MetricsDeps & ReadDeps & FeedDeps & PartnerEventDeps & SummaryDeps;
+export type HandlerDeps = ReceiveDeps & MessageDeps & ReadinessDeps & DocsDeps & MetricsDeps & ReadDeps & FeedDeps & PartnerEventDeps & SummaryDeps;
 
 /** Every operationId in openapi.yaml maps to exactly one handler; the type makes a missing one a compile error. */
 export function operationHandlers(deps: HandlerDeps): Handlers {
   return {
     receiveAppointmentEvent: receiveAppointmentEvent(deps),
+    receiveHl7v2Message: receiveHl7v2Message(deps),
+    receiveFhirAppointment: receiveFhirAppointment(deps),
     getLiveness: getLiveness(),
     getReadiness: getReadiness(deps),
     getDocs: getDocs(deps),

@@ -6,8 +6,12 @@ import { findJsonHazard, MAX_DEPTH, type JsonHazard } from './jsonHazards';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** 415 unless the request says it sends UTF-8 JSON, uncompressed; 501 for a transfer coding other than chunked. */
-export function assertJsonContent(req: IncomingMessage): void {
+/**
+ * 415 unless the request sends one of the operation's media types (as the spec lists them for its
+ * body) in UTF-8, uncompressed; 501 for a transfer coding other than chunked.
+ */
+export function assertContent(req: IncomingMessage, accepted: readonly string[]): void {
+  const expected = `content type must be ${accepted.join(' or ')}`;
   const unsupported = (msg: string, loc: string) =>
     new AppError('unsupported_media_type', [{ loc: ['header', loc], msg, type: 'value_error.content_type' }]);
   let mediaType: string;
@@ -17,9 +21,9 @@ export function assertJsonContent(req: IncomingMessage): void {
     mediaType = parsed.type;
     charset = parsed.parameters.charset;
   } catch {
-    throw unsupported('content type must be application/json', 'content-type');
+    throw unsupported(expected, 'content-type');
   }
-  if (mediaType !== 'application/json') throw unsupported('content type must be application/json', 'content-type');
+  if (!accepted.includes(mediaType)) throw unsupported(expected, 'content-type');
   if (charset !== undefined && charset.toLowerCase() !== 'utf-8') {
     throw unsupported('charset must be utf-8', 'content-type');
   }
@@ -57,6 +61,16 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
       throw new AppError('malformed_json', [{ loc: ['body'], msg: 'body length does not match Content-Length', type: 'value_error.body.length' }], {}, { cause: err });
     }
     throw err;
+  }
+}
+
+/** Decodes UTF-8 text (an HL7 v2 message). An empty body is `undefined`, reported as a missing body. */
+export function decodeText(raw: Buffer): string | undefined {
+  if (raw.length === 0) return undefined;
+  try {
+    return utf8.decode(raw);
+  } catch (err) {
+    throw new AppError('malformed_message', [{ loc: ['body'], msg: 'body is not valid UTF-8', type: 'value_error.hl7.parse' }], {}, { cause: err });
   }
 }
 

@@ -59,6 +59,8 @@ export class RequestContext {
   readonly outcome: Outcome = {};
   /** The raw body, read once (signature checks and JSON decoding both need it). */
   rawBody?: Promise<Buffer>;
+  /** The raw body once it has arrived: a refusal in the message's own format may quote its header. */
+  bodyBytes?: Buffer;
   /** The one authentication of this request, shared by every security scheme. */
   authentication?: Promise<AuthenticatedPartner>;
   /** Set once the security step has let the request through. */

@@ -7,7 +7,10 @@ import type { RequestContext } from './context';
 import type { OperationId } from './reply';
 
 /** The operations that receive events: each request to one of them leaves a delivery record. */
-const RECEIVING: ReadonlySet<OperationId> = new Set<Delivery['operation']>(['receiveAppointmentEvent']);
+const RECEIVING: ReadonlySet<OperationId> = new Set<Delivery['operation']>(['receiveAppointmentEvent', 'receiveHl7v2Message', 'receiveFhirAppointment']);
+
+/** The format each receiving operation takes, for the metric. */
+const FORMAT: Record<Delivery['operation'], string> = { receiveAppointmentEvent: 'json', receiveHl7v2Message: 'hl7v2', receiveFhirAppointment: 'fhir' };
 const isReceiving = (id: OperationId | undefined): id is Delivery['operation'] => id !== undefined && RECEIVING.has(id);
 
 /**
@@ -57,7 +60,7 @@ export function deliveryRecorder(metrics: Metrics, log: Pick<DeliveryLog, 'recor
     const delivery = deliveryOf(ctx, status, latencyMs);
     if (!delivery) return;
     const policy = ctx.outcome.error?.body.errors[0]?.ctx?.policy;
-    metrics.deliveries.inc({ partner: delivery.partner ?? 'unauthenticated', mode: delivery.mode ?? 'none', outcome: outcomeOf(delivery, policy) });
+    metrics.deliveries.inc({ partner: delivery.partner ?? 'unauthenticated', mode: delivery.mode ?? 'none', format: FORMAT[delivery.operation], outcome: outcomeOf(delivery, policy) });
     if (!log) return;
     const keep = delivery.partner !== null || (unnamed.take(delivery.client_address ?? '', UNNAMED_PER_ADDRESS).allowed && unnamed.take('*', UNNAMED_IN_ALL).allowed);
     if (keep) log.record(delivery);

@@ -22,8 +22,11 @@ type SuccessStatus<Op extends OperationId> = Extract<keyof Responses<Op>, 200 | 
  */
 export type Reply<Op extends OperationId> = { [S in SuccessStatus<Op>]: ReplyFor<S, Responses<Op>[S]> }[SuccessStatus<Op>];
 
-/** The validated request body of an operation, as the spec declares it (undefined when it has none). */
-export type RequestBody<Op extends OperationId> = operations[Op] extends { requestBody: { content: { 'application/json': infer B } } } ? B : undefined;
+/**
+ * The validated request body of an operation, as the spec declares it (undefined when it has
+ * none); an operation taking several media types takes one schema under all of them.
+ */
+export type RequestBody<Op extends OperationId> = operations[Op] extends { requestBody: { content: infer C } } ? C[keyof C] : undefined;
 
 /** A reply of any operation. */
 export type AnyReply = { [Op in OperationId]: Reply<Op> }[OperationId];

@@ -1,5 +1,5 @@
 import type { Context } from 'openapi-backend';
-import { assertJsonContent, decodeJson, readBody } from './body';
+import { assertContent, decodeJson, decodeText, readBody } from './body';
 import type { RequestContext } from './context';
 import { declaredQuery, setRequestBody } from './openapiBackend';
 import type { OperationId } from './reply';
@@ -13,10 +13,12 @@ export function rawBodyOf(ctx: RequestContext, limit: number): Promise<Buffer> {
   if (!ctx.rawBody) {
     const { req, res } = ctx;
     if (req.headers.expect?.trim().toLowerCase() === '100-continue' && !res.headersSent) res.writeContinue();
-    ctx.rawBody = readBody(req, limit);
+    ctx.rawBody = readBody(req, limit).then((bytes) => (ctx.bodyBytes = bytes));
   }
   return ctx.rawBody;
 }
+
+const isHl7MediaType = (mediaType: string): boolean => mediaType.includes('hl7-v2');
 
 /**
  * What happens between routing and validation. Unknown paths and methods get 404/405 whatever
@@ -38,8 +40,13 @@ export function requestHooks(bodyLimitBytes: number, operationIds: ReadonlySet<s
     postSecurityHandler: async (c: Context, ctx: RequestContext): Promise<void> => {
       const secured = (c.operation.security ?? []).length > 0;
       if ((secured && !c.security.authorized) || !c.operation.requestBody) return;
-      assertJsonContent(ctx.req);
-      setRequestBody(c, ctx, decodeJson(await rawBodyOf(ctx, bodyLimitBytes)));
+      const body = c.operation.requestBody;
+      // The library dereferenced the document: a body is never a $ref by now.
+      const accepted = 'content' in body ? Object.keys(body.content) : [];
+      assertContent(ctx.req, accepted);
+      const raw = await rawBodyOf(ctx, bodyLimitBytes);
+      // Every media type the spec lists is JSON but HL7 v2's ER7 text.
+      setRequestBody(c, ctx, accepted.some(isHl7MediaType) ? decodeText(raw) : decodeJson(raw));
     },
   };
 }

@@ -107,6 +107,13 @@ function translate(error: ErrorObject): { rank: number; detail: ErrorDetail } | 
         },
       };
     }
+    case 'const': {
+      const allowed = [String(params.allowedValue)];
+      return { rank: 2, detail: { loc, msg: `value is not a valid enumeration member; permitted: '${allowed[0]}'`, type: 'type_error.enum', ctx: { enum_values: allowed } } };
+    }
+    case 'if':
+      // "must match the then schema": the errors of the then schema itself say what is wrong.
+      return undefined;
     case 'parse':
       // The body is decoded before validation (http/body.ts); this is openapi-backend re-checking a JSON string body.
       return undefined;

@@ -28,6 +28,10 @@ export interface EventDocument {
   idempotency_key: string;
   /** Digest of partner and normalised payload; a repeat under the same key must match it. */
   payload_fingerprint: string;
+  /** The format the event arrived in, when not a JSON event (absent: JSON). */
+  format?: 'hl7v2' | 'fhir';
+  /** The message's own id for the event (MSH-10; FHIR resource version), never the message itself. */
+  control_id?: string;
   /** The feed chunk that lists the event; absent until the feed sequencer places it (store/feed.ts). */
   feed_chunk?: number | null;
 }
@@ -41,7 +45,7 @@ export interface Idempotency {
   /** Digest of the normalised payload: a repeat under the same key must match it. */
   fingerprint: string;
   /** Where the key came from, to name the header at fault when a key is reused. */
-  source: 'idempotency-key' | 'webhook-id' | 'payload';
+  source: 'idempotency-key' | 'webhook-id' | 'payload' | 'message';
 }
 
 /** The stored fields that come from the event itself. */
@@ -68,11 +72,15 @@ function storedFields(event: AppointmentEvent): EventFields {
   return { ...event_type(event), ...appointment_id(event), ...patient_id(event), ...timestamp(event), ...notes(event) };
 }
 
+/** Where an event read from another format came from: the format and the message's own id for it. */
+export type EventSource = Required<Pick<EventDocument, 'format'>> & Pick<EventDocument, 'control_id'>;
+
 export function toUnnumberedDocument(
   event: AppointmentEvent,
   receivedAt: Date,
   partner: string,
   idempotency: { key: string; fingerprint: string },
+  source?: EventSource,
 ): UnnumberedEvent {
   return {
     _id: idempotency.key,
@@ -81,6 +89,9 @@ export function toUnnumberedDocument(
     partner,
     idempotency_key: idempotency.key,
     payload_fingerprint: idempotency.fingerprint,
+    // Only what is known: an absent field costs nothing, a null one is stored.
+    ...(source && { format: source.format }),
+    ...(source?.control_id !== undefined && { control_id: source.control_id }),
   };
 }
 

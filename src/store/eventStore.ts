@@ -8,6 +8,7 @@ import {
   type EventAccepted,
   type EventDocument,
   type Idempotency,
+  type EventSource,
   type Mode,
 } from './eventDocument';
 import { RecentMap } from '../recentMap';
@@ -35,7 +36,12 @@ export interface EventStore {
    * with the stored event for a repeat; rejects with an AppError otherwise (422 when the key was
    * used for a different event, 503 when the database does not confirm within `timeoutMs`).
    */
-  saveEvent(event: AppointmentEvent, receivedAt: Date, partner: string, idempotency: Idempotency, timeoutMs?: number): Promise<SavedEvent>;
+  saveEvent(event: AppointmentEvent, receivedAt: Date, partner: string, idempotency: Idempotency, timeoutMs?: number, source?: EventSource): Promise<SavedEvent>;
+  /**
+   * Which of these keys already name a stored event with other content (their positions), so
+   * that a notification of several events can be refused before any of them is written.
+   */
+  reusedKeys(idempotencies: readonly Idempotency[], timeoutMs: number): Promise<number[]>;
   /** Events waiting for a database write now, the most there have been, and the bound. */
   queueStats(): { queued: number; peak: number; limit: number };
   /** Brings the event_id hint up to date, before the database client closes. */
@@ -63,7 +69,8 @@ export async function openEventStore(db: Db, options: EventStoreOptions): Promis
   const events = db.collection<EventDocument>(mode === 'test' ? TEST_EVENTS_COLLECTION : EVENTS_COLLECTION);
   await ensureIndexes(events);
   const hint = sequence(db, mode === 'test' ? TEST_EVENT_ID_SEQUENCE : EVENT_ID_SEQUENCE);
-  const writer = new EventWriter(insertPort(events, hint, options.arrivals), { ...options, classify: toAppError });
+  const port = insertPort(events, hint, options.arrivals);
+  const writer = new EventWriter(port, { ...options, classify: toAppError });
   // Identical deliveries racing on this instance share one write, and all get its result.
   const inFlight = new Map<string, Promise<WriteResult>>();
   // Events this instance saw acknowledged lately: a retry of one is answered from here, without
@@ -90,13 +97,19 @@ export async function openEventStore(db: Db, options: EventStoreOptions): Promis
       }
     },
 
-    async saveEvent(event, receivedAt, partner, idempotency, timeoutMs) {
+    async reusedKeys(idempotencies, timeoutMs) {
+      const lookups = Promise.all(idempotencies.map(async ({ key }) => recent.touch(key) ?? (await port.findByIdempotencyKey(key))));
+      const stored = await new WaitBudget(timeoutMs).wait(lookups.catch((err: unknown) => Promise.reject(err instanceof AppError ? err : toAppError(err))));
+      return idempotencies.flatMap((idempotency, i) => (stored[i] && stored[i].payload_fingerprint !== idempotency.fingerprint ? [i] : []));
+    },
+
+    async saveEvent(event, receivedAt, partner, idempotency, timeoutMs, source) {
       const known = recent.touch(idempotency.key);
       if (known) return answer(known, idempotency, true);
       let write = inFlight.get(idempotency.key);
       const joined = write !== undefined;
       if (!write) {
-        write = writer.write(toUnnumberedDocument(event, receivedAt, partner, idempotency), timeoutMs);
+        write = writer.write(toUnnumberedDocument(event, receivedAt, partner, idempotency, source), timeoutMs);
         inFlight.set(idempotency.key, write);
         void write.then(
           ({ doc }) => {

@@ -1,6 +1,10 @@
+// Over 200 lines: partners and their keys are one store (two collections kept consistent together); splitting the interface from its one implementation would only add a file to read.
 import type { Db } from 'mongodb';
 import { isDuplicateKey, maxTimeMS, toAppError } from './dbErrors';
 import { NoSigningSecretError, PartnerExistsError, PartnerNotFoundError } from './partnerErrors';
+import type { PartnerInputs } from './partnerInputs';
+
+export type { PartnerInputs } from './partnerInputs';
 
 export const PARTNERS_COLLECTION = 'partners';
 export const PARTNER_KEYS_COLLECTION = 'partner_keys';
@@ -11,7 +15,10 @@ interface PartnerDocument {
   revoked_at: Date | null;
   rate_per_second: number | null;
   signing_secrets: { secret: string; created_at: Date; expires_at: Date | null }[];
+  /** Absent until set: the defaults apply. */
+  inputs?: PartnerInputs;
 }
+
 
 /** One API key, stored only as its SHA-256 (the _id, so a lookup is one indexed read). */
 interface KeyDocument {
@@ -37,6 +44,7 @@ export interface PartnerCredentials {
   mode: KeyMode;
   signingSecrets: { secret: string; expiresAt: Date | null }[];
   ratePerSecond: number | null;
+  inputs: PartnerInputs;
 }
 
 export interface PartnerSummary {
@@ -47,6 +55,7 @@ export interface PartnerSummary {
   signing: boolean;
   activeKeys: number;
   activeTestKeys: number;
+  inputs: PartnerInputs;
 }
 
 export interface PartnerStore {
@@ -58,7 +67,9 @@ export interface PartnerStore {
   /** The digest of every key stored (revoked partners have none; keys in a grace period do). */
   listKeyHashes(): Promise<string[]>;
   /** A new partner with its first key (a test key for a partner that starts in test mode). */
-  create(input: { name: string; keyHash: string; mode?: KeyMode; signingSecret?: string; ratePerSecond?: number }, now: Date): Promise<void>;
+  create(input: { name: string; keyHash: string; mode?: KeyMode; signingSecret?: string; ratePerSecond?: number; inputs?: PartnerInputs }, now: Date): Promise<void>;
+  /** Replaces how the partner's HL7 v2 and FHIR messages are read (within AUTH_CACHE_TTL_MS). */
+  setInputs(name: string, inputs: PartnerInputs): Promise<void>;
   list(): Promise<PartnerSummary[]>;
   count(): Promise<number>;
   /** Adds a key of this mode; the partner's current keys of that mode stop working at `previousUntil`. */
@@ -103,6 +114,7 @@ export async function openPartnerStore(db: Db): Promise<PartnerStore> {
             mode: modeOf(key),
             signingSecrets: partner.signing_secrets.map((s) => ({ secret: s.secret, expiresAt: s.expires_at })),
             ratePerSecond: partner.rate_per_second,
+            inputs: partner.inputs ?? {},
           });
         }
       } catch (err) {
@@ -119,7 +131,7 @@ export async function openPartnerStore(db: Db): Promise<PartnerStore> {
       }
     },
 
-    async create({ name, keyHash, mode, signingSecret, ratePerSecond }, now) {
+    async create({ name, keyHash, mode, signingSecret, ratePerSecond, inputs }, now) {
       try {
         await partners.insertOne({
           _id: name,
@@ -127,6 +139,7 @@ export async function openPartnerStore(db: Db): Promise<PartnerStore> {
           revoked_at: null,
           rate_per_second: ratePerSecond ?? null,
           signing_secrets: signingSecret ? [{ secret: signingSecret, created_at: now, expires_at: null }] : [],
+          ...(inputs && Object.keys(inputs).length > 0 ? { inputs } : {}),
         });
       } catch (err) {
         if (isDuplicateKey(err)) throw new PartnerExistsError(name);
@@ -147,6 +160,7 @@ export async function openPartnerStore(db: Db): Promise<PartnerStore> {
         signing: p.signing_secrets.length > 0,
         activeKeys: p.revoked_at ? 0 : live.filter((k) => k.partner === p._id && modeOf(k) === 'live').length,
         activeTestKeys: p.revoked_at ? 0 : live.filter((k) => k.partner === p._id && modeOf(k) === 'test').length,
+        inputs: p.inputs ?? {},
       }));
     },
 
@@ -185,6 +199,11 @@ export async function openPartnerStore(db: Db): Promise<PartnerStore> {
         { _id: name },
         { $set: { signing_secrets: [...kept, { secret, created_at: now, expires_at: null }] } },
       );
+    },
+
+    async setInputs(name, inputs) {
+      await active(name);
+      await partners.updateOne({ _id: name }, Object.keys(inputs).length > 0 ? { $set: { inputs } } : { $unset: { inputs: '' } });
     },
 
     async revoke(name, now) {

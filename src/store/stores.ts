@@ -12,6 +12,7 @@ import type { QueryPlan } from './eventQueryPlan';
 import { openFeedReads, type FeedReads } from './feedReads';
 import { markedPlacement } from './feedPlacement';
 import { arrivalPlacement } from './arrivalPlacement';
+import { openAppointmentStarts, type AppointmentStarts } from './appointmentStarts';
 import { ArrivalLog, arrivalsOf } from './feedArrivals';
 import { Chunks } from './feedChunk';
 import { createFeedIndex, FeedSequencer } from './feedSequencer';
@@ -24,6 +25,8 @@ export interface Stores {
   testEvents: EventStore;
   /** Partners' lookups of their own events. */
   partnerEvents: PartnerEvents;
+  /** The start each appointment was last booked for through FHIR. */
+  starts: AppointmentStarts;
   /** The delivery log's writer (absent when DELIVERY_LOG_DAYS is 0) and its reads. */
   deliveryLog?: DeliveryLog;
   deliveries: DeliveryReads;
@@ -112,6 +115,7 @@ export async function openStores(options: StoresOptions): Promise<Stores> {
       events,
       testEvents,
       partnerEvents: openPartnerEvents(database.db),
+      starts: openAppointmentStarts(database.db),
       deliveryLog,
       deliveries: await openDeliveryReads(database.db, { indexes: !database.scansOnly, packed }),
       retention,

@@ -1,6 +1,6 @@
 import { generateApiKey, hashApiKey } from '../../src/auth/credentials';
 import { registerPartner } from '../../src/auth/registerPartner';
-import type { PartnerStore } from '../../src/store/partnerStore';
+import type { PartnerInputs, PartnerStore } from '../../src/store/partnerStore';
 import { openStores, type Stores } from '../../src/store/stores';
 
 let made = 0;
@@ -11,6 +11,8 @@ export interface PartnerOptions {
   ratePerSecond?: number;
   /** A partner that starts with a test key. */
   mode?: 'live' | 'test';
+  /** How its HL7 v2 and FHIR messages are read. */
+  inputs?: PartnerInputs;
 }
 
 /** A partner registered the way the CLI does it, with its key ready as an Authorization header. */

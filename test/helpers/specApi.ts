@@ -10,8 +10,12 @@ const unused = () => Promise.reject(new Error('not used by this test'));
 /** Handler dependencies that refuse to be used: for tests of the wiring, not of behaviour. */
 export function unusedDeps(): HandlerDeps {
   return {
-    store: { saveEvent: unused },
-    testStore: { saveEvent: unused },
+    store: { saveEvent: unused, reusedKeys: unused },
+    testStore: { saveEvent: unused, reusedKeys: unused },
+    starts: { get: unused, set: unused },
+    checkEvent: () => {
+      throw new Error('not used by this test');
+    },
     now: () => new Date(),
     pingDatabase: () => Promise.resolve(),
     published: { page: unused, spec: unused },

@@ -7,7 +7,7 @@ import type { PartnerCredentials } from '../../src/store/partnerStore';
 import { WaitBudget } from '../../src/store/waitBudget';
 import { sleep } from '../helpers/time';
 
-const partner = (name: string): PartnerCredentials => ({ name, keyHash: '', keyExpiresAt: null, mode: 'live', signingSecrets: [], ratePerSecond: null });
+const partner = (name: string): PartnerCredentials => ({ name, keyHash: '', keyExpiresAt: null, mode: 'live', signingSecrets: [], ratePerSecond: null, inputs: {} });
 
 /** A directory that knows `valid` keys and holds every read until `release`. */
 function heldDirectory(valid: Record<string, PartnerCredentials>) {

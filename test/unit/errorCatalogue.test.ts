@@ -28,6 +28,9 @@ const QUERY_PARAMETERS: ErrorCode[] = ['invalid_query'];
 /** What the handlers themselves throw (src/handlers/*, and the store they call). */
 const HANDLERS: Record<string, ErrorCode[]> = {
   receiveAppointmentEvent: ['database_unavailable', 'idempotency_key_reused', 'idempotency_in_progress', 'invalid_payload'],
+  // The HL7 reader (src/inputs/hl7v2.ts) refuses text that is no message: malformed_message.
+  receiveHl7v2Message: ['database_unavailable', 'idempotency_key_reused', 'idempotency_in_progress', 'invalid_payload', 'malformed_message'],
+  receiveFhirAppointment: ['database_unavailable', 'idempotency_key_reused', 'idempotency_in_progress', 'invalid_payload'],
   getReadiness: ['database_unavailable'],
   // readScope.ts: a partner outside the token is 403.
   listEvents: ['database_unavailable', 'invalid_query', 'forbidden'],

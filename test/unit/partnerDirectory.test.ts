@@ -11,6 +11,7 @@ const partner = (name: string, secret = 'whsec_a'): PartnerCredentials => ({
   mode: 'live',
   signingSecrets: [{ secret, expiresAt: null }],
   ratePerSecond: null,
+  inputs: {},
 });
 
 /** A database of key digests, counting queries; `gate` holds every query until released. */

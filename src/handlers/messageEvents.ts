@@ -1,0 +1,99 @@
+import type { AuthenticatedPartner } from '../auth/authenticate';
+import { AppError, type ErrorDetail } from '../errors';
+import type { RequestContext } from '../http/context';
+import type { EventCheck } from '../http/eventContract';
+import type { Idempotency } from '../idempotency';
+import type { AppointmentEvent, Loc } from '../inputs/inputEvent';
+import type { EventSource } from '../store/eventDocument';
+import type { EventStore, SavedEvent } from '../store/eventStore';
+import type { AppointmentStarts } from '../store/appointmentStarts';
+
+export interface MessageDeps {
+  store: Pick<EventStore, 'saveEvent' | 'reusedKeys'>;
+  testStore: Pick<EventStore, 'saveEvent' | 'reusedKeys'>;
+  /** Checks events read from a message against the spec's AppointmentEvent (set up by app.ts). */
+  checkEvent: EventCheck;
+  starts: AppointmentStarts;
+  now: () => Date;
+}
+
+/** One event of a message, ready to store. */
+export interface MessageEvent {
+  event: AppointmentEvent;
+  idempotency: Idempotency;
+  source: EventSource;
+  /** Where the message names the event's own id, for a refusal of a reused one. */
+  keyLoc: Loc;
+}
+
+/** The store of the key's mode: a test key's events are kept apart from live ones. */
+export function storeFor(deps: MessageDeps, partner: AuthenticatedPartner): MessageDeps['store'] {
+  return partner.mode === 'test' ? deps.testStore : deps.store;
+}
+
+/** The longest message id kept as a key (HL7's MSH-10 since v2.6): it is stored with the event. */
+export const MAX_CONTROL_ID = 199;
+
+export function refuseIfAny(problems: readonly ErrorDetail<'invalid_payload'>[]): void {
+  if (problems.length > 0) throw new AppError('invalid_payload', problems);
+}
+
+/** Refuses the message if an id it gives its events is too long to keep beside them. */
+export function refuseLongIds(items: readonly Pick<MessageEvent, 'source' | 'keyLoc'>[]): void {
+  refuseIfAny(
+    items
+      .filter((item) => (item.source.control_id?.length ?? 0) > MAX_CONTROL_ID)
+      .map((item) => ({
+        loc: ['body', ...item.keyLoc],
+        msg: `ensure this value has at most ${MAX_CONTROL_ID} characters`,
+        type: 'value_error.any_str.max_length',
+        ctx: { limit_value: MAX_CONTROL_ID },
+      })),
+  );
+}
+
+const reusedItem = (loc: Loc): ErrorDetail<'idempotency_key_reused'> => ({
+  loc: ['body', ...loc],
+  msg: 'this id was already used for a different event',
+  type: 'value_error.idempotency_key_reused',
+});
+
+/**
+ * Stores every event of one message, or refuses them all: ids already used for other content
+ * are found before anything is written. Then every write is waited for (none is abandoned
+ * half-way); if one failed, the request fails and its resend stores the rest, the others being
+ * replays. Written one after the other in the same queue, the events go into one insert.
+ */
+export async function saveAll(ctx: RequestContext, deps: MessageDeps, partner: AuthenticatedPartner, items: readonly MessageEvent[]): Promise<SavedEvent[]> {
+  const target = storeFor(deps, partner);
+  if (items.length > 1) {
+    const reused = await ctx.budget.spend((remainingMs) => target.reusedKeys(items.map((item) => item.idempotency), remainingMs));
+    if (reused.length > 0) throw new AppError('idempotency_key_reused', reused.map((i) => reusedItem(items[i]!.keyLoc)));
+  }
+  const receivedAt = deps.now();
+  const results = await ctx.budget.spend((remainingMs) =>
+    Promise.allSettled(items.map((item) => target.saveEvent(item.event, receivedAt, partner.name, item.idempotency, remainingMs, item.source))),
+  );
+  const saved: SavedEvent[] = [];
+  for (const [i, result] of results.entries()) {
+    if (result.status === 'fulfilled') {
+      saved.push(result.value);
+      continue;
+    }
+    const err: unknown = result.reason;
+    // The store names the JSON route's header; here the id is in the message.
+    if (err instanceof AppError && err.code === 'idempotency_key_reused') throw new AppError('idempotency_key_reused', [reusedItem(items[i]!.keyLoc)]);
+    throw err;
+  }
+  return saved;
+}
+
+/** What the request log, metrics and delivery record learn of a stored message. */
+export function noteOutcome(ctx: RequestContext, saved: readonly SavedEvent[], source: Idempotency['source']): boolean {
+  const replayed = saved.length > 0 && saved.every((s) => s.replayed);
+  const first = saved[0]?.accepted;
+  Object.assign(ctx.outcome, { eventId: first?.event_id, replayed, eventType: first?.data.event_type, idempotency: source });
+  // A repeat stores nothing new: it does not count against the partner's rate limit.
+  if (replayed) ctx.refundRateLimit?.();
+  return replayed;
+}

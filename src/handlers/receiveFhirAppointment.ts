@@ -1,0 +1,85 @@
+import type { Appointment, Bundle } from '@medplum/fhirtypes';
+import type { Handler } from '../http/context';
+import { idempotencyOf, messageIdempotency } from '../idempotency';
+import { readFhirBody } from '../inputs/fhirAppointment';
+import type { InputEvent } from '../inputs/inputEvent';
+import type { KeyMode } from '../store/partnerStore';
+import { noteOutcome, refuseIfAny, refuseLongIds, saveAll, type MessageDeps, type MessageEvent } from './messageEvents';
+import { partnerOf } from './partnerScope';
+
+/**
+ * Stores the Appointments of a FHIR R4 resource or subscription notification as events, all or
+ * none, answering 201 once every one is stored (200 when there is nothing to store).
+ */
+export function receiveFhirAppointment(deps: MessageDeps): Handler<'receiveFhirAppointment'> {
+  return async (ctx, body) => {
+    const partner = partnerOf(ctx);
+    // Validation has vouched for the outline the spec declares; the reader checks the rest.
+    const reading = readFhirBody(body as unknown as Appointment | Bundle, { identifierSystem: partner.inputs.fhirIdentifierSystem });
+    refuseIfAny(deps.checkEvent(reading.events));
+    const mode = partner.mode === 'test' ? ({ mode: 'test' } as const) : {};
+    if (reading.events.length === 0) {
+      return { status: 200, contentType: 'application/json', body: { status: 'success', message: 'Nothing to store', events: [], ignored: reading.ignored, ...mode } };
+    }
+    const items = reading.events.map((input): MessageEvent => {
+      const controlId = input.controlId;
+      const explicit = { idempotencyKey: ctx.req.get('idempotency-key'), webhookId: partner.webhookId };
+      return {
+        event: input.event,
+        // A version names its event; a lone Appointment without one is keyed as a JSON event is.
+        idempotency: controlId !== undefined ? messageIdempotency(partner.name, input.event, controlId) : idempotencyOf(partner.name, input.event, explicit),
+        source: { format: 'fhir', control_id: controlId },
+        keyLoc: [...resourceLoc(input), 'meta', 'versionId'],
+      };
+    });
+    refuseLongIds(items);
+    const moved = await markReschedules(ctx.budget, deps, partner.mode, partner.name, reading.events, items);
+    const saved = await saveAll(ctx, deps, partner, items);
+    // Only a newly stored booking moves the start: a resent old version must not move it back.
+    const booked = [...moved].filter(([, { index }]) => !saved[index]!.replayed);
+    await ctx.budget.spend((remainingMs) => Promise.all(booked.map(([id, { start }]) => deps.starts.set(partner.mode, partner.name, id, start, remainingMs))));
+    const replayed = noteOutcome(ctx, saved, items[0]!.idempotency.source);
+    const events = saved.map(({ accepted, replayed: again }) => ({ event_id: accepted.event_id, received_at: accepted.received_at, replayed: again, data: accepted.data }));
+    return {
+      status: 201,
+      contentType: 'application/json',
+      body: { status: 'success', message: 'Events received and stored successfully', events, ignored: reading.ignored, ...mode },
+      headers: replayed ? { 'Idempotent-Replayed': 'true' } : {},
+    };
+  };
+}
+
+/**
+ * FHIR has no reschedule status: a `booked` Appointment whose start differs from the start last
+ * booked for it (stored, or earlier in this notification) was moved. The fingerprint was taken
+ * before, so a resend matches its first delivery whatever the stored start has become since.
+ * Returns the newest start of each booked appointment, to store once its events are.
+ */
+async function markReschedules(
+  budget: { spend: <T>(run: (remainingMs: number) => Promise<T>) => Promise<T> },
+  deps: MessageDeps,
+  mode: KeyMode,
+  partner: string,
+  inputs: readonly InputEvent[],
+  items: MessageEvent[],
+): Promise<Map<string, { start: Date; index: number }>> {
+  const latest = new Map<string, { start: Date; index: number }>();
+  for (const [i, input] of inputs.entries()) {
+    if (input.bookedStart === undefined) continue;
+    const start = new Date(input.bookedStart);
+    // A start JavaScript cannot place (a leap second) is compared with nothing and not kept.
+    if (Number.isNaN(start.getTime())) continue;
+    const id = input.event.appointment_id;
+    const before = latest.get(id)?.start ?? (await budget.spend((remainingMs) => deps.starts.get(mode, partner, id, remainingMs)));
+    if (before !== undefined && before.getTime() !== start.getTime()) items[i]!.event = { ...input.event, event_type: 'appointment.rescheduled' };
+    latest.set(id, { start, index: i });
+  }
+  return latest;
+}
+
+/** Where the Appointment an event came from sits in the body: `['entry', i, 'resource']`, or the root. */
+function resourceLoc(input: InputEvent): (string | number)[] {
+  const origin = input.origins.appointment_id;
+  const at = origin.indexOf('resource');
+  return at < 0 ? [] : origin.slice(0, at + 1);
+}

@@ -1,0 +1,45 @@
+import { ValidationContext, type OpenAPIBackend } from 'openapi-backend';
+import { AppError, type ErrorDetail } from '../errors';
+import type { AppointmentEvent, InputEvent, Loc } from '../inputs/inputEvent';
+import { instantOf } from '../timestamp';
+import { validationError } from './validationErrors';
+
+/**
+ * The problems of events read from another format, checked against the spec's own
+ * AppointmentEvent schema (the one the JSON route validates with, so no second schema), each
+ * named where it came from in the message: `["body", "PID", 3, 1, 1]` rather than `patient_id`.
+ */
+export type EventCheck = (inputs: readonly InputEvent[]) => ErrorDetail<'invalid_payload'>[];
+
+export function eventContract(api: OpenAPIBackend): EventCheck {
+  const ajv = api.validator.getAjv(ValidationContext.RequestBody);
+  // Wrapped as openapi-backend wraps a body, so errors read as the JSON route's do (`["body", field]`).
+  const validate = ajv.compile({
+    type: 'object',
+    properties: { requestBody: { $ref: '#/components/schemas/AppointmentEvent' } },
+    components: api.document.components,
+  });
+  return (inputs) => {
+    const problems: ErrorDetail<'invalid_payload'>[] = [];
+    for (const input of inputs) {
+      const relocate = (detail: ErrorDetail<'invalid_payload'>): ErrorDetail<'invalid_payload'> => {
+        const [, field, ...rest] = detail.loc;
+        const origin: Loc | undefined = typeof field === 'string' ? input.origins[field as keyof AppointmentEvent] : undefined;
+        return origin ? { ...detail, loc: ['body', ...origin, ...rest] } : detail;
+      };
+      if (!validate({ requestBody: input.event })) {
+        const refused = validationError(validate.errors ?? []);
+        problems.push(...(refused as AppError<'invalid_payload'>).details.map(relocate));
+        continue;
+      }
+      try {
+        // A date the pattern allows but the calendar does not (30 February) is refused here, not at the write.
+        instantOf(input.event.timestamp);
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err;
+        problems.push(...(err as AppError<'invalid_payload'>).details.map(relocate));
+      }
+    }
+    return problems;
+  };
+}
