@@ -38,12 +38,13 @@ export interface paths {
          * Deliver one HL7 v2 SIU message
          * @description Reads one HL7 v2 SIU message (ER7 text), maps it onto an appointment event
          *     (see HL7 v2 messages) and stores it, answering only once the database has
-         *     acknowledged the write. The reply is always an HL7 acknowledgement: `MSA-1`
-         *     `AA` with 201, `AE` (content errors, with one `ERR` segment per problem) or
-         *     `AR` (refused outright: unsupported message, authentication, limits,
-         *     outages) with the matching 4xx or 5xx. A resent message (same MSH-10,
-         *     same content) gets its first acknowledgement's event again, with
-         *     `Idempotent-Replayed: true`.
+         *     acknowledged the write. The reply is an HL7 acknowledgement: `MSA-1` `AA`
+         *     with 201, `AE` (content errors, with one `ERR` segment per problem) or `AR`
+         *     (refused outright: unsupported message, authentication, limits, outages)
+         *     with the matching 4xx or 5xx; only 404, 405, 408 and 431, answered before
+         *     the request reaches this operation, are the JSON error envelope. A resent
+         *     message (same MSH-10 from the same MSH-3 and MSH-4, same content) gets its
+         *     first acknowledgement's event again, with `Idempotent-Replayed: true`.
          */
         readonly post: operations["receiveHl7v2Message"];
         readonly delete?: never;
@@ -68,7 +69,9 @@ export interface paths {
          *     or more, maps each onto an appointment event (see FHIR Appointments) and
          *     stores them, answering only once the database has acknowledged every one.
          *     Every entry is checked before anything is stored: one bad entry refuses the
-         *     whole notification. Refusals are `OperationOutcome` resources.
+         *     whole notification. Refusals are `OperationOutcome` resources (but 404,
+         *     405, 408 and 431, answered before the request reaches this operation,
+         *     which are the JSON error envelope).
          */
         readonly post: operations["receiveFhirAppointment"];
         readonly delete?: never;
@@ -113,8 +116,9 @@ export interface paths {
         };
         /**
          * Find one of your events by the key you sent it with
-         * @description The event you delivered with this `Idempotency-Key` or `webhook-id`,
-         *     as stored; 404 when none is. A live key finds live events, a test key
+         * @description The event you delivered with this `Idempotency-Key` or `webhook-id`, or
+         *     in this HL7 v2 message or FHIR Appointment version, as stored; 404 when
+         *     none is. A live key finds live events, a test key
          *     test events.
          */
         readonly get: operations["findPartnerEvent"];
@@ -607,6 +611,10 @@ export interface components {
              */
             readonly notes?: string | null;
         };
+        /** @description Any JSON value whose objects, at any depth, use no reserved name (see SafeName). */
+        readonly SafeJson: {
+            readonly [key: string]: components["schemas"]["SafeJson"];
+        };
         /** @description A field name that cannot reach object prototypes or act as a MongoDB operator. */
         readonly SafeName: string;
         /**
@@ -859,13 +867,14 @@ export interface components {
         /**
          * @description A FHIR R4 `Appointment`, or a subscription notification `Bundle`. Only
          *     the elements the mapping reads are checked here; the rest of a resource
-         *     is accepted and not stored.
+         *     is accepted and not stored. As in every JSON body, no object may repeat
+         *     a name or use a reserved one (see SafeName), and nesting is bounded.
          */
         readonly FhirInput: ({
             /** @enum {string} */
             readonly resourceType: "Appointment" | "Bundle";
         } & {
-            readonly [key: string]: unknown;
+            readonly [key: string]: components["schemas"]["SafeJson"];
         }) & (unknown & unknown);
         /** @description The elements of a FHIR R4 Appointment that are read, with their R4 types. */
         readonly FhirAppointment: {
@@ -977,10 +986,11 @@ export interface components {
     };
     responses: {
         /**
-         * @description Refused, as an HL7 acknowledgement: `MSA-1` `AE` when the message was read
-         *     but breaks a rule (one `ERR` segment per problem), `AR` when it was not
-         *     accepted at all (not a message, an unsupported type, trigger or version,
-         *     credentials, limits, an outage). The status says what to do, as on the
+         * @description Refused, as an HL7 acknowledgement: `MSA-1` `AE` when the message breaks a
+         *     rule or is no message at all (one `ERR` segment per problem: ERR-2 the
+         *     location, ERR-3 a table 0357 code, ERR-5 the error `type`, ERR-8 the
+         *     reason), `AR` when it was not taken (an unsupported type, trigger,
+         *     version, character set or processing id, credentials, limits, an outage). The status says what to do, as on the
          *     JSON route: 409, 429, 500 and 503 may be resent unchanged (after
          *     `Retry-After`); other statuses fail again until the message is fixed.
          */
@@ -1003,10 +1013,11 @@ export interface components {
         /**
          * @description Refused, as a FHIR `OperationOutcome`: one issue per problem, its
          *     `expression` the FHIRPath of the element at fault, its
-         *     `details.coding[0].code` the error `type` of the error catalogue. Nothing
-         *     of the notification was stored. The status says what to do, as on the JSON
-         *     route: 409, 429, 500 and 503 may be resent unchanged (after
-         *     `Retry-After`); other statuses fail again until the resource is fixed.
+         *     `details.coding[0].code` the error `type` of the error catalogue. After a
+         *     4xx nothing of the notification was stored. The status says what to do, as
+         *     on the JSON route: 409, 429, 500 and 503 may be resent unchanged (after
+         *     `Retry-After`; versions stored meanwhile are then replays); other statuses
+         *     fail again until the resource is fixed.
          */
         readonly FhirRefused: {
             headers: {
@@ -1623,7 +1634,8 @@ export interface operations {
             readonly query?: never;
             readonly header?: {
                 /**
-                 * @description Not needed: MSH-10 (the message control id) is the idempotency key. If you
+                 * @description Not needed: MSH-10 (the message control id) is the idempotency key, within
+                 *     its MSH-3 and MSH-4. If you
                  *     send this header anyway, it must equal MSH-10 (otherwise 422 AE with
                  *     `value_error.idempotency_key.mismatch`).
                  */
@@ -1837,7 +1849,12 @@ export interface operations {
     readonly findPartnerEvent: {
         readonly parameters: {
             readonly query: {
-                /** @description The `Idempotency-Key` or `webhook-id` the event was delivered with. */
+                /**
+                 * @description The `Idempotency-Key` or `webhook-id` the event was delivered with. For an
+                 *     HL7 v2 message, `hl7v2|<MSH-3>|<MSH-4>|<MSH-10>` (the first component of the
+                 *     sending application and facility, and the control id); for a FHIR Appointment,
+                 *     `fhir|Appointment/<id>/_history/<versionId>`.
+                 */
                 readonly idempotency_key: string;
             };
             readonly header?: never;

@@ -80,10 +80,15 @@ export function idempotencyOf(partner: string, event: AppointmentEvent, explicit
 }
 
 /**
- * The key of an event read from an HL7 v2 or FHIR message: the message's own id for it (MSH-10, a
- * resource version), in the partner's one namespace of explicit keys, so a partner finds it by
- * that id (GET /webhook/events?idempotency_key=) as it finds an Idempotency-Key.
+ * The stored key of an event read from an HL7 v2 or FHIR message, by its message key
+ * (`hl7v2|<MSH-3>|<MSH-4>|<MSH-10>`, `fhir|Appointment/<id>/_history/<version>`): a namespace of
+ * its own, so that no Idempotency-Key, webhook-id or other format's id can ever name it, and a
+ * partner finds the event by that text (GET /webhook/events?idempotency_key=).
  */
-export function messageIdempotency(partner: string, event: AppointmentEvent, controlId: string): Idempotency {
-  return { key: explicitKeyDigest(partner, controlId), fingerprint: payloadFingerprint(partner, event), source: 'message' };
+export function messageKeyDigest(partner: string, messageKey: string): string {
+  return digest([partner, 'message', messageKey]);
+}
+
+export function messageIdempotency(partner: string, event: AppointmentEvent, messageKey: string): Idempotency {
+  return { key: messageKeyDigest(partner, messageKey), fingerprint: payloadFingerprint(partner, event), source: 'message' };
 }

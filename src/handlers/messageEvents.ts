@@ -22,7 +22,7 @@ export interface MessageEvent {
   event: AppointmentEvent;
   idempotency: Idempotency;
   source: EventSource;
-  /** Where the message names the event's own id, for a refusal of a reused one. */
+  /** Where the event's own id was found (`["body", "MSH", 10]`), for a refusal of a reused or overlong one. */
   keyLoc: Loc;
 }
 
@@ -44,7 +44,7 @@ export function refuseLongIds(items: readonly Pick<MessageEvent, 'source' | 'key
     items
       .filter((item) => (item.source.control_id?.length ?? 0) > MAX_CONTROL_ID)
       .map((item) => ({
-        loc: ['body', ...item.keyLoc],
+        loc: [...item.keyLoc],
         msg: `ensure this value has at most ${MAX_CONTROL_ID} characters`,
         type: 'value_error.any_str.max_length',
         ctx: { limit_value: MAX_CONTROL_ID },
@@ -53,16 +53,16 @@ export function refuseLongIds(items: readonly Pick<MessageEvent, 'source' | 'key
 }
 
 const reusedItem = (loc: Loc): ErrorDetail<'idempotency_key_reused'> => ({
-  loc: ['body', ...loc],
+  loc: [...loc],
   msg: 'this id was already used for a different event',
   type: 'value_error.idempotency_key_reused',
 });
 
 /**
  * Stores every event of one message, or refuses them all: ids already used for other content
- * are found before anything is written. Then every write is waited for (none is abandoned
- * half-way); if one failed, the request fails and its resend stores the rest, the others being
- * replays. Written one after the other in the same queue, the events go into one insert.
+ * are found before anything is written. Then the events are queued one after the other and every
+ * write is waited for (none is abandoned half-way); if one failed, the request fails and its
+ * resend stores the rest, the others being replays (README: "All or nothing, and where that ends").
  */
 export async function saveAll(ctx: RequestContext, deps: MessageDeps, partner: AuthenticatedPartner, items: readonly MessageEvent[]): Promise<SavedEvent[]> {
   const target = storeFor(deps, partner);

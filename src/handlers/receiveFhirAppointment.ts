@@ -3,7 +3,9 @@ import type { Handler } from '../http/context';
 import { idempotencyOf, messageIdempotency } from '../idempotency';
 import { readFhirBody } from '../inputs/fhirAppointment';
 import type { InputEvent } from '../inputs/inputEvent';
+import type { BookedStart } from '../store/appointmentStarts';
 import type { KeyMode } from '../store/partnerStore';
+import { instantOf } from '../timestamp';
 import { noteOutcome, refuseIfAny, refuseLongIds, saveAll, type MessageDeps, type MessageEvent } from './messageEvents';
 import { partnerOf } from './partnerScope';
 
@@ -27,17 +29,17 @@ export function receiveFhirAppointment(deps: MessageDeps): Handler<'receiveFhirA
       return {
         event: input.event,
         // A version names its event; a lone Appointment without one is keyed as a JSON event is.
-        idempotency: controlId !== undefined ? messageIdempotency(partner.name, input.event, controlId) : idempotencyOf(partner.name, input.event, explicit),
+        idempotency: controlId !== undefined ? messageIdempotency(partner.name, input.event, `fhir|${controlId}`) : idempotencyOf(partner.name, input.event, explicit),
         source: { format: 'fhir', control_id: controlId },
-        keyLoc: [...resourceLoc(input), 'meta', 'versionId'],
+        keyLoc: controlId !== undefined ? ['body', ...resourceLoc(input), 'meta', 'versionId'] : ['header', partner.webhookId !== undefined ? 'webhook-id' : 'idempotency-key'],
       };
     });
     refuseLongIds(items);
-    const moved = await markReschedules(ctx.budget, deps, partner.mode, partner.name, reading.events, items);
+    const newest = await markReschedules(ctx.budget, deps, partner.mode, partner.name, reading.events, items);
     const saved = await saveAll(ctx, deps, partner, items);
-    // Only a newly stored booking moves the start: a resent old version must not move it back.
-    const booked = [...moved].filter(([, { index }]) => !saved[index]!.replayed);
-    await ctx.budget.spend((remainingMs) => Promise.all(booked.map(([id, { start }]) => deps.starts.set(partner.mode, partner.name, id, start, remainingMs))));
+    // Replays too: a resend after a lost reply is the first time its start may be kept. The
+    // store keeps a start only over an older version's.
+    await ctx.budget.spend((remainingMs) => Promise.all([...newest].map(([id, booked]) => deps.starts.set(partner.mode, partner.name, id, booked, remainingMs))));
     const replayed = noteOutcome(ctx, saved, items[0]!.idempotency.source);
     const events = saved.map(({ accepted, replayed: again }) => ({ event_id: accepted.event_id, received_at: accepted.received_at, replayed: again, data: accepted.data }));
     return {
@@ -50,10 +52,11 @@ export function receiveFhirAppointment(deps: MessageDeps): Handler<'receiveFhirA
 }
 
 /**
- * FHIR has no reschedule status: a `booked` Appointment whose start differs from the start last
- * booked for it (stored, or earlier in this notification) was moved. The fingerprint was taken
- * before, so a resend matches its first delivery whatever the stored start has become since.
- * Returns the newest start of each booked appointment, to store once its events are.
+ * FHIR has no reschedule status: a `booked` Appointment whose start differs from the start of an
+ * older booked version (stored, or earlier in this notification by meta.lastUpdated) was moved.
+ * A version older than the one stored is compared with nothing: what came before it is unknown.
+ * The fingerprint was taken before, so a resend matches its first delivery whatever the stored
+ * start has become since. Returns the newest booked start of each appointment, to keep.
  */
 async function markReschedules(
   budget: { spend: <T>(run: (remainingMs: number) => Promise<T>) => Promise<T> },
@@ -62,19 +65,22 @@ async function markReschedules(
   partner: string,
   inputs: readonly InputEvent[],
   items: MessageEvent[],
-): Promise<Map<string, { start: Date; index: number }>> {
-  const latest = new Map<string, { start: Date; index: number }>();
-  for (const [i, input] of inputs.entries()) {
-    if (input.bookedStart === undefined) continue;
+): Promise<Map<string, BookedStart>> {
+  const booked = inputs.flatMap((input, i) => {
+    if (input.bookedStart === undefined) return [];
     const start = new Date(input.bookedStart);
+    const asOf = instantOf(input.event.timestamp);
     // A start JavaScript cannot place (a leap second) is compared with nothing and not kept.
-    if (Number.isNaN(start.getTime())) continue;
-    const id = input.event.appointment_id;
-    const before = latest.get(id)?.start ?? (await budget.spend((remainingMs) => deps.starts.get(mode, partner, id, remainingMs)));
-    if (before !== undefined && before.getTime() !== start.getTime()) items[i]!.event = { ...input.event, event_type: 'appointment.rescheduled' };
-    latest.set(id, { start, index: i });
+    return Number.isNaN(start.getTime()) ? [] : [{ i, id: input.event.appointment_id, start, asOf }];
+  });
+  booked.sort((a, b) => a.asOf.getTime() - b.asOf.getTime());
+  const newest = new Map<string, BookedStart>();
+  for (const { i, id, start, asOf } of booked) {
+    const before = newest.get(id) ?? (await budget.spend((remainingMs) => deps.starts.get(mode, partner, id, remainingMs)));
+    if (before !== undefined && before.asOf < asOf && before.start.getTime() !== start.getTime()) items[i]!.event = { ...items[i]!.event, event_type: 'appointment.rescheduled' };
+    if (before === undefined || before.asOf < asOf) newest.set(id, { start, asOf });
   }
-  return latest;
+  return newest;
 }
 
 /** Where the Appointment an event came from sits in the body: `['entry', i, 'resource']`, or the root. */

@@ -14,10 +14,17 @@ import { partnerOf } from './partnerScope';
 export function receiveHl7v2Message(deps: MessageDeps): Handler<'receiveHl7v2Message'> {
   return async (ctx, text) => {
     const partner = partnerOf(ctx);
+    const header = readHl7Header(text);
+    // A training or debugging message must not become a real patient's appointment.
+    if (partner.mode === 'live' && header?.processingId !== undefined && header.processingId !== '' && header.processingId !== 'P') {
+      throw new AppError('invalid_payload', [{ loc: ['body', 'MSH', 11], msg: 'MSH-11 must be P (production) with a live key; send T and D messages with a test key', type: 'value_error.hl7.processing_id' }]);
+    }
     const input = readHl7Message(text, { patientIdType: partner.inputs.hl7PatientIdType ?? DEFAULT_HL7_PATIENT_ID_TYPE });
     refuseIfAny(deps.checkEvent([input]));
     const controlId = input.controlId ?? '';
-    const item = { event: input.event, idempotency: messageIdempotency(partner.name, input.event, controlId), source: { format: 'hl7v2', control_id: controlId }, keyLoc: ['MSH', 10] } as const;
+    // MSH-10 is unique per sending application and facility (MSH-3, MSH-4), not per partner.
+    const messageKey = `hl7v2|${header?.sendingApplication[0] ?? ''}|${header?.sendingFacility[0] ?? ''}|${controlId}`;
+    const item = { event: input.event, idempotency: messageIdempotency(partner.name, input.event, messageKey), source: { format: 'hl7v2', control_id: controlId }, keyLoc: ['body', 'MSH', 10] } as const;
     refuseLongIds([item]);
     const key = ctx.req.get('idempotency-key');
     if (key !== undefined && unquote(key) !== controlId) {
@@ -28,7 +35,7 @@ export function receiveHl7v2Message(deps: MessageDeps): Handler<'receiveHl7v2Mes
     const [saved] = await saveAll(ctx, deps, partner, [item]);
     const { accepted, replayed } = saved!;
     noteOutcome(ctx, [saved!], 'message');
-    const ack = hl7Ack({ received: readHl7Header(text), ackCode: 'AA', controlId: ctx.requestId, now: deps.now(), errors: [], text: `event ${accepted.event_id} stored` });
+    const ack = hl7Ack({ received: header, ackCode: 'AA', controlId: ctx.requestId, now: deps.now(), errors: [], text: `event ${accepted.event_id} stored` });
     return { status: 201, contentType: 'application/hl7-v2', body: ack, headers: replayed ? { 'Idempotent-Replayed': 'true' } : {} };
   };
 }

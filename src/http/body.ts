@@ -8,9 +8,9 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * 415 unless the request sends one of the operation's media types (as the spec lists them for its
- * body) in UTF-8, uncompressed; 501 for a transfer coding other than chunked.
+ * body) in UTF-8, uncompressed; 501 for a transfer coding other than chunked. Returns the media type.
  */
-export function assertContent(req: IncomingMessage, accepted: readonly string[]): void {
+export function assertContent(req: IncomingMessage, accepted: readonly string[]): string {
   const expected = `content type must be ${accepted.join(' or ')}`;
   const unsupported = (msg: string, loc: string) =>
     new AppError('unsupported_media_type', [{ loc: ['header', loc], msg, type: 'value_error.content_type' }]);
@@ -37,6 +37,7 @@ export function assertContent(req: IncomingMessage, accepted: readonly string[])
   if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
     throw unsupported('content encoding is not supported', 'content-encoding');
   }
+  return mediaType;
 }
 
 /** Reads the body, stopping at `limit` bytes while it streams in (413), never buffering more. */

@@ -6,7 +6,7 @@ import type { ErrorReply } from './errorTable';
 import type { WireReply } from './writeReply';
 
 /** Refusals an HL7 sender must not resend unchanged as if the content were at fault: the message was not taken at all. */
-const REJECTED_TYPES = new Set(['value_error.hl7.message_type', 'value_error.hl7.trigger_event', 'value_error.hl7.version', 'value_error.hl7.charset']);
+const REJECTED_TYPES = new Set(['value_error.hl7.message_type', 'value_error.hl7.trigger_event', 'value_error.hl7.version', 'value_error.hl7.charset', 'value_error.hl7.processing_id']);
 
 const lenientUtf8 = new TextDecoder('utf-8');
 

@@ -2,8 +2,10 @@
  * Everything this service relies on in openapi-backend beyond its documented use, in one place;
  * test/unit/openapiBackend.test.ts pins each behaviour, so an upgrade that changes one fails there.
  */
-import { OpenAPIBackend, type Context, type Handler as LibraryHandler, type Request } from 'openapi-backend';
+import type { ValidateFunction } from 'ajv';
+import { OpenAPIBackend, ValidationContext, type Context, type Handler as LibraryHandler, type Request } from 'openapi-backend';
 import { InternalFault } from '../errors';
+import { validationError } from './validationErrors';
 import { customizeAjv } from './ajv';
 import type { RequestContext } from './context';
 import type { AnyReply, OperationId } from './reply';
@@ -88,6 +90,28 @@ export function securityFailure(c: Context): unknown {
 export function setRequestBody(c: Context, ctx: RequestContext, body: unknown): void {
   ctx.request.body = typeof body === 'string' ? JSON.stringify(body) : body;
   c.request.requestBody = body;
+}
+
+/** The body media types the library validates itself (validation.js); it skips every other. */
+const LIBRARY_VALIDATED = ['application/json', 'multipart/form-data', 'application/x-www-form-urlencoded'];
+const ownValidators = new WeakMap<Context['operation'], ValidateFunction>();
+
+/**
+ * The library validates a body only when its operation takes one of LIBRARY_VALIDATED; a body of
+ * another media type only (HL7 v2 text) is validated here, against the schema the spec declares
+ * for it, with the library's own Ajv and error translation: the same rules as any other body.
+ */
+export function validateOtherBody(c: Context, mediaType: string, body: unknown): void {
+  const declared = c.operation.requestBody;
+  if (!declared || !('content' in declared)) return;
+  if (Object.keys(declared.content).some((type) => LIBRARY_VALIDATED.includes(type))) return;
+  let validate = ownValidators.get(c.operation);
+  if (!validate) {
+    const ajv = c.api.validator.getAjv(ValidationContext.RequestBody);
+    const schema = { type: 'object', properties: { requestBody: declared.content[mediaType]?.schema ?? {} }, required: declared.required ? ['requestBody'] : [], components: c.api.document.components };
+    ownValidators.set(c.operation, (validate = ajv.compile(schema)));
+  }
+  if (!validate(body === undefined ? {} : { requestBody: body })) throw validationError(validate.errors ?? []);
 }
 
 // Operations are built once (see createApi), so their declared query parameters are too.

@@ -1,7 +1,7 @@
 import type { Context } from 'openapi-backend';
 import { assertContent, decodeJson, decodeText, readBody } from './body';
 import type { RequestContext } from './context';
-import { declaredQuery, setRequestBody } from './openapiBackend';
+import { declaredQuery, setRequestBody, validateOtherBody } from './openapiBackend';
 import type { OperationId } from './reply';
 
 /**
@@ -43,10 +43,12 @@ export function requestHooks(bodyLimitBytes: number, operationIds: ReadonlySet<s
       const body = c.operation.requestBody;
       // The library dereferenced the document: a body is never a $ref by now.
       const accepted = 'content' in body ? Object.keys(body.content) : [];
-      assertContent(ctx.req, accepted);
+      const mediaType = assertContent(ctx.req, accepted);
       const raw = await rawBodyOf(ctx, bodyLimitBytes);
       // Every media type the spec lists is JSON but HL7 v2's ER7 text.
-      setRequestBody(c, ctx, accepted.some(isHl7MediaType) ? decodeText(raw) : decodeJson(raw));
+      const decoded = isHl7MediaType(mediaType) ? decodeText(raw) : decodeJson(raw);
+      validateOtherBody(c, mediaType, decoded);
+      setRequestBody(c, ctx, decoded);
     },
   };
 }

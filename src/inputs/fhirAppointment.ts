@@ -43,8 +43,6 @@ const EVENT_OF_STATUS: ReadonlyMap<string, EventType | null> = new Map<string, E
   ['checked-in', null],
 ]);
 const STATUSES = [...EVENT_OF_STATUS.keys()];
-/** Notifications that carry no resources by design. */
-const EMPTY_NOTIFICATIONS = new Set(['handshake', 'heartbeat']);
 
 const missing = (loc: Loc, msg: string): Item => ({ loc: ['body', ...loc], msg, type: 'value_error.missing' });
 
@@ -69,12 +67,12 @@ function readBundle(bundle: Json, options: FhirOptions, items: Item[], reading: 
   if (status?.type !== undefined) reading.notificationType = status.type;
   const focus = new FocusIndex(status?.events ?? []);
   const byControlId = new Map<string, InputEvent>();
-  let appointments = 0;
+  // A notification without Appointments (a handshake, a heartbeat, a query status, other
+  // resources only) is answered with nothing to store, so the subscription stays healthy.
   for (let i = 0; i < entries.length; i++) {
     const entry = record(entries[i]);
     const resource = record(entry?.resource);
     if (resource?.resourceType !== 'Appointment') continue;
-    appointments++;
     const meta = record(resource.meta);
     const event = focus.take(text(entry?.fullUrl), text(resource.id), text(meta?.versionId));
     const before = reading.events.length;
@@ -91,9 +89,6 @@ function readBundle(bundle: Json, options: FhirOptions, items: Item[], reading: 
         items.push({ loc: ['body', 'entry', i], msg: 'another entry carries the same appointment version with different content', type: 'value_error.fhir.duplicate_entry' });
       }
     }
-  }
-  if (appointments === 0 && !(status?.type !== undefined && EMPTY_NOTIFICATIONS.has(status.type))) {
-    items.push(missing(['entry'], 'a notification must carry at least one Appointment'));
   }
 }
 
@@ -191,7 +186,9 @@ function patientOf(participants: readonly unknown[]): { index: number; id: strin
     const reference = text(actor.reference);
     const target = reference === undefined ? undefined : referenceTarget(reference, 'Patient');
     if (!target && actor.type !== 'Patient') continue;
-    return { index: j, id: text(record(actor.identifier)?.value) ?? target?.id };
+    // The reference names the Patient resource; an identifier may be of any system (even a
+    // national number), so it is read only when there is no reference to go by.
+    return { index: j, id: target?.id ?? text(record(actor.identifier)?.value) };
   }
   return undefined;
 }

@@ -132,7 +132,21 @@ export function referenceTarget(reference: string, type: string): Target | undef
   if (slash <= 0 || slash === path.length - 1) return undefined;
   const typeStart = path.lastIndexOf('/', slash - 1) + 1;
   if (slash - typeStart !== type.length || !path.startsWith(type, typeStart)) return undefined;
-  return { id: path.slice(slash + 1), version };
+  // Relative references are exactly `Type/id`; only an absolute URL has a base before the type.
+  if (typeStart > 0 && !path.includes('://')) return undefined;
+  const id = path.slice(slash + 1);
+  return isFhirId(id) && (version === undefined || isFhirId(version)) ? { id, version } : undefined;
+}
+
+/** FHIR's id: 1 to 64 of A-Z, a-z, 0-9, '-' and '.' (so no query string or fragment rides along). */
+function isFhirId(value: string): boolean {
+  if (value.length === 0 || value.length > 64) return false;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    const ok = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 45 || c === 46;
+    if (!ok) return false;
+  }
+  return true;
 }
 
 /**

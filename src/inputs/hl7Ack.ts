@@ -21,6 +21,8 @@ export interface Hl7Header {
   controlId: string;
   /** MSH-12.1. */
   version: string;
+  /** MSH-11.1: P (production), T (training) or D (debugging); empty when not sent. */
+  processingId: string;
 }
 
 export interface AckInput {
@@ -61,6 +63,7 @@ export function readHl7Header(text: string): Hl7Header | undefined {
     trigger: components(9)[1] ?? '',
     controlId: unNull(decodeHl7(field(10), d)),
     version: components(12)[0] ?? '',
+    processingId: components(11)[0] ?? '',
   };
 }
 
@@ -70,6 +73,7 @@ const TABLE_0357: Readonly<Record<string, string>> = {
   'value_error.hl7.message_type': '200^Unsupported message type',
   'value_error.hl7.trigger_event': '201^Unsupported event code',
   'value_error.hl7.version': '203^Unsupported version id',
+  'value_error.hl7.processing_id': '202^Unsupported processing id',
   'value_error.hl7.parse': '100^Segment sequence error',
   'value_error.hl7.segment_missing': '100^Segment sequence error',
   'value_error.idempotency_key_reused': '205^Duplicate key identifier',
@@ -127,7 +131,8 @@ export function hl7Ack(input: AckInput): string {
     '',
     trigger,
     encodeHl7(input.controlId),
-    'P',
+    // The acknowledgement is processed as the message was (a training message, a training ACK).
+    received?.processingId ? encodeHl7(received.processingId) : 'P',
     received?.version ? encodeHl7(received.version) : '2.5.1',
   ];
   const msa = ['MSA', input.ackCode, encodeHl7(received?.controlId ?? ''), ...(input.text === undefined ? [] : [encodeHl7(input.text)])];

@@ -56,12 +56,9 @@ export function readHl7Message(text: string, options: { patientIdType: string })
   } catch (err) {
     throw parseError(err);
   }
-  try {
-    return mapMessage(message, text, d, options.patientIdType);
-  } catch (err) {
-    if (err instanceof AppError) throw err;
-    throw parseError(err);
-  }
+  // Anything but an AppError from here on is a defect of ours: a 500 the sender may resend, not
+  // a 400 that would tell it to fix a message that is fine.
+  return mapMessage(message, text, d, options.patientIdType);
 }
 
 function mapMessage(message: Hl7Message, text: string, d: Hl7Delimiters, patientIdType: string): InputEvent {

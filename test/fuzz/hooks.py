@@ -14,6 +14,7 @@ import re
 import uuid
 
 import schemathesis
+from schemathesis.core.parameters import ParameterLocation
 
 VALID_KEY = re.compile(r'^("[\x21\x23-\x7e]{1,256}"|[\x21\x23-\x7e][\x21-\x7e]{0,255})$')
 PREFIX = "fuzz-"
@@ -21,8 +22,86 @@ SENT = {}  # Idempotency-Key -> (headers, body) as first sent
 RETRIED_KEYS = set()
 
 
+HL7_MEDIA_TYPES = ("application/hl7-v2", "x-application/hl7-v2+er7")
+HL7_PATH = "/webhook/appointment/hl7v2"
+FHIR_PATH = "/webhook/appointment/fhir"
+
+
+@schemathesis.serializer(*HL7_MEDIA_TYPES)
+def hl7_text(ctx, value):
+    """An HL7 v2 body is text: sent as UTF-8; a non-string (negative testing) as its text."""
+    if isinstance(value, bytes):
+        return value
+    return (value if isinstance(value, str) else str(value)).encode("utf-8", "surrogatepass")
+
+
+@schemathesis.deserializer(*HL7_MEDIA_TYPES)
+def hl7_reply(ctx, response):
+    """The acknowledgement is checked against its string schema as text."""
+    return response.content.decode("utf-8")
+
+
+def _hl7_escaped(text):
+    """Text as an HL7 value: the standard escapes, no segment break, nothing a database refuses."""
+    kept = _storable(text)[:300]
+    for char, escape in (("\\", "\\E\\"), ("|", "\\F\\"), ("^", "\\S\\"), ("&", "\\T\\"), ("~", "\\R\\")):
+        kept = kept.replace(char, escape)
+    return kept
+
+
+def _storable(text):
+    """Text a database stores exactly, on one line: what a positive case may carry as a note."""
+    return "".join(c for c in text if c not in "\x00\r\n" and not 0xD800 <= ord(c) <= 0xDFFF)
+
+
+def _as_storable_appointment(resource):
+    """A drawn Appointment made into one a receiver can store: its own short id and version, a
+    patient, a storable comment. Status, start and the rest stay as drawn."""
+    ident = uuid.uuid4().hex[:20]
+    resource["id"] = f"A{ident}"
+    resource["meta"] = {"versionId": ident, "lastUpdated": "2025-01-06T09:00:00Z"}
+    # The first Patient participant is the patient: this one comes first.
+    resource["participant"] = [{"actor": {"reference": f"Patient/P{ident}"}, "status": "accepted"}, *(resource.get("participant") or [])[:10]]
+    if isinstance(resource.get("comment"), str):
+        resource["comment"] = _storable(resource["comment"])[:1000]
+    if resource.get("status") == "booked" and not isinstance(resource.get("start"), str):
+        resource["start"] = "2025-01-10T12:30:00Z"
+
+
+def _siu_message(note):
+    """A valid SIU^S12 with the drawn text as its note: what a positive HL7 case sends."""
+    ident = uuid.uuid4().hex[:20]
+    return "\r".join([
+        f"MSH|^~\\&|FUZZ|HOSP|APPTWH|RECEIVER|20250106090000+0000||SIU^S12^SIU_S12|{PREFIX}{ident}|P|2.5.1",
+        f"SCH||A{ident}^FUZZ|||||||30|MIN|||||||||||||||Booked",
+        f"NTE|1||{_hl7_escaped(note)}",
+        f"PID|1||P{ident}^^^HOSP^MR||Doe^Jan",
+        "",
+    ])
+
+
+def _positive_body(case):
+    return case.body is not None and not case.meta.is_negative_at(ParameterLocation.BODY)
+
+
 @schemathesis.hook
 def before_call(ctx, case, **kwargs):
+    # Positive HL7 cases: any text the schema allows is wrapped into a valid message as its note,
+    # so the fuzzer checks that such messages are stored (201), not that random text is refused.
+    if case.operation.path == HL7_PATH and isinstance(case.body, str) and case.body and _positive_body(case):
+        case.body = _siu_message(case.body)
+        # MSH-10 is the message's key: an Idempotency-Key, if sent, would have to repeat it.
+        case.headers = {k: v for k, v in (case.headers or {}).items() if k.lower() != "idempotency-key"}
+        return
+    # Positive FHIR cases likewise: every drawn Appointment made into one that can be stored.
+    if case.operation.path == FHIR_PATH and isinstance(case.body, dict) and _positive_body(case):
+        if case.body.get("resourceType") == "Bundle" and isinstance(case.body.get("entry"), list) and len(case.body["entry"]) < 100:
+            # A notification carries at least one Appointment (or is a handshake, which a drawn one is not).
+            case.body["entry"].append({"resource": {"resourceType": "Appointment", "status": "cancelled", "participant": []}})
+        resources = [case.body] if case.body.get("resourceType") == "Appointment" else [e.get("resource") for e in case.body.get("entry") or [] if isinstance(e, dict)]
+        for resource in resources:
+            if isinstance(resource, dict) and resource.get("resourceType") == "Appointment":
+                _as_storable_appointment(resource)
     headers = case.headers or {}
     for name in list(headers):
         value = str(headers[name])

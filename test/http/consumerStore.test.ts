@@ -1,24 +1,17 @@
-import { MongoClient, type Db } from 'mongodb';
+import type { Db } from 'mongodb';
 import { CONSUMERS_COLLECTION, ConsumerExistsError, ConsumerNotFoundError } from '../../src/store/consumerStore';
-import { openStores, type Stores } from '../../src/store/stores';
-import { dbNameFor, testDatabaseUri } from '../helpers/testApp';
+import type { Stores } from '../../src/store/stores';
+import { storesOnly } from '../helpers/storesOnly';
 
 // The consumer store against the real database; the clock is passed in, so grace ends without waiting.
-const dbName = dbNameFor(__filename);
 const at = (seconds: number) => new Date(Date.UTC(2026, 0, 1) + seconds * 1000);
 
+const opened = storesOnly(__filename);
 let stores: Stores;
-let client: MongoClient;
 let db: Db;
-beforeAll(async () => {
-  stores = await openStores({ uri: testDatabaseUri(), dbName, timeoutMs: 5000 });
-  client = await MongoClient.connect(testDatabaseUri());
-  db = client.db(dbName);
-});
-afterAll(async () => {
-  await db.dropDatabase();
-  await client.close();
-  await stores.close();
+beforeAll(() => {
+  stores = opened.stores();
+  db = opened.db();
 });
 
 describe('consumer store', () => {

@@ -1,5 +1,4 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TEST_EVENTS_COLLECTION } from '../../src/store/eventStore';
@@ -8,6 +7,7 @@ import { post } from '../helpers/http';
 import { aPartner } from '../helpers/partners';
 import { signedHeaders } from '../helpers/signing';
 import { spec } from '../helpers/spec';
+import { runShellSample } from '../helpers/shellSample';
 import { dbNameFor, startTestApp, type TestApp } from '../helpers/testApp';
 
 interface Sample {
@@ -30,15 +30,7 @@ afterAll(async () => {
 const shellSamples = (path: string, method: 'get' | 'post'): Sample[] => spec.paths[path][method]['x-codeSamples'].filter((s: Sample) => s.lang === 'Shell');
 
 /** Runs a published shell sample with only the variables the guide names. */
-function run(sample: Sample, env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  const file = join(dir, 'sample.sh');
-  writeFileSync(file, sample.source);
-  return new Promise((resolve) => {
-    execFile('bash', [file], { cwd: dir, env: { PATH: process.env.PATH ?? '', RECEIVER_URL: app.url, ...env }, encoding: 'utf8', timeout: 20000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const run = (sample: Sample, env: Record<string, string>) => runShellSample(dir, app.url, sample.source, env);
 
 describe('the samples of Test mode and Your deliveries', () => {
   test.each(shellSamples('/webhook/appointment', 'post').map((s) => [s.label, s] as const))('when the delivery sample "%s" runs with a test key, then it works unchanged and its event is stored in test mode', async (label, sample) => {

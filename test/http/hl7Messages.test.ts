@@ -158,12 +158,21 @@ describe('HL7 v2 SIU messages', () => {
     await app.stores.deliveryLog!.flush();
     const page = await send(`${app.url}/webhook/deliveries`, { headers: partner.auth });
     expect(page.body.data[0]).toMatchObject({ operation: 'receiveHl7v2Message', status: 201, event_id: eventId, idempotency: 'message' });
-    const found = await send(`${app.url}/webhook/events?idempotency_key=SECRET-CTRL`, { headers: partner.auth });
+    const found = await send(`${app.url}/webhook/events?idempotency_key=${encodeURIComponent('hl7v2|CLINICSCHED|NORTHSIDE|SECRET-CTRL')}`, { headers: partner.auth });
     expect(found.body.event_id).toBe(eventId);
     const counted = (await metrics.registry.getSingleMetric('webhook_deliveries_total')!.get()).values;
     expect(counted.find((v) => v.labels.partner === partner.name && v.labels.format === 'hl7v2')?.value).toBe(1);
     await deliver(partner, anSiuMessage({ patientId: '', note: 'SECRET-REFUSED' }).text);
     expect(app.logs.join('\n')).not.toContain('SECRET');
+  });
+});
+
+describe('HL7 v2 bodies the spec refuses', () => {
+  test('when the body is empty, then 422 AE says it is missing, as the schema declares, and nothing breaks', async () => {
+    const res = await deliver(app, '');
+    expect(res.status).toBe(422);
+    expect(msaOf(res.text)[1]).toBe('AE');
+    expect(errsOf(res.text).map((err) => [err[2], err[5]])).toEqual([['', 'value_error.missing']]);
   });
 });
 

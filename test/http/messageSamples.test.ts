@@ -1,10 +1,10 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { send } from '../helpers/http';
 import { aPartner } from '../helpers/partners';
 import { spec } from '../helpers/spec';
+import { runShellSample } from '../helpers/shellSample';
 import { dbNameFor, startTestApp, type TestApp } from '../helpers/testApp';
 
 const HL7 = '/webhook/appointment/hl7v2';
@@ -22,15 +22,7 @@ afterAll(async () => {
 });
 
 /** Runs a published shell sample with only the variables the guide names. */
-function run(source: string, env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  const file = join(dir, 'sample.sh');
-  writeFileSync(file, source);
-  return new Promise((resolve) => {
-    execFile('bash', [file], { cwd: dir, env: { PATH: process.env.PATH ?? '', RECEIVER_URL: app.url, ...env }, encoding: 'utf8', timeout: 20000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const run = (source: string, env: Record<string, string>) => runShellSample(dir, app.url, source, env);
 
 const sampleOf = (path: string): string => spec.paths[path].post['x-codeSamples'].find((s: { lang: string }) => s.lang === 'Shell').source;
 

@@ -27,7 +27,8 @@ const instant = fc
 const patientActor = fc.oneof(
   fhirId.map((id) => ({ actor: { reference: `Patient/${id}` }, id })),
   fc.tuple(fhirId, fhirId).map(([id, v]) => ({ actor: { reference: `${BASE}/Patient/${id}/_history/${v}` }, id })),
-  fc.tuple(fhirId, fc.string({ minLength: 1, maxLength: 50 })).map(([id, value]) => ({ actor: { reference: `Patient/${id}`, identifier: { value } }, id: value })),
+  fc.tuple(fhirId, fc.string({ minLength: 1, maxLength: 50 })).map(([id, value]) => ({ actor: { reference: `Patient/${id}`, identifier: { value } }, id })),
+  fc.string({ minLength: 1, maxLength: 50 }).map((value) => ({ actor: { type: 'Patient' as const, identifier: { value } }, id: value })),
   fc.string({ minLength: 1, maxLength: 50 }).map((value) => ({ actor: { type: 'Patient' as const, identifier: { system: 'urn:mrn', value } }, id: value })),
 );
 const otherActor = fc.tuple(fc.constantFrom('Practitioner', 'Location', 'PractitionerRole', 'Device'), fhirId).map(([type, id]) => ({ reference: `${type}/${id}` }));

@@ -15,6 +15,7 @@ describe('readHl7Header', () => {
       trigger: 'S12',
       controlId: 'NS-20250106-0001',
       version: '2.5.1',
+      processingId: 'P',
     });
   });
 
@@ -32,6 +33,7 @@ describe('readHl7Header', () => {
       trigger: '',
       controlId: '',
       version: '',
+      processingId: '',
     });
   });
 

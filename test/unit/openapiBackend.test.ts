@@ -4,7 +4,8 @@
  */
 import { OpenAPIBackend, SetMatchType, type Context, type Document } from 'openapi-backend';
 import { customizeAjv } from '../../src/http/ajv';
-import { declaredQuery, libraryRequest, securityFailure } from '../../src/http/openapiBackend';
+import { AppError } from '../../src/errors';
+import { declaredQuery, libraryRequest, securityFailure, validateOtherBody } from '../../src/http/openapiBackend';
 
 const DEFINITION: Document = {
   openapi: '3.1.0',
@@ -120,5 +121,30 @@ describe('openapi-backend, as this service relies on it', () => {
       headers: { 'x-a': '1, 2', host: 'h' },
       query: {},
     });
+  });
+
+  test('when an operation takes only a body of another media type, then the library validates nothing of it, and validateOtherBody does, by its declared schema', async () => {
+    const definition: Document = structuredClone(DEFINITION);
+    definition.paths!['/thing']!.post!.requestBody = { required: true, content: { 'application/hl7-v2': { schema: { type: 'string', minLength: 1 } } } };
+    const api = new OpenAPIBackend({ definition, strict: true, validate: true, customizeAjv, securityHandlers: { one: () => true } });
+    api.validateDefinition = () => api.document;
+    let context: Context | undefined;
+    api.register({ postThing: (c: Context) => ((context = c), 'handled'), validationFail: () => 'refused', unauthorizedHandler: () => 'unauthorized' });
+    await api.init();
+    // The library passes a missing body and a number straight to the handler.
+    expect(await api.handleRequest({ ...request(undefined), query: {} })).toBe('handled');
+    expect(await api.handleRequest({ ...request(undefined), query: {}, body: JSON.stringify(5) })).toBe('handled');
+    const refusal = (body: unknown) => {
+      try {
+        validateOtherBody(context!, 'application/hl7-v2', body);
+        return undefined;
+      } catch (err) {
+        return err instanceof AppError ? err.details.map((d) => [d.loc, d.type]) : err;
+      }
+    };
+    expect(refusal(undefined)).toEqual([[['body'], 'value_error.missing']]);
+    expect(refusal('')).toEqual([[['body'], 'value_error.any_str.min_length']]);
+    expect(refusal(5)).toEqual([[['body'], 'type_error.str']]);
+    expect(refusal('MSH|...')).toBeUndefined();
   });
 });
