@@ -3,7 +3,6 @@ import type { Handler } from '../http/context';
 import { idempotencyOf, messageIdempotency } from '../idempotency';
 import { readFhirBody } from '../inputs/fhirAppointment';
 import type { InputEvent } from '../inputs/inputEvent';
-import type { BookedStart } from '../store/appointmentStarts';
 import type { KeyMode } from '../store/partnerStore';
 import { instantOf } from '../timestamp';
 import { noteOutcome, refuseIfAny, refuseLongIds, saveAll, type MessageDeps, type MessageEvent } from './messageEvents';
@@ -35,11 +34,8 @@ export function receiveFhirAppointment(deps: MessageDeps): Handler<'receiveFhirA
       };
     });
     refuseLongIds(items);
-    const newest = await markReschedules(ctx.budget, deps, partner.mode, partner.name, reading.events, items);
+    await markReschedules(ctx.budget, deps, partner.mode, partner.name, reading.events, items);
     const saved = await saveAll(ctx, deps, partner, items);
-    // Replays too: a resend after a lost reply is the first time its start may be kept. The
-    // store keeps a start only over an older version's.
-    await ctx.budget.spend((remainingMs) => Promise.all([...newest].map(([id, booked]) => deps.starts.set(partner.mode, partner.name, id, booked, remainingMs))));
     const replayed = noteOutcome(ctx, saved, items[0]!.idempotency.source);
     const events = saved.map(({ accepted, replayed: again }) => ({ event_id: accepted.event_id, received_at: accepted.received_at, replayed: again, data: accepted.data }));
     return {
@@ -52,11 +48,10 @@ export function receiveFhirAppointment(deps: MessageDeps): Handler<'receiveFhirA
 }
 
 /**
- * FHIR has no reschedule status: a `booked` Appointment whose start differs from the start of an
- * older booked version (stored, or earlier in this notification by meta.lastUpdated) was moved.
- * A version older than the one stored is compared with nothing: what came before it is unknown.
- * The fingerprint was taken before, so a resend matches its first delivery whatever the stored
- * start has become since. Returns the newest booked start of each appointment, to keep.
+ * FHIR has no reschedule status: a `booked` Appointment whose start differs from the start of the
+ * booked version before it (by meta.lastUpdated, whatever order they arrive in; see
+ * AppointmentStarts) was moved. The fingerprint was taken before, so a resend matches its first
+ * delivery. Versions in one notification are taken in the order they happened.
  */
 async function markReschedules(
   budget: { spend: <T>(run: (remainingMs: number) => Promise<T>) => Promise<T> },
@@ -65,22 +60,20 @@ async function markReschedules(
   partner: string,
   inputs: readonly InputEvent[],
   items: MessageEvent[],
-): Promise<Map<string, BookedStart>> {
+): Promise<void> {
   const booked = inputs.flatMap((input, i) => {
     if (input.bookedStart === undefined) return [];
     const start = new Date(input.bookedStart);
-    const asOf = instantOf(input.event.timestamp);
     // A start JavaScript cannot place (a leap second) is compared with nothing and not kept.
-    return Number.isNaN(start.getTime()) ? [] : [{ i, id: input.event.appointment_id, start, asOf }];
+    // FHIR servers that number versions (HAPI, Azure) start at 1: version 1 has none before it.
+    const first = input.controlId?.endsWith('/_history/1') === true;
+    return Number.isNaN(start.getTime()) ? [] : [{ i, id: input.event.appointment_id, start, asOf: instantOf(input.event.timestamp), first }];
   });
   booked.sort((a, b) => a.asOf.getTime() - b.asOf.getTime());
-  const newest = new Map<string, BookedStart>();
-  for (const { i, id, start, asOf } of booked) {
-    const before = newest.get(id) ?? (await budget.spend((remainingMs) => deps.starts.get(mode, partner, id, remainingMs)));
-    if (before !== undefined && before.asOf < asOf && before.start.getTime() !== start.getTime()) items[i]!.event = { ...items[i]!.event, event_type: 'appointment.rescheduled' };
-    if (before === undefined || before.asOf < asOf) newest.set(id, { start, asOf });
+  for (const { i, id, start, asOf, first } of booked) {
+    const before = first ? deps.starts.claimFirst(mode, partner, id, { start, asOf }) : await budget.spend((remainingMs) => deps.starts.claim(mode, partner, id, { start, asOf }, remainingMs));
+    if (before !== undefined && before.start.getTime() !== start.getTime()) items[i]!.event = { ...items[i]!.event, event_type: 'appointment.rescheduled' };
   }
-  return newest;
 }
 
 /** Where the Appointment an event came from sits in the body: `['entry', i, 'resource']`, or the root. */

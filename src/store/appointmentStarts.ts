@@ -1,19 +1,21 @@
-import type { Db } from 'mongodb';
+import { MongoBulkWriteError, type Db, type WriteError } from 'mongodb';
 import type { KeyMode } from './partnerStore';
 import { RecentMap } from '../recentMap';
-import { isDuplicateKey, toAppError } from './dbErrors';
+import { DUPLICATE_KEY, toAppError } from './dbErrors';
+import { Batches } from './batches';
 import { WaitBudget } from './waitBudget';
 
 export const APPOINTMENT_STARTS_COLLECTION = 'appointment_starts';
 
-/** The start of the newest booked version of one appointment of one partner (FHIR `Appointment.start`). */
+/** The starts of the two newest booked versions of one appointment of one partner (FHIR `Appointment.start`). */
 interface StartDocument {
   /** Mode, partner and appointment id: a lookup by `_id` is the one query every database serves from an index. */
   _id: string;
   start: Date;
   /** When that version changed (its meta.lastUpdated): an older version never replaces a newer one. */
   as_of: Date;
-  updated_at: Date;
+  /** The booked version before it, so that a resend of the newest is compared as it first was. */
+  previous: { start: Date; as_of: Date } | null;
 }
 
 export interface BookedStart {
@@ -22,23 +24,35 @@ export interface BookedStart {
 }
 
 /**
- * Where a FHIR `booked` Appointment finds the start its appointment had, to tell a booking
- * (`appointment.scheduled`) from a move (`appointment.rescheduled`): FHIR has no reschedule
- * status, only a booked appointment whose start changed. One small document per appointment,
- * read by `_id`, kept for the newest version by its time, whatever order versions arrive in;
- * starts read or written lately are answered from memory.
+ * Where a FHIR `booked` Appointment finds the start its appointment had before, to tell a booking
+ * (`appointment.scheduled`) from a move (`appointment.rescheduled`): FHIR has no reschedule status,
+ * only a booked appointment whose start changed. Versions are ordered by their time, whatever order
+ * they arrive in.
+ *
+ * Made for the local database, where one update costs as much as inserting a hundred documents:
+ * an appointment's first booking (most of them) is one document added to an insert shared by the
+ * requests of the moment; only a later version reads its document (by `_id`) and replaces it.
  */
 export interface AppointmentStarts {
-  /** The newest booked start stored, or undefined when none was booked through FHIR. */
-  get(mode: KeyMode, partner: string, appointmentId: string, timeoutMs: number): Promise<BookedStart | undefined>;
-  /** Keeps `booked` unless a version at least as new is stored already. */
-  set(mode: KeyMode, partner: string, appointmentId: string, booked: BookedStart, timeoutMs: number): Promise<void>;
+  /**
+   * Records `booked` as the newest booked version if it is, and answers with the start of the
+   * version booked before it: undefined for a first booking, and for a version older than one
+   * recorded (what came before it is unknown). A resend gets the answer it got the first time.
+   */
+  claim(mode: KeyMode, partner: string, appointmentId: string, booked: BookedStart, timeoutMs: number): Promise<BookedStart | undefined>;
+  /**
+   * The same for a resource's first version, which has no version before it: answered at once
+   * (undefined), its start recorded in the background. A failed or lost record (the process
+   * stopped first) leaves the next version compared with nothing: taken for no move.
+   */
+  claimFirst(mode: KeyMode, partner: string, appointmentId: string, booked: BookedStart): undefined;
 }
+
+const asBooked = (at: { start: Date; as_of: Date } | null): BookedStart | undefined => (at ? { start: at.start, asOf: at.as_of } : undefined);
 
 export function openAppointmentStarts(db: Db, remembered = 10_000): AppointmentStarts {
   const starts = db.collection<StartDocument>(APPOINTMENT_STARTS_COLLECTION);
-  const recent = new RecentMap<string, BookedStart>(remembered);
-  const idOf = (mode: KeyMode, partner: string, appointmentId: string) => JSON.stringify([mode, partner, appointmentId]);
+  const recent = new RecentMap<string, StartDocument>(remembered);
   const within = async <T>(timeoutMs: number, work: Promise<T>): Promise<T> => {
     try {
       return await new WaitBudget(timeoutMs).wait(work);
@@ -46,30 +60,72 @@ export function openAppointmentStarts(db: Db, remembered = 10_000): AppointmentS
       throw toAppError(err);
     }
   };
+  // True for each document inserted; false when its `_id` was taken (the appointment was booked before).
+  const inserts = new Batches<StartDocument, boolean>(async (docs) => {
+    try {
+      await starts.insertMany(docs, { ordered: false });
+      return docs.map(() => true);
+    } catch (err) {
+      const taken = takenIndexes(err);
+      if (!taken) throw err;
+      return docs.map((_, i) => !taken.has(i));
+    }
+  });
+  const replaceAll = (docs: StartDocument[]) =>
+    starts.bulkWrite(docs.map(({ _id, ...fields }) => ({ replaceOne: { filter: { _id }, replacement: fields, upsert: true } })), { ordered: false });
+  const replaces = new Batches<StartDocument, void>(async (docs) => {
+    try {
+      await replaceAll(docs);
+    } catch (err) {
+      // An upsert that raced an insert of the same `_id` (the local database does not retry
+      // it as MongoDB does): the document exists now, so the replace is made again.
+      const taken = takenIndexes(err);
+      if (!taken) throw err;
+      await replaceAll(docs.filter((_, i) => taken.has(i)));
+    }
+    return docs.map(() => undefined);
+  });
+
   return {
-    async get(mode, partner, appointmentId, timeoutMs) {
-      const _id = idOf(mode, partner, appointmentId);
-      const known = recent.touch(_id);
-      if (known) return known;
-      const found = await within(timeoutMs, starts.findOne({ _id }, { projection: { start: 1, as_of: 1 } }));
-      if (!found) return undefined;
-      const booked = { start: found.start, asOf: found.as_of };
-      recent.set(_id, booked);
-      return booked;
+    claimFirst(mode, partner, appointmentId, booked) {
+      const _id = JSON.stringify([mode, partner, appointmentId]);
+      if (recent.touch(_id)) return undefined;
+      const fresh: StartDocument = { _id, start: booked.start, as_of: booked.asOf, previous: null };
+      recent.set(_id, fresh);
+      // Taken: a newer version is stored (this one arrived late, or again); it is read when needed.
+      const forget = () => recent.delete(_id);
+      inserts.add(fresh).then((inserted) => inserted || forget(), forget);
+      return undefined;
     },
-    async set(mode, partner, appointmentId, booked, timeoutMs) {
-      const _id = idOf(mode, partner, appointmentId);
-      const known = recent.touch(_id);
-      if (known && known.asOf >= booked.asOf) return;
-      try {
-        // Matches only an older version; with a newer one stored, the upsert's insert finds the
-        // `_id` taken, which says the same as a miss: the stored start stays.
-        await within(timeoutMs, starts.updateOne({ _id, as_of: { $lt: booked.asOf } }, { $set: { start: booked.start, as_of: booked.asOf, updated_at: new Date() } }, { upsert: true }));
-        recent.set(_id, booked);
-      } catch (err) {
-        if (!isDuplicateKey(err) && !isDuplicateKey((err as { cause?: unknown }).cause)) throw err;
-        recent.delete(_id);
+
+    async claim(mode, partner, appointmentId, booked, timeoutMs) {
+      const _id = JSON.stringify([mode, partner, appointmentId]);
+      const fresh: StartDocument = { _id, start: booked.start, as_of: booked.asOf, previous: null };
+      let stored = recent.touch(_id);
+      if (!stored) {
+        if (await within(timeoutMs, inserts.add(fresh))) {
+          recent.set(_id, fresh);
+          return undefined;
+        }
+        stored = (await within(timeoutMs, starts.findOne({ _id }))) ?? undefined;
+        // Taken, then gone (deleted by hand): start over as a first booking.
+        if (!stored) return this.claim(mode, partner, appointmentId, booked, timeoutMs);
       }
+      if (booked.asOf.getTime() === stored.as_of.getTime()) return asBooked(stored.previous);
+      if (booked.asOf < stored.as_of) return undefined;
+      // Two instances moving one appointment at the same moment may keep the older of the two
+      // for a while; the next version puts it right.
+      const moved: StartDocument = { _id, start: booked.start, as_of: booked.asOf, previous: { start: stored.start, as_of: stored.as_of } };
+      await within(timeoutMs, replaces.add(moved));
+      recent.set(_id, moved);
+      return asBooked(moved.previous);
     },
   };
+}
+
+/** The positions whose `_id` was taken, when a bulk write failed for that alone; undefined otherwise. */
+function takenIndexes(err: unknown): Set<number> | undefined {
+  const errors: WriteError[] = err instanceof MongoBulkWriteError && !err.result.getWriteConcernError() ? ([] as WriteError[]).concat(err.writeErrors) : [];
+  if (errors.length === 0 || errors.some((e) => e.code !== DUPLICATE_KEY)) return undefined;
+  return new Set(errors.map((e) => e.index));
 }

@@ -12,7 +12,7 @@ export function unusedDeps(): HandlerDeps {
   return {
     store: { saveEvent: unused, reusedKeys: unused },
     testStore: { saveEvent: unused, reusedKeys: unused },
-    starts: { get: unused, set: unused },
+    starts: { claim: unused, claimFirst: () => undefined },
     checkEvent: () => {
       throw new Error('not used by this test');
     },

@@ -1,5 +1,7 @@
 import { AppError } from '../../src/errors';
+import { APPOINTMENT_STARTS_COLLECTION } from '../../src/store/appointmentStarts';
 import { post } from '../helpers/http';
+import { eventually } from '../helpers/eventually';
 import { aNotification, anAppointment } from '../helpers/messageBuilders';
 import { aPartner } from '../helpers/partners';
 import { dbNameFor, startTestApp, type TestApp } from '../helpers/testApp';
@@ -64,5 +66,20 @@ describe('FHIR reschedules, whatever order versions arrive in', () => {
     expect(res.status).toBe(200);
     expect(res.body.events).toEqual([]);
     expect(await app.events.countDocuments({ partner: name })).toBe(0);
+  });
+
+  test('when version 1 is answered before its start is written, then the start is written all the same, and another instance compares version 2 with it', async () => {
+    const { auth, name } = await aPartner(app.partners);
+    expect((await deliver(auth, version('first', 1, '2025-01-10T12:30:00Z'))).status).toBe(201);
+    const stored = () => app.db.collection(APPOINTMENT_STARTS_COLLECTION).findOne({ _id: JSON.stringify(['live', name, 'first']) as never });
+    await eventually(async () => expect(await stored()).toMatchObject({ start: new Date('2025-01-10T12:30:00Z'), previous: null }), 5000);
+    // A second instance on the same database: nothing of the first in its memory.
+    const other = await startTestApp({ dbName: dbNameFor(__filename) });
+    try {
+      const moved = await post(`${other.url}/webhook/appointment/fhir`, version('first', 2, '2025-01-12T08:00:00Z'), { 'Content-Type': 'application/fhir+json', ...auth });
+      expect(moved.body.events[0].data.event_type).toBe('appointment.rescheduled');
+    } finally {
+      await other.stop();
+    }
   });
 });
