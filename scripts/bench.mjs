@@ -13,6 +13,8 @@
 //   - start-up, first write and replay with 1,000 and with BENCH_STARTUP_EVENTS (100,000) stored;
 // the delivery log's cost: writes at concurrency 16 with the log on and off, alternating rounds
 // (alone with --only=deliverylog; scripts/lib/deliveryLogBench.mjs);
+// accepted events per second by input format, JSON, HL7 v2 and FHIR, in rotating rounds at
+// concurrency 16 (alone with --only=formats; scripts/lib/formatsBench.mjs);
 // and the reading side (alone with --only=reading): writes at concurrency 16 with and without one
 // GET /feed reader, the feed's rate, delay and exactly-once (scripts/lib/feedBench.mjs); GET
 // /appointments, /events and /feed latency with 100,000 stored events (scripts/lib/readLatencyBench.mjs).
@@ -27,6 +29,7 @@ import { fileURLToPath } from 'node:url';
 import { freePort } from './lib/freePort.mjs';
 import { feedWhileWriting } from './lib/feedBench.mjs';
 import { deliveryLogCost } from './lib/deliveryLogBench.mjs';
+import { formatsCompared } from './lib/formatsBench.mjs';
 import { readsOnStoredEvents } from './lib/readLatencyBench.mjs';
 import { readingLines } from './lib/readingReport.mjs';
 import autocannon from 'autocannon';
@@ -37,7 +40,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const SUSTAIN_SECONDS = Number(process.env.BENCH_SUSTAIN_SECONDS ?? 300);
 const CONCURRENCIES = (process.env.BENCH_CONCURRENCY ?? '1,16,64,256').split(',').map(Number);
 const STARTUP_EVENTS = Number(process.env.BENCH_STARTUP_EVENTS ?? 100000);
-/** --only=reading, --only=sustained or --only=deliverylog runs that part alone. */
+/** --only=reading, --only=sustained, --only=deliverylog or --only=formats runs that part alone. */
 const ONLY = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);
 const FEED_SECONDS = Number(process.env.BENCH_FEED_SECONDS ?? 20);
 const FEED_ROUNDS = Number(process.env.BENCH_FEED_ROUNDS ?? 2);
@@ -46,6 +49,7 @@ const READ_EVENTS = Number(process.env.BENCH_READ_EVENTS ?? 100000);
 const READ_REQUESTS = Number(process.env.BENCH_READ_REQUESTS ?? 50);
 const READ_BUDGET_SECONDS = Number(process.env.BENCH_READ_BUDGET_SECONDS ?? 900);
 const LOG_ROUNDS = Number(process.env.BENCH_LOG_ROUNDS ?? 10);
+const FORMAT_ROUNDS = Number(process.env.BENCH_FORMAT_ROUNDS ?? 6);
 
 const { MongoClient } = require('mongodb');
 const { startFerretDb } = require(join(ROOT, 'dist/src/localdb/ferretdb.js'));
@@ -294,6 +298,10 @@ try {
     });
   }
 
+  if (FORMAT_ROUNDS > 0 && (!ONLY || ONLY === 'formats')) {
+    report.formats = await formatsCompared({ service, stopProcess, load, MongoClient, dbUri: db.uri, log, concurrency: 16, seconds: SECONDS, rounds: FORMAT_ROUNDS });
+  }
+
   if (SUSTAIN_SECONDS > 0 && (!ONLY || ONLY === 'sustained')) {
     process.stderr.write(`bench: sustained load for ${SUSTAIN_SECONDS} s at concurrency 16...\n`);
     const sustained = await service('bench_sustained');
@@ -355,6 +363,13 @@ if (report.sustained) {
 if (report.deliveryLog) {
   const d = report.deliveryLog;
   lines.push(`Delivery log at concurrency ${d.concurrency}, ${d.rounds} alternating rounds of ${d.seconds} s: on ${d.perSecondOn} events/s (p99 ${d.p99On} ms), off ${d.perSecondOff} events/s (p99 ${d.p99Off} ms); on ÷ off ${d.ratio} (median of the rounds' own ratios ${d.pairedRatio}); ${d.records} records for ${d.answered} requests answered.`);
+}
+if (report.formats) {
+  const f = report.formats;
+  const row = (name, label) => `${label} ${f.perSecond[name]}${name === 'json' ? '' : ` (${f.ratioToJson[name]} of JSON; median of the rounds' own ratios ${f.pairedRatioToJson[name]})`}`;
+  lines.push(
+    `Input formats at concurrency ${f.concurrency}, ${f.rounds} rotating rounds of ${f.seconds} s (accepted events/s, median): ${row('json', 'JSON')}, ${row('hl7v2', 'HL7 v2')}, ${row('fhir', 'FHIR version 1')}, ${row('fhirV2', 'FHIR version 2')}; stored ${f.stored.json} JSON, ${f.stored.hl7v2} HL7 v2 and ${f.stored.fhir} FHIR events for ${f.accepted.json}, ${f.accepted.hl7v2} and ${f.accepted.fhir + f.accepted.fhirV2} accepted, ${Object.values(f.refused).reduce((a, b) => a + b, 0)} refused.`,
+  );
 }
 lines.push(...readingLines(report));
 mkdirSync(join(ROOT, 'reports'), { recursive: true });
