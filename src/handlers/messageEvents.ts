@@ -24,6 +24,8 @@ export interface MessageEvent {
   source: EventSource;
   /** Where the event's own id was found (`["body", "MSH", 10]`), for a refusal of a reused or overlong one. */
   keyLoc: Loc;
+  /** The event type when it is still being decided (a FHIR booking or a move): settled while the event queues. */
+  eventType?: Promise<AppointmentEvent['event_type']>;
 }
 
 /** The store of the key's mode: a test key's events are kept apart from live ones. */
@@ -72,7 +74,7 @@ export async function saveAll(ctx: RequestContext, deps: MessageDeps, partner: A
   }
   const receivedAt = deps.now();
   const results = await ctx.budget.spend((remainingMs) =>
-    Promise.allSettled(items.map((item) => target.saveEvent(item.event, receivedAt, partner.name, item.idempotency, remainingMs, item.source))),
+    Promise.allSettled(items.map((item) => target.saveEvent(item.event, receivedAt, partner.name, item.idempotency, remainingMs, item.source, item.eventType))),
   );
   const saved: SavedEvent[] = [];
   for (const [i, result] of results.entries()) {

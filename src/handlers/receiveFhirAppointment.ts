@@ -2,7 +2,7 @@ import type { Appointment, Bundle } from '@medplum/fhirtypes';
 import type { Handler } from '../http/context';
 import { idempotencyOf, messageIdempotency } from '../idempotency';
 import { readFhirBody } from '../inputs/fhirAppointment';
-import type { InputEvent } from '../inputs/inputEvent';
+import type { AppointmentEvent, InputEvent } from '../inputs/inputEvent';
 import type { KeyMode } from '../store/partnerStore';
 import { instantOf } from '../timestamp';
 import { noteOutcome, refuseIfAny, refuseLongIds, saveAll, type MessageDeps, type MessageEvent } from './messageEvents';
@@ -34,7 +34,7 @@ export function receiveFhirAppointment(deps: MessageDeps): Handler<'receiveFhirA
       };
     });
     refuseLongIds(items);
-    await markReschedules(ctx.budget, deps, partner.mode, partner.name, reading.events, items);
+    decideReschedules(ctx.budget.remainingMs, deps, partner.mode, partner.name, reading.events, items);
     const saved = await saveAll(ctx, deps, partner, items);
     const replayed = noteOutcome(ctx, saved, items[0]!.idempotency.source);
     const events = saved.map(({ accepted, replayed: again }) => ({ event_id: accepted.event_id, received_at: accepted.received_at, replayed: again, data: accepted.data }));
@@ -50,17 +50,12 @@ export function receiveFhirAppointment(deps: MessageDeps): Handler<'receiveFhirA
 /**
  * FHIR has no reschedule status: a `booked` Appointment whose start differs from the start of the
  * booked version before it (by meta.lastUpdated, whatever order they arrive in; see
- * AppointmentStarts) was moved. The fingerprint was taken before, so a resend matches its first
- * delivery. Versions in one notification are taken in the order they happened.
+ * AppointmentStarts) was moved. Decided while the events queue for their write (each item's
+ * `eventType`), not before: on the local database a claim is an insert of its own. The
+ * fingerprint was taken before, so a resend matches its first delivery. Versions in one
+ * notification are claimed one by one, in the order they happened.
  */
-async function markReschedules(
-  budget: { spend: <T>(run: (remainingMs: number) => Promise<T>) => Promise<T> },
-  deps: MessageDeps,
-  mode: KeyMode,
-  partner: string,
-  inputs: readonly InputEvent[],
-  items: MessageEvent[],
-): Promise<void> {
+function decideReschedules(timeoutMs: number, deps: MessageDeps, mode: KeyMode, partner: string, inputs: readonly InputEvent[], items: MessageEvent[]): void {
   const booked = inputs.flatMap((input, i) => {
     if (input.bookedStart === undefined) return [];
     const start = new Date(input.bookedStart);
@@ -70,10 +65,24 @@ async function markReschedules(
     return Number.isNaN(start.getTime()) ? [] : [{ i, id: input.event.appointment_id, start, asOf: instantOf(input.event.timestamp), first }];
   });
   booked.sort((a, b) => a.asOf.getTime() - b.asOf.getTime());
-  for (const { i, id, start, asOf, first } of booked) {
-    const before = first ? deps.starts.claimFirst(mode, partner, id, { start, asOf }) : await budget.spend((remainingMs) => deps.starts.claim(mode, partner, id, { start, asOf }, remainingMs));
-    if (before !== undefined && before.start.getTime() !== start.getTime()) items[i]!.event = { ...items[i]!.event, event_type: 'appointment.rescheduled' };
-  }
+  const decided = booked.map(({ i }) => {
+    const decision = Promise.withResolvers<AppointmentEvent['event_type']>();
+    // An event answered without a write (a replay) never asks: its decision must not go unhandled.
+    decision.promise.catch(() => undefined);
+    items[i]!.eventType = decision.promise;
+    return decision;
+  });
+  void (async () => {
+    for (const [k, { i, id, start, asOf, first }] of booked.entries()) {
+      try {
+        const before = first ? deps.starts.claimFirst(mode, partner, id, { start, asOf }) : await deps.starts.claim(mode, partner, id, { start, asOf }, timeoutMs);
+        decided[k]!.resolve(before !== undefined && before.start.getTime() !== start.getTime() ? 'appointment.rescheduled' : items[i]!.event.event_type);
+      } catch (err) {
+        for (const decision of decided.slice(k)) decision.reject(err);
+        return;
+      }
+    }
+  })();
 }
 
 /** Where the Appointment an event came from sits in the body: `['entry', i, 'resource']`, or the root. */

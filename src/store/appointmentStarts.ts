@@ -7,6 +7,9 @@ import { WaitBudget } from './waitBudget';
 
 export const APPOINTMENT_STARTS_COLLECTION = 'appointment_starts';
 
+/** The database that holds the starts on the local database (see stores.ts): `<MONGODB_DB>_starts`. */
+export const startsDatabaseName = (dbName: string): string => `${dbName}_starts`;
+
 /** The starts of the two newest booked versions of one appointment of one partner (FHIR `Appointment.start`). */
 interface StartDocument {
   /** Mode, partner and appointment id: a lookup by `_id` is the one query every database serves from an index. */

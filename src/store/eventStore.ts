@@ -10,6 +10,7 @@ import {
   type Idempotency,
   type EventSource,
   type Mode,
+  type UnnumberedEvent,
 } from './eventDocument';
 import { RecentMap } from '../recentMap';
 import type { ArrivalLog } from './feedArrivals';
@@ -36,11 +37,8 @@ export interface EventStore {
    * with the stored event for a repeat; rejects with an AppError otherwise (422 when the key was
    * used for a different event, 503 when the database does not confirm within `timeoutMs`).
    */
-  saveEvent(event: AppointmentEvent, receivedAt: Date, partner: string, idempotency: Idempotency, timeoutMs?: number, source?: EventSource): Promise<SavedEvent>;
-  /**
-   * Which of these keys already name a stored event with other content (their positions), so
-   * that a notification of several events can be refused before any of them is written.
-   */
+  saveEvent(event: AppointmentEvent, receivedAt: Date, partner: string, idempotency: Idempotency, timeoutMs?: number, source?: EventSource, eventType?: Promise<AppointmentEvent['event_type']>): Promise<SavedEvent>;
+  /** The positions of keys that already name an event with other content (checked before a notification is written). */
   reusedKeys(idempotencies: readonly Idempotency[], timeoutMs: number): Promise<number[]>;
   /** Events waiting for a database write now, the most there have been, and the bound. */
   queueStats(): { queued: number; peak: number; limit: number };
@@ -70,7 +68,9 @@ export async function openEventStore(db: Db, options: EventStoreOptions): Promis
   await ensureIndexes(events);
   const hint = sequence(db, mode === 'test' ? TEST_EVENT_ID_SEQUENCE : EVENT_ID_SEQUENCE);
   const port = insertPort(events, hint, options.arrivals);
-  const writer = new EventWriter(port, { ...options, classify: toAppError });
+  // Event types still being decided (FHIR bookings or moves), settled while their events queue.
+  const decisions = new WeakMap<UnnumberedEvent, Promise<void>>();
+  const writer = new EventWriter(port, { ...options, classify: toAppError, ready: (doc) => decisions.get(doc) });
   // Identical deliveries racing on this instance share one write, and all get its result.
   const inFlight = new Map<string, Promise<WriteResult>>();
   // Events this instance saw acknowledged lately: a retry of one is answered from here, without
@@ -103,13 +103,15 @@ export async function openEventStore(db: Db, options: EventStoreOptions): Promis
       return idempotencies.flatMap((idempotency, i) => (stored[i] && stored[i].payload_fingerprint !== idempotency.fingerprint ? [i] : []));
     },
 
-    async saveEvent(event, receivedAt, partner, idempotency, timeoutMs, source) {
+    async saveEvent(event, receivedAt, partner, idempotency, timeoutMs, source, eventType) {
       const known = recent.touch(idempotency.key);
       if (known) return answer(known, idempotency, true);
       let write = inFlight.get(idempotency.key);
       const joined = write !== undefined;
       if (!write) {
-        write = writer.write(toUnnumberedDocument(event, receivedAt, partner, idempotency, source), timeoutMs);
+        const doc = toUnnumberedDocument(event, receivedAt, partner, idempotency, source);
+        if (eventType) decisions.set(doc, eventType.then((type) => void (doc.event_type = type)));
+        write = writer.write(doc, timeoutMs);
         inFlight.set(idempotency.key, write);
         void write.then(
           ({ doc }) => {

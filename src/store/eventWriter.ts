@@ -1,3 +1,4 @@
+// Over 200 lines: the numbering and insert algorithm of one writer, whose parts (batches, id conflicts, repeats, deadlines) only make sense read together.
 import { AppError } from '../errors';
 import type { EventDocument, UnnumberedEvent } from './eventDocument';
 import { EventIdHint } from './eventIdHint';
@@ -53,6 +54,11 @@ export interface EventWriterOptions {
   classify: (err: unknown) => AppError;
   /** Told about every insert: how many documents were sent, how many stored, how long it took. */
   onInsert?: (sent: number, stored: number, seconds: number) => void;
+  /**
+   * What a document still waits for before it is numbered (its final event type, decided while it
+   * queued); a failure fails that write alone.
+   */
+  ready?: (doc: UnnumberedEvent) => Promise<void> | undefined;
 }
 
 type Pending = QueuedWrite<UnnumberedEvent, WriteResult>;
@@ -123,7 +129,7 @@ export class EventWriter {
   }
 
   private async writeBatch(batch: Pending[]): Promise<void> {
-    let pending = batch.filter((p) => !p.settled);
+    let pending = await this.whenReady(batch.filter((p) => !p.settled));
     /** How often each event lost its event_id to another instance. */
     const conflicts = new Map<Pending, number>();
     while (pending.length > 0) {
@@ -191,6 +197,14 @@ export class EventWriter {
       }
       pending = [failed, ...rest].filter((p) => !p.settled);
     }
+  }
+
+  private async whenReady(pending: Pending[]): Promise<Pending[]> {
+    const waits = pending.map((p) => this.options.ready?.(p.doc));
+    if (waits.every((wait) => wait === undefined)) return pending;
+    const outcomes = await Promise.allSettled(waits.map((wait) => wait ?? Promise.resolve()));
+    outcomes.forEach((outcome, i) => outcome.status === 'rejected' && fail(pending[i]!, this.options.classify(outcome.reason)));
+    return pending.filter((p) => !p.settled);
   }
 
   /** Brings the event_id hint up to date (a clean stop does this, so a restart starts from the truth). */

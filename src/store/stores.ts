@@ -12,7 +12,7 @@ import type { QueryPlan } from './eventQueryPlan';
 import { openFeedReads, type FeedReads } from './feedReads';
 import { markedPlacement } from './feedPlacement';
 import { arrivalPlacement } from './arrivalPlacement';
-import { openAppointmentStarts, type AppointmentStarts } from './appointmentStarts';
+import { openAppointmentStarts, startsDatabaseName, type AppointmentStarts } from './appointmentStarts';
 import { ArrivalLog, arrivalsOf } from './feedArrivals';
 import { Chunks } from './feedChunk';
 import { createFeedIndex, FeedSequencer } from './feedSequencer';
@@ -115,7 +115,9 @@ export async function openStores(options: StoresOptions): Promise<Stores> {
       events,
       testEvents,
       partnerEvents: openPartnerEvents(database.db),
-      starts: openAppointmentStarts(database.db),
+      // On the local database writes to one database take turns: FHIR starts get their own, so a
+      // claim runs beside the events' inserts instead of after them (MongoDB needs no such thing).
+      starts: openAppointmentStarts(database.scansOnly ? database.db.client.db(startsDatabaseName(database.db.databaseName)) : database.db),
       deliveryLog,
       deliveries: await openDeliveryReads(database.db, { indexes: !database.scansOnly, packed }),
       retention,

@@ -1,0 +1,31 @@
+import { AppError } from '../../src/errors';
+import type { UnnumberedEvent } from '../../src/store/eventDocument';
+import { EventWriter } from '../../src/store/eventWriter';
+import { classify, doc, MemoryEvents } from './support/memoryEvents';
+
+describe('EventWriter, documents still being decided', () => {
+  test('when a document waits for its event type, then it is written with the type decided, and the others of its batch with theirs', async () => {
+    const db = new MemoryEvents();
+    const decided = new Map<UnnumberedEvent, Promise<void>>();
+    const writer = new EventWriter(db.port(), { timeoutMs: 5000, classify, ready: (d) => decided.get(d) });
+    const moved = doc('moved');
+    let decide: () => void = () => undefined;
+    decided.set(moved, new Promise<void>((resolve) => (decide = resolve)).then(() => void (moved.event_type = 'appointment.rescheduled')));
+    const writes = [writer.write(doc('plain')), writer.write(moved)];
+    setTimeout(decide, 10);
+    const [plain, written] = await Promise.all(writes);
+    expect(plain.doc.event_type).toBe('appointment.scheduled');
+    expect(written.doc.event_type).toBe('appointment.rescheduled');
+    expect([...db.stored.values()].find((d) => d.appointment_id === 'moved')?.event_type).toBe('appointment.rescheduled');
+  });
+
+  test('when a decision fails, then that write alone fails, in the vocabulary, and nothing of it is stored', async () => {
+    const db = new MemoryEvents();
+    const failing = doc('failing');
+    const writer = new EventWriter(db.port(), { timeoutMs: 5000, classify, ready: (d) => (d === failing ? Promise.reject(new AppError('database_unavailable')) : undefined) });
+    const [ok, refused] = await Promise.allSettled([writer.write(doc('fine')), writer.write(failing)]);
+    expect(ok.status).toBe('fulfilled');
+    expect(refused.status === 'rejected' && (refused.reason as AppError).code).toBe('database_unavailable');
+    expect([...db.stored.values()].map((d) => d.appointment_id)).toEqual(['fine']);
+  });
+});
