@@ -63,6 +63,9 @@ export interface EventWriterOptions {
 
 type Pending = QueuedWrite<UnnumberedEvent, WriteResult>;
 
+/** How long a batch waits for the documents still being decided (see whenReady). */
+const READY_WAIT_MS = 250;
+
 /**
  * Numbers and stores events. Why not an atomic `$inc` counter: on MongoDB it would do, but the
  * local database (FerretDB) runs findAndModify as read-then-write, and concurrent increments
@@ -199,11 +202,23 @@ export class EventWriter {
     }
   }
 
+  /**
+   * Waits for the batch's undecided documents, at most READY_WAIT_MS: the writer serves every
+   * partner, so one slow decision must not hold up the others' events. One not decided by then,
+   * or whose decision failed, fails alone (503: the sender sends it again).
+   */
   private async whenReady(pending: Pending[]): Promise<Pending[]> {
     const waits = pending.map((p) => this.options.ready?.(p.doc));
     if (waits.every((wait) => wait === undefined)) return pending;
-    const outcomes = await Promise.allSettled(waits.map((wait) => wait ?? Promise.resolve()));
-    outcomes.forEach((outcome, i) => outcome.status === 'rejected' && fail(pending[i]!, this.options.classify(outcome.reason)));
+    const outcomes: (PromiseSettledResult<void> | undefined)[] = waits.map(() => undefined);
+    const settled = Promise.all(waits.map((wait, i) => (wait ?? Promise.resolve()).then((value) => void (outcomes[i] = { status: 'fulfilled', value }), (reason: unknown) => void (outcomes[i] = { status: 'rejected', reason }))));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([settled, new Promise<void>((resolve) => (timer = setTimeout(resolve, READY_WAIT_MS)))]);
+    clearTimeout(timer);
+    outcomes.forEach((outcome, i) => {
+      if (!outcome) fail(pending[i]!, unavailable('its event type was not decided in time'));
+      else if (outcome.status === 'rejected') fail(pending[i]!, this.options.classify(outcome.reason));
+    });
     return pending.filter((p) => !p.settled);
   }
 

@@ -14,8 +14,8 @@ describe('EventWriter, documents still being decided', () => {
     const writes = [writer.write(doc('plain')), writer.write(moved)];
     setTimeout(decide, 10);
     const [plain, written] = await Promise.all(writes);
-    expect(plain.doc.event_type).toBe('appointment.scheduled');
-    expect(written.doc.event_type).toBe('appointment.rescheduled');
+    expect(plain!.doc.event_type).toBe('appointment.scheduled');
+    expect(written!.doc.event_type).toBe('appointment.rescheduled');
     expect([...db.stored.values()].find((d) => d.appointment_id === 'moved')?.event_type).toBe('appointment.rescheduled');
   });
 
@@ -27,5 +27,18 @@ describe('EventWriter, documents still being decided', () => {
     expect(ok.status).toBe('fulfilled');
     expect(refused.status === 'rejected' && (refused.reason as AppError).code).toBe('database_unavailable');
     expect([...db.stored.values()].map((d) => d.appointment_id)).toEqual(['fine']);
+  });
+});
+
+describe('EventWriter, a decision that never comes', () => {
+  test('when a document is not decided within the bound, then it fails with 503 and the events behind it are written all the same', async () => {
+    const db = new MemoryEvents();
+    const stuck = doc('stuck');
+    // Writes may wait a minute: without the bound, this test would outlast jest's own timeout.
+    const writer = new EventWriter(db.port(), { timeoutMs: 60_000, classify, ready: (d) => (d === stuck ? new Promise<void>(() => undefined) : undefined) });
+    const [refused, after] = await Promise.allSettled([writer.write(stuck), writer.write(doc('behind'))]);
+    expect(refused.status === 'rejected' && (refused.reason as AppError).code).toBe('database_unavailable');
+    expect(after.status).toBe('fulfilled');
+    expect([...db.stored.values()].map((d) => d.appointment_id)).toEqual(['behind']);
   });
 });
