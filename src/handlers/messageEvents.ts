@@ -29,7 +29,7 @@ export interface MessageEvent {
 }
 
 /** The store of the key's mode: a test key's events are kept apart from live ones. */
-export function storeFor(deps: MessageDeps, partner: AuthenticatedPartner): MessageDeps['store'] {
+function storeFor(deps: MessageDeps, partner: AuthenticatedPartner): MessageDeps['store'] {
   return partner.mode === 'test' ? deps.testStore : deps.store;
 }
 

@@ -1,8 +1,8 @@
-import { ValidationContext, type OpenAPIBackend } from 'openapi-backend';
+import type { OpenAPIBackend } from 'openapi-backend';
 import { AppError, type ErrorDetail } from '../errors';
 import type { AppointmentEvent, InputEvent, Loc } from '../inputs/inputEvent';
 import { instantOf } from '../timestamp';
-import { validationError } from './validationErrors';
+import { bodyValidator } from './openapiBackend';
 
 /**
  * The problems of events read from another format, checked against the spec's own
@@ -12,13 +12,8 @@ import { validationError } from './validationErrors';
 export type EventCheck = (inputs: readonly InputEvent[]) => ErrorDetail<'invalid_payload'>[];
 
 export function eventContract(api: OpenAPIBackend): EventCheck {
-  const ajv = api.validator.getAjv(ValidationContext.RequestBody);
-  // Wrapped as openapi-backend wraps a body, so errors read as the JSON route's do (`["body", field]`).
-  const validate = ajv.compile({
-    type: 'object',
-    properties: { requestBody: { $ref: '#/components/schemas/AppointmentEvent' } },
-    components: api.document.components,
-  });
+  // Errors read as the JSON route's do (`["body", field]`), then move to where the field came from.
+  const validate = bodyValidator(api, { $ref: '#/components/schemas/AppointmentEvent' }, true);
   return (inputs) => {
     const problems: ErrorDetail<'invalid_payload'>[] = [];
     for (const input of inputs) {
@@ -27,8 +22,8 @@ export function eventContract(api: OpenAPIBackend): EventCheck {
         const origin: Loc | undefined = typeof field === 'string' ? input.origins[field as keyof AppointmentEvent] : undefined;
         return origin ? { ...detail, loc: ['body', ...origin, ...rest] } : detail;
       };
-      if (!validate({ requestBody: input.event })) {
-        const refused = validationError(validate.errors ?? []);
+      const refused = validate(input.event);
+      if (refused) {
         problems.push(...(refused as AppError<'invalid_payload'>).details.map(relocate));
         continue;
       }

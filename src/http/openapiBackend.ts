@@ -2,7 +2,6 @@
  * Everything this service relies on in openapi-backend beyond its documented use, in one place;
  * test/unit/openapiBackend.test.ts pins each behaviour, so an upgrade that changes one fails there.
  */
-import type { ValidateFunction } from 'ajv';
 import { OpenAPIBackend, ValidationContext, type Context, type Handler as LibraryHandler, type Request } from 'openapi-backend';
 import { InternalFault } from '../errors';
 import { validationError } from './validationErrors';
@@ -94,7 +93,7 @@ export function setRequestBody(c: Context, ctx: RequestContext, body: unknown): 
 
 /** The body media types the library validates itself (validation.js); it skips every other. */
 const LIBRARY_VALIDATED = ['application/json', 'multipart/form-data', 'application/x-www-form-urlencoded'];
-const ownValidators = new WeakMap<Context['operation'], ValidateFunction>();
+const ownValidators = new WeakMap<Context['operation'], BodyValidator>();
 
 /**
  * The library validates a body only when its operation takes one of LIBRARY_VALIDATED; a body of
@@ -106,12 +105,23 @@ export function validateOtherBody(c: Context, mediaType: string, body: unknown):
   if (!declared || !('content' in declared)) return;
   if (Object.keys(declared.content).some((type) => LIBRARY_VALIDATED.includes(type))) return;
   let validate = ownValidators.get(c.operation);
-  if (!validate) {
-    const ajv = c.api.validator.getAjv(ValidationContext.RequestBody);
-    const schema = { type: 'object', properties: { requestBody: declared.content[mediaType]?.schema ?? {} }, required: declared.required ? ['requestBody'] : [], components: c.api.document.components };
-    ownValidators.set(c.operation, (validate = ajv.compile(schema)));
-  }
-  if (!validate(body === undefined ? {} : { requestBody: body })) throw validationError(validate.errors ?? []);
+  if (!validate) ownValidators.set(c.operation, (validate = bodyValidator(c.api, declared.content[mediaType]?.schema ?? {}, declared.required === true)));
+  const refused = validate(body);
+  if (refused) throw refused;
+}
+
+/** Checks a body against a schema of the spec; the error it would be refused with, or undefined. */
+export type BodyValidator = (body: unknown) => ReturnType<typeof validationError> | undefined;
+
+/**
+ * A body validator as the library builds its own: its request-body Ajv, the body wrapped as
+ * `requestBody` (so errors are located at `["body", …]`) inside the spec's components, and the
+ * same translation into the vocabulary.
+ */
+export function bodyValidator(api: OpenAPIBackend, schema: object, required: boolean): BodyValidator {
+  const ajv = api.validator.getAjv(ValidationContext.RequestBody);
+  const validate = ajv.compile({ type: 'object', properties: { requestBody: schema }, required: required ? ['requestBody'] : [], components: api.document.components });
+  return (body) => (validate(body === undefined ? {} : { requestBody: body }) ? undefined : validationError(validate.errors ?? []));
 }
 
 // Operations are built once (see createApi), so their declared query parameters are too.
