@@ -1,9 +1,8 @@
 import { MongoBulkWriteError, type Db, type WriteError } from 'mongodb';
 import type { KeyMode } from './partnerStore';
 import { RecentMap } from '../recentMap';
-import { DUPLICATE_KEY, toAppError } from './dbErrors';
+import { DUPLICATE_KEY, withinBudget } from './dbErrors';
 import { Batches } from './batches';
-import { WaitBudget } from './waitBudget';
 
 export const APPOINTMENT_STARTS_COLLECTION = 'appointment_starts';
 
@@ -56,13 +55,6 @@ const asBooked = (at: { start: Date; as_of: Date } | null): BookedStart | undefi
 export function openAppointmentStarts(db: Db, remembered = 10_000): AppointmentStarts {
   const starts = db.collection<StartDocument>(APPOINTMENT_STARTS_COLLECTION);
   const recent = new RecentMap<string, StartDocument>(remembered);
-  const within = async <T>(timeoutMs: number, work: Promise<T>): Promise<T> => {
-    try {
-      return await new WaitBudget(timeoutMs).wait(work);
-    } catch (err) {
-      throw toAppError(err);
-    }
-  };
   // True for each document inserted; false when its `_id` was taken (the appointment was booked before).
   const inserts = new Batches<StartDocument, boolean>(async (docs) => {
     try {
@@ -106,11 +98,11 @@ export function openAppointmentStarts(db: Db, remembered = 10_000): AppointmentS
       const fresh: StartDocument = { _id, start: booked.start, as_of: booked.asOf, previous: null };
       let stored = recent.touch(_id);
       if (!stored) {
-        if (await within(timeoutMs, inserts.add(fresh))) {
+        if (await withinBudget(timeoutMs, inserts.add(fresh))) {
           recent.set(_id, fresh);
           return undefined;
         }
-        stored = (await within(timeoutMs, starts.findOne({ _id }))) ?? undefined;
+        stored = (await withinBudget(timeoutMs, starts.findOne({ _id }))) ?? undefined;
         // Taken, then gone (deleted by hand): start over as a first booking.
         if (!stored) return this.claim(mode, partner, appointmentId, booked, timeoutMs);
       }
@@ -119,7 +111,7 @@ export function openAppointmentStarts(db: Db, remembered = 10_000): AppointmentS
       // Two instances moving one appointment at the same moment may keep the older of the two
       // for a while; the next version puts it right.
       const moved: StartDocument = { _id, start: booked.start, as_of: booked.asOf, previous: { start: stored.start, as_of: stored.as_of } };
-      await within(timeoutMs, replaces.add(moved));
+      await withinBudget(timeoutMs, replaces.add(moved));
       recent.set(_id, moved);
       return asBooked(moved.previous);
     },

@@ -11,6 +11,7 @@ import {
   MongoWriteConcernError,
 } from 'mongodb';
 import { AppError, isAppError } from '../errors';
+import { WaitBudget } from './waitBudget';
 
 /** Server error codes that mean "the database cannot take writes right now" rather than "this write is wrong". */
 const UNAVAILABLE_CODES = new Set([
@@ -84,4 +85,13 @@ function isUnavailableCode(code: unknown): boolean {
 export function toAppError(err: unknown): AppError {
   if (isAppError(err)) return err;
   return new AppError(isUnavailable(err) ? 'database_unavailable' : 'internal', [], {}, { cause: err });
+}
+
+/** Waits for a database call within `timeoutMs` (then 503), any failure in the vocabulary. */
+export async function withinBudget<T>(timeoutMs: number, work: Promise<T>): Promise<T> {
+  try {
+    return await new WaitBudget(timeoutMs).wait(work);
+  } catch (err) {
+    throw toAppError(err);
+  }
 }

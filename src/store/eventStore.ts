@@ -1,6 +1,6 @@
 import { MongoBulkWriteError, type Collection, type Db, type WriteError } from 'mongodb';
 import { AppError } from '../errors';
-import { DUPLICATE_KEY, toAppError } from './dbErrors';
+import { DUPLICATE_KEY, toAppError, withinBudget } from './dbErrors';
 import {
   toEventAccepted,
   toUnnumberedDocument,
@@ -98,8 +98,7 @@ export async function openEventStore(db: Db, options: EventStoreOptions): Promis
     },
 
     async reusedKeys(idempotencies, timeoutMs) {
-      const lookups = Promise.all(idempotencies.map(async ({ key }) => recent.touch(key) ?? (await port.findByIdempotencyKey(key))));
-      const stored = await new WaitBudget(timeoutMs).wait(lookups.catch((err: unknown) => Promise.reject(err instanceof AppError ? err : toAppError(err))));
+      const stored = await withinBudget(timeoutMs, Promise.all(idempotencies.map(async ({ key }) => recent.touch(key) ?? (await port.findByIdempotencyKey(key)))));
       return idempotencies.flatMap((idempotency, i) => (stored[i] && stored[i].payload_fingerprint !== idempotency.fingerprint ? [i] : []));
     },
 
