@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { ConfigError, databaseName, duration, flag, integer, logLevel, mongodbUri, operatorSecret, publicBaseUrl, supportEmail, text, trustProxy, type Env, type LogLevel } from './configParsers';
 
 export { ConfigError, parseDuration, type LogLevel } from './configParsers';
@@ -13,6 +14,11 @@ export const FEED_LEASE_MS = 10_000;
  * A bad value stops start-up with a message naming the variable.
  */
 export interface Config {
+  /**
+   * WORKERS: processes serving the port together (default: the number of cores; 1 serves from a
+   * single process, with no primary). Each worker is an instance for numbering, limits and the feed.
+   */
+  workers: number;
   /** PORT: TCP port to listen on (default 3000; 0 picks a free port). */
   port: number;
   /** HOST: address to bind (default 127.0.0.1; use 0.0.0.0 inside a container). */
@@ -87,6 +93,7 @@ export interface Config {
 
 export function loadConfig(env: Env = process.env): Config {
   return {
+    workers: integer(env, 'WORKERS', availableParallelism(), 1, 256),
     port: integer(env, 'PORT', 3000, 0, 65535),
     host: text(env, 'HOST', '127.0.0.1'),
     mongodbUri: mongodbUri(env),

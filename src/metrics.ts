@@ -62,6 +62,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /**
+   * The text GET /metrics answers with: this process's registry, or with WORKERS the sum over
+   * every worker, which the primary makes (cluster/workerLink.ts).
+   */
+  gather: () => Promise<string> = () => this.registry.metrics();
+
   /** Set once the database is connected; the webhook_db_up gauge calls it at each scrape. */
   pingDatabase: () => Promise<void> = () => Promise.reject(new Error('not connected'));
 
@@ -89,8 +95,9 @@ export class Metrics {
     });
     new Gauge({
       name: 'webhook_write_queue_peak_events',
-      help: 'The most events that have waited for a database write at once since start (at most WRITE_QUEUE_MAX).',
+      help: 'The most events that have waited for a database write at once since start (at most WRITE_QUEUE_MAX), in the busiest worker.',
       registers: [this.registry],
+      aggregator: 'max',
       collect() {
         this.set(queue().peak);
       },
@@ -98,8 +105,9 @@ export class Metrics {
     const ping = () => this.pingDatabase();
     this.dbUp = new Gauge({
       name: 'webhook_db_up',
-      help: '1 when the database answered a ping at scrape time, 0 when not.',
+      help: '1 when the database answered a ping at scrape time, 0 when not (with WORKERS, 0 when any worker\'s ping failed).',
       registers: [this.registry],
+      aggregator: 'min',
       async collect() {
         this.set(await ping().then(
           () => 1,

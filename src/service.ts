@@ -46,6 +46,8 @@ export interface StartOptions {
   onContractViolation?: AppDeps['onContractViolation'];
   /** Lets tests store delivery records one document each, as on MongoDB, on the local database. */
   deliveryStorage?: StoresOptions['deliveryStorage'];
+  /** False while readiness must answer 503 although this process serves: with WORKERS, until every worker has started. */
+  ready?: () => boolean;
 }
 
 export async function start(config: Config & { mongodbUri: string }, options: StartOptions): Promise<RunningService> {
@@ -141,7 +143,7 @@ export async function start(config: Config & { mongodbUri: string }, options: St
       pingDatabase: () => stores.ping(),
       metrics,
       published: publishedDocs((text) => fillIn(text, values)),
-      isStopping: () => stopping,
+      isStopping: () => stopping || options.ready?.() === false,
       onContractViolation: options.onContractViolation,
     });
     server = createServer(

@@ -4,7 +4,7 @@ import type { Handler } from '../http/context';
 export interface ReadinessDeps {
   /** Resolves when the database answers a ping; rejects (with an AppError) when it does not. */
   pingDatabase: () => Promise<void>;
-  /** True once shutdown has begun: a load balancer should stop sending traffic. */
+  /** True once shutdown has begun (or, with WORKERS, until every worker has started): a load balancer should not send traffic. */
   isStopping: () => boolean;
 }
 

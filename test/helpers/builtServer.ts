@@ -50,14 +50,15 @@ function reportViolations(lines: string): void {
 }
 
 /**
- * Runs the built server with the project's Node.js and only PATH, a support address, reply checks and `env` in its environment,
+ * Runs the built server with the project's Node.js and only PATH, a support address, reply checks, one worker and `env` in its environment,
  * collecting what it writes; it is not waited for.
  */
 export function runBuiltServer(env: Record<string, string>, options: RunOptions = {}): BuiltServer {
   const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [...(options.nodeOptions ?? []), SERVER], {
     // A support address, which the service requires with a production database (MONGODB_URI), and
     // every reply checked against the spec, as in-process apps are (see contractViolations.ts).
-    env: { PATH: process.env.PATH ?? '', SUPPORT_EMAIL: 'support@example.test', VALIDATE_RESPONSES: 'on', FEED_SEQUENCER: 'off', ...env },
+    // One process unless a test asks for workers: these tests read one process's output and signals.
+    env: { PATH: process.env.PATH ?? '', SUPPORT_EMAIL: 'support@example.test', VALIDATE_RESPONSES: 'on', FEED_SEQUENCER: 'off', WORKERS: '1', ...env },
   });
   let stdout = '';
   let stderr = '';

@@ -49,6 +49,7 @@ export async function startTestApp(options: {
   metrics?: StartOptions['metrics'];
   observeQueries?: StartOptions['observeQueries'];
   deliveryStorage?: StartOptions['deliveryStorage'];
+  ready?: StartOptions['ready'];
 }): Promise<TestApp> {
   const uri = options.uri ?? testDatabaseUri();
   const logs: string[] = [];
@@ -78,6 +79,7 @@ export async function startTestApp(options: {
     metrics: options.metrics,
     observeQueries: options.observeQueries,
     deliveryStorage: options.deliveryStorage,
+    ready: options.ready,
     onContractViolation: recordViolation,
   });
   const client = await MongoClient.connect(uri);

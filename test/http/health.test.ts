@@ -35,4 +35,18 @@ describe('health endpoints', () => {
     },
   );
 
+  test('when the other workers of the instance have not all started, then /readyz answers 503 while /healthz answers 200', async () => {
+    let everyWorkerStarted = false;
+    const worker = await startTestApp({ dbName: dbNameFor(__filename), ready: () => everyWorkerStarted });
+    try {
+      const early = await send(`${worker.url}/readyz`, { method: 'GET' });
+      expect(early.status).toBe(503);
+      expect(early.body).toMatchObject({ status: 'error', message: 'Service temporarily unavailable' });
+      expect((await send(`${worker.url}/healthz`, { method: 'GET' })).status).toBe(200);
+      everyWorkerStarted = true;
+      expect((await send(`${worker.url}/readyz`, { method: 'GET' })).status).toBe(200);
+    } finally {
+      await worker.stop();
+    }
+  });
 });

@@ -1,8 +1,10 @@
+import { availableParallelism } from 'node:os';
 import { checkServiceConfig, ConfigError, loadConfig } from '../../src/config';
 
 describe('loadConfig', () => {
   test('when nothing is set, then the documented defaults apply', () => {
     expect(loadConfig({})).toEqual({
+      workers: availableParallelism(),
       port: 3000,
       host: '127.0.0.1',
       mongodbUri: undefined,
@@ -62,6 +64,11 @@ describe('loadConfig', () => {
     expect(loadConfig({ TRUST_PROXY: value }).trustProxy).toEqual(expected);
   });
 
+  test('when WORKERS is 1, then one process serves (no primary); when 4, four workers', () => {
+    expect(loadConfig({ WORKERS: '1' }).workers).toBe(1);
+    expect(loadConfig({ WORKERS: '4' }).workers).toBe(4);
+  });
+
   test('when values are set, then they are used', () => {
     const config = loadConfig({ PORT: '8080', MONGODB_URI: 'mongodb+srv://user:pw@cluster0.example.net/', MONGODB_DB: 'events', LOG_LEVEL: 'WARN', DB_TIMEOUT_MS: '1000', SUPPORT_EMAIL: 'ops@example.com' });
     expect(config).toMatchObject({ port: 8080, mongodbUri: 'mongodb+srv://user:pw@cluster0.example.net/', mongodbDb: 'events', logLevel: 'warn', dbTimeoutMs: 1000 });
@@ -100,6 +107,9 @@ describe('loadConfig', () => {
     ['TEST_EVENT_DAYS', '0'],
     ['WRITE_BATCH_MAX', '0'],
     ['WRITE_QUEUE_MAX', '0'],
+    ['WORKERS', '0'],
+    ['WORKERS', 'all'],
+    ['WORKERS', '257'],
     ['TRUST_PROXY', 'true'],
     ['TRUST_PROXY', '11'],
     ['TRUST_PROXY', '10.0.0.0/33'],
