@@ -4,7 +4,7 @@ import { startPrimary } from './cluster/primary';
 import { WorkerLink } from './cluster/workerLink';
 import { checkServiceConfig, loadConfig, ConfigError, type Config } from './config';
 import { startFerretDb, type LocalDatabase } from './localdb/ferretdb';
-import { ensureLocalPartner } from './localdb/localPartner';
+import { ensureLocalPartner } from './auth/localPartner';
 import { createLogger } from './logger';
 import { describe } from './http/requestLog';
 import { Metrics } from './metrics';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
@@ -9,7 +9,7 @@ import { createAuthenticator } from './auth/authenticate';
 import { ConsumerDirectory } from './auth/consumerDirectory';
 import { PartnerDirectory } from './auth/partnerDirectory';
 import { KEY_LIST_REFRESH_MS, type Config } from './config';
-import { clientErrorHandler, connectHandler } from './http/clientErrors';
+import { createHttpServer } from './http/httpServer';
 import { describe } from './http/requestLog';
 import { FailedAuthentications } from './limits/failedAuthentications';
 import { TokenBuckets } from './limits/tokenBuckets';
@@ -146,25 +146,7 @@ export async function start(config: Config & { mongodbUri: string }, options: St
       isStopping: () => stopping || options.ready?.() === false,
       onContractViolation: options.onContractViolation,
     });
-    server = createServer(
-      {
-        requestTimeout: config.requestTimeoutMs,
-        headersTimeout: Math.min(config.requestTimeoutMs, 60000),
-        // Node checks those timeouts on this interval (30 s by default), which would stretch them.
-        connectionsCheckingInterval: Math.min(1000, config.requestTimeoutMs),
-        // Node would answer a request without Host with a bare 400; the app answers in the envelope.
-        requireHostHeader: false,
-      },
-      app.listener,
-    );
-    const answers = { retryAfterSeconds: config.retryAfterSeconds, witness: app.witnessUnrouted };
-    server.on('clientError', clientErrorHandler(logger, answers));
-    server.on('connect', connectHandler(logger, answers));
-    // Node answers `Expect: 100-continue` itself, before the app has checked anything, unless
-    // the app takes the request: then 100 Continue is sent only when the body is wanted
-    // (rawBodyOf), after authentication. Other expectations are ignored, as RFC 9110 allows.
-    server.on('checkContinue', app.listener);
-    server.on('checkExpectation', app.listener);
+    server = createHttpServer(app, config, logger);
     server.listen(config.port, config.host);
     await once(server, 'listening');
   } catch (err) {

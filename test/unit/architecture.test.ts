@@ -35,7 +35,7 @@ import {
 } from './support/importGraph';
 
 const LAYERS: readonly Layer[] = [
-  { name: 'entry', members: ['src/server.ts', 'src/cli/'] },
+  { name: 'entry', members: ['src/server.ts', 'src/cluster/', 'src/cli/'] },
   { name: 'service', members: ['src/service.ts'] },
   { name: 'app', members: ['src/app.ts'] },
   { name: 'handlers', members: ['src/handlers/'] },

@@ -1,4 +1,4 @@
-import { registerPartner } from '../auth/registerPartner';
+import { registerPartner } from './registerPartner';
 import type { PartnerStore } from '../store/partnerStore';
 
 /**
