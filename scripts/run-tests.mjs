@@ -8,9 +8,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
-// The feed's no-gap proof loads the machine for a minute with three instances: it runs alone,
-// after the others, so that tests with time bounds never share the machine with it.
-const LOAD_TESTS = 'test/http/feedNoGap.test.ts';
+// The load tests in test/load (the feed's no-gap proof, several instances writing and limiting
+// at once) load the machine with several instances: they run alone, after the others, so that
+// tests with time bounds never share the machine with them.
+const LOAD_TESTS = '/test/load/';
 const jest = join(ROOT, 'node_modules/.bin/jest');
 const runners = [
   { name: 'jest', command: [jest, '--testPathIgnorePatterns', LOAD_TESTS, ...process.argv.slice(2)], summary: 'reports/jest-summary.json' },
