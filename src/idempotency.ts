@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { components } from '../generated/openapi';
 import { AppError } from './errors';
 import type { Idempotency } from './store/eventDocument';
@@ -9,7 +9,7 @@ export type { Idempotency } from './store/eventDocument';
 type AppointmentEvent = components['schemas']['AppointmentEvent'];
 
 function digest(parts: unknown[]): string {
-  return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
+  return hash('sha256', JSON.stringify(parts), 'hex');
 }
 
 /**

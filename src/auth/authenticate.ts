@@ -82,11 +82,11 @@ export function createAuthenticator(options: AuthenticatorOptions) {
   const slowWaiting = new Map<string, number>();
   const expired = (partner: PartnerCredentials, now: Date) => partner.keyExpiresAt !== null && partner.keyExpiresAt <= now;
   /** A refused key: remembered as refused, answered 401 while its own budget lasts, then 429. */
-  const refuseKey = (keyHash: string, header: string, invalidKey: AppError) =>
-    FailedAuthentications.answer(failures.spend('key', keyHash), invalidKey, ['header', header]);
+  const refuseKey = (keyHash: string, header: string, invalidKey: () => AppError) =>
+    FailedAuthentications.answer(failures.spend('key', keyHash), invalidKey(), ['header', header]);
 
   /** The partner behind a key not in memory, read from the database; refusals throttled as above. */
-  async function readPartner(keyHash: string, address: string, budget: WaitBudget, header: string, invalidKey: AppError): Promise<PartnerCredentials> {
+  async function readPartner(keyHash: string, address: string, budget: WaitBudget, header: string, invalidKey: () => AppError): Promise<PartnerCredentials> {
     if (directory.isKnown(keyHash)) {
       // A key the database holds: read at once, never counted against anyone's failures.
       const found = await budget.spend((remainingMs) => directory.lookup(keyHash, 'fast', remainingMs));
@@ -100,14 +100,14 @@ export function createAuthenticator(options: AuthenticatorOptions) {
     // refused for others' failures; its spend is given back.
     const advance = failures.spend('address', address);
     const waiting = slowWaiting.get(address) ?? 0;
-    if (!advance.allowed && waiting >= SLOW_LANE_PER_ADDRESS) throw FailedAuthentications.answer(advance, invalidKey, ['client']);
+    if (!advance.allowed && waiting >= SLOW_LANE_PER_ADDRESS) throw FailedAuthentications.answer(advance, invalidKey(), ['client']);
     if (!advance.allowed) slowWaiting.set(address, waiting + 1);
     let found: PartnerCredentials | null;
     try {
       found = await budget.spend((remainingMs) => directory.lookup(keyHash, advance.allowed ? 'fast' : 'slow', remainingMs));
     } catch (err) {
       if (advance.allowed) failures.refund('address', address);
-      if (err instanceof SlowLaneFull) throw FailedAuthentications.answer(advance, invalidKey, ['client']);
+      if (err instanceof SlowLaneFull) throw FailedAuthentications.answer(advance, invalidKey(), ['client']);
       throw err;
     } finally {
       if (!advance.allowed) {
@@ -118,7 +118,7 @@ export function createAuthenticator(options: AuthenticatorOptions) {
     }
     if (!found) {
       failures.spend('key', keyHash);
-      throw FailedAuthentications.answer(advance, invalidKey, ['client']);
+      throw FailedAuthentications.answer(advance, invalidKey(), ['client']);
     }
     if (advance.allowed) failures.refund('address', address);
     return found;
@@ -130,8 +130,9 @@ export function createAuthenticator(options: AuthenticatorOptions) {
     if (!presented.ok) {
       throw FailedAuthentications.answer(failures.spend('address', address), unauthorized(keyProblem(presented)), ['client']);
     }
-    const invalidKey = unauthorized({ loc: ['header', presented.header], msg: 'invalid API key', type: 'auth_error.invalid_key' });
-    if (!isWellFormedApiKey(presented.key)) throw FailedAuthentications.answer(failures.spend('address', address), invalidKey, ['client']);
+    // Built only when a key is refused: an accepted request never pays for the error.
+    const invalidKey = () => unauthorized({ loc: ['header', presented.header], msg: 'invalid API key', type: 'auth_error.invalid_key' });
+    if (!isWellFormedApiKey(presented.key)) throw FailedAuthentications.answer(failures.spend('address', address), invalidKey(), ['client']);
 
     const keyHash = hashApiKey(presented.key);
     // A key refused before stays refused: it is answered from memory, under its own budget.

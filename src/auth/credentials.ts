@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
  * Partner credentials and consumer tokens. Both carry a fixed prefix so secret scanners can spot
@@ -21,7 +21,8 @@ function prefixedSecret(prefix: string): string {
 
 /** Hex SHA-256: what the database stores of a key or token, and looks it up by. */
 function sha256Hex(secret: string): string {
-  return createHash('sha256').update(secret, 'utf8').digest('hex');
+  // The one-shot form: no Hash object per request.
+  return hash('sha256', secret, 'hex');
 }
 
 export function generateApiKey(mode: 'live' | 'test' = 'live'): string {
