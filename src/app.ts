@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import express, { type Response } from 'express';
-import helmet from 'helmet';
 import type { Logger } from 'pino';
 import type { AuthenticatedPartner, AuthenticationRequest } from './auth/authenticate';
 import type { Config } from './config';
@@ -25,6 +24,8 @@ import type { DeliveryLog } from './store/deliveryLog';
 import { securityHandlers, type AuthenticateConsumer, type RateLimits } from './http/securityHandlers';
 import { rateLimitHeaders } from './limits/tokenBuckets';
 import { SPEC_PATH } from './paths';
+import { withoutRedaction } from './logger';
+import { secureHeaders } from './http/secureHeaders';
 
 export interface AppDeps extends Omit<HandlerDeps, 'checkEvent'> {
   config: Pick<Config, 'bodyLimitBytes' | 'retryAfterSeconds' | 'metricsToken' | 'operatorToken' | 'dbTimeoutMs' | 'trustProxy' | 'validateResponses'>;
@@ -67,8 +68,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
   });
   compiled.check = eventContract(api);
   const checkReply = deps.config.validateResponses ? replyContract(api) : undefined;
-  const secureHeaders = helmet();
+  const setSecureHeaders = secureHeaders();
   const recordDelivery = deliveryRecorder(deps.metrics, deps.deliveryLog);
+  const requestLines = withoutRedaction(deps.logger);
 
   async function respond(ctx: RequestContext): Promise<void> {
     let reply: AnyReply | ErrorReply;
@@ -138,7 +140,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   app.use((req, res) => {
     let ctx: RequestContext;
     try {
-      ctx = new RequestContext(req, res, { logger: deps.logger, dbTimeoutMs: deps.config.dbTimeoutMs, request: libraryRequest(req) });
+      ctx = new RequestContext(req, res, { logger: deps.logger, dbTimeoutMs: deps.config.dbTimeoutMs, request: libraryRequest(req), trustsProxies: deps.config.trustProxy !== false });
     } catch (err) {
       // Nothing is known of the request yet: the bare envelope, and one error line.
       const failure = errorReply(new AppError('internal', [], {}, { cause: err }), deps.config.retryAfterSeconds);
@@ -150,16 +152,20 @@ export async function createApp(deps: AppDeps): Promise<App> {
     res.setHeader('X-Request-Id', ctx.requestId);
     const { promise: settled, resolve: settle } = Promise.withResolvers<void>();
     whenOver(res, settled, () => finished(ctx, res));
-    secureHeaders(req, res, (err?: unknown) => {
-      const handled = err ? Promise.resolve(lastResort(ctx, err)) : respond(ctx).catch((failure: unknown) => lastResort(ctx, failure));
-      void handled.finally(settle);
-    });
+    let handled: Promise<void>;
+    try {
+      setSecureHeaders(res);
+      handled = respond(ctx).catch((failure: unknown) => lastResort(ctx, failure));
+    } catch (err) {
+      handled = Promise.resolve(lastResort(ctx, err));
+    }
+    void handled.finally(settle);
   });
 
   function finished(ctx: RequestContext, res: Response): void {
     // A listener that threw would take the process down with it: logging must never do that.
     try {
-      writeLogLine(ctx, res);
+      writeLogLine(ctx, res, requestLines);
       const seconds = Number(process.hrtime.bigint() - ctx.started) / 1e9;
       countRequest(deps.metrics, ctx, res, seconds);
       recordDelivery(ctx, res.statusCode, seconds * 1000);

@@ -49,7 +49,7 @@ export class RequestContext {
   readonly started = process.hrtime.bigint();
   /** When the request arrived, as the delivery log records it. */
   readonly receivedAt = new Date();
-  readonly log: Logger;
+  private childLog: Logger | undefined;
   /** The client's address as budgets count it (see addressKey): the peer, or the one trusted proxies name. */
   readonly address: string;
   /** How long this request may still wait for the database, across all its calls. */
@@ -80,12 +80,17 @@ export class RequestContext {
   constructor(
     readonly req: Request,
     readonly res: Response,
-    options: { logger: Logger; dbTimeoutMs: number; request: OpenApiRequest },
+    private readonly options: { logger: Logger; dbTimeoutMs: number; request: OpenApiRequest; trustsProxies: boolean },
   ) {
-    this.log = options.logger.child({ req_id: this.requestId });
-    this.address = addressKey(req.ip, req.socket.remoteAddress);
+    // Express's req.ip walks X-Forwarded-For through proxy-addr: only worth it when proxies are trusted.
+    this.address = addressKey(options.trustsProxies ? req.ip : undefined, req.socket.remoteAddress);
     this.budget = new WaitBudget(options.dbTimeoutMs);
     this.request = options.request;
+  }
+
+  /** The logger for lines about this request, made when first needed (most requests only have their request line). */
+  get log(): Logger {
+    return (this.childLog ??= this.options.logger.child({ req_id: this.requestId }));
   }
 }
 

@@ -18,6 +18,9 @@ export function rawBodyOf(ctx: RequestContext, limit: number): Promise<Buffer> {
   return ctx.rawBody;
 }
 
+/** Shared by every request without a query (most of them); only ever read. */
+const NO_QUERY = new URLSearchParams();
+
 const isHl7MediaType = (mediaType: string): boolean => mediaType.includes('hl7-v2');
 
 /**
@@ -35,7 +38,8 @@ export function requestHooks(bodyLimitBytes: number, operationIds: ReadonlySet<s
       if (id !== undefined && isOperationId(id)) ctx.outcome.operationId = id;
       // The query as sent; URLSearchParams takes any text, so no target can make this throw.
       const url = ctx.req.originalUrl;
-      ctx.request.query = declaredQuery(c, new URLSearchParams(url.includes('?') ? url.slice(url.indexOf('?') + 1) : ''));
+      const mark = url.indexOf('?');
+      ctx.request.query = declaredQuery(c, mark < 0 ? NO_QUERY : new URLSearchParams(url.slice(mark + 1)));
     },
     postSecurityHandler: async (c: Context, ctx: RequestContext): Promise<void> => {
       const secured = (c.operation.security ?? []).length > 0;

@@ -1,16 +1,19 @@
 import type { Response } from 'express';
+import type { Logger } from 'pino';
 import { InternalFault } from '../errors';
 import type { RequestContext } from './context';
 
 /**
- * Writes one line when the response is done: 4xx as a warning, 5xx as an error. Only the
+ * Writes one line when the response is done (through `lines`, see withoutRedaction): 4xx as a
+ * warning, 5xx as an error. Only the
  * method, the matched operation, the partner's name, the status, error types and locations are
  * logged; never a body, a path, a header value or a query. The id is the service's own (see
  * RequestContext): an X-Request-Id the client sends could carry anything, a key or a patient id.
  */
-export function writeLogLine(ctx: RequestContext, res: Response): void {
+export function writeLogLine(ctx: RequestContext, res: Response, lines: Logger): void {
   const { operationId, partner, consumer, error, eventId, replayed, idempotency, returned } = ctx.outcome;
   const line: Record<string, unknown> = {
+    req_id: ctx.requestId,
     method: ctx.req.method,
     operation: operationId ?? null,
     partner: partner ?? null,
@@ -28,11 +31,12 @@ export function writeLogLine(ctx: RequestContext, res: Response): void {
     line.problems = error.body.errors.map((e) => ({ loc: e.loc, type: e.type }));
   }
   if (res.statusCode >= 500) {
+    // A failure's cause is the one part not chosen field by field: it keeps the redaction.
     ctx.log.error({ ...line, cause: describe(error?.cause) }, 'request failed');
   } else if (res.statusCode >= 400) {
-    ctx.log.warn(line, 'request rejected');
+    lines.warn(line, 'request rejected');
   } else {
-    ctx.log.info(line, 'request completed');
+    lines.info(line, 'request completed');
   }
 }
 
