@@ -94,23 +94,23 @@ export async function createApp(deps: AppDeps): Promise<App> {
     for (const [name, value] of Object.entries(reply.headers ?? {})) if (value !== undefined) headers[name] = String(value);
     // Every reply to an authenticated request says where the partner stands.
     if (ctx.rateLimit) Object.assign(headers, rateLimitHeaders(ctx.rateLimit));
-    witness(ctx.outcome.operationId, { ...reply, headers: { ...headers, 'X-Request-Id': ctx.requestId } }, ctx.log);
+    if (checkReply) witness(ctx.outcome.operationId, { ...reply, headers: { ...headers, 'X-Request-Id': ctx.requestId } }, () => ctx.log);
     // The body may not have been read; closing avoids reading an unwanted (possibly huge) body.
     if (reply.status >= 400 && !req.complete) res.setHeader('Connection', 'close');
     writeReply(res.status(reply.status).set(headers), reply);
   }
 
   /** Checks a reply against the spec when VALIDATE_RESPONSES is on; a check that throws itself is only logged. */
-  function witness(operationId: OperationId | undefined, reply: SentReply, log: Logger): void {
+  function witness(operationId: OperationId | undefined, reply: SentReply, log: () => Logger): void {
     if (!checkReply) return;
     try {
       const problems = checkReply(operationId, reply);
       if (problems.length === 0) return;
       const violation = { operation: operationId ?? null, status: reply.status, problems };
       if (deps.onContractViolation) deps.onContractViolation(violation);
-      else log.error(violation, 'reply breaks the contract');
+      else log().error(violation, 'reply breaks the contract');
     } catch (err) {
-      log.error({ cause: describe(err) }, 'the reply check failed');
+      log().error({ cause: describe(err) }, 'the reply check failed');
     }
   }
 
@@ -128,7 +128,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     }
     for (const name of REPLY_HEADERS) res.removeHeader(name);
     const reply = inRouteFormat(ctx, failure);
-    witness(ctx.outcome.operationId, { ...reply, headers: { ...reply.headers, 'X-Request-Id': ctx.requestId } }, ctx.log);
+    witness(ctx.outcome.operationId, { ...reply, headers: { ...reply.headers, 'X-Request-Id': ctx.requestId } }, () => ctx.log);
     writeReply(res.status(reply.status).set(reply.headers), reply);
   }
 
@@ -178,17 +178,17 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const handle: (req: IncomingMessage, res: ServerResponse, unroutable: () => void) => void = app;
   return {
     listener: (req, res) => handle(req, res, () => answerUnroutable(req, res, deps, witness)),
-    witnessUnrouted: (reply) => witness(undefined, reply, deps.logger),
+    witnessUnrouted: (reply) => witness(undefined, reply, () => deps.logger),
   };
 }
 
 /** The envelope, an id and one log line for a request target no route can even be matched against. */
-function answerUnroutable(req: IncomingMessage, res: ServerResponse, deps: Pick<AppDeps, 'logger' | 'config'>, witness: (operationId: undefined, reply: SentReply, log: Logger) => void): void {
+function answerUnroutable(req: IncomingMessage, res: ServerResponse, deps: Pick<AppDeps, 'logger' | 'config'>, witness: (operationId: undefined, reply: SentReply, log: () => Logger) => void): void {
   const failure = errorReply(new AppError(req.url?.startsWith('/') || req.url === '*' ? 'not_found' : 'bad_request'), deps.config.retryAfterSeconds);
   const requestId = randomUUID();
   deps.logger.warn({ req_id: requestId, method: req.method, operation: null, status: failure.status, error: failure.error.code }, 'request rejected');
   if (res.headersSent) return void res.destroy();
-  witness(undefined, { ...failure, headers: { ...failure.headers, 'X-Request-Id': requestId } }, deps.logger);
+  witness(undefined, { ...failure, headers: { ...failure.headers, 'X-Request-Id': requestId } }, () => deps.logger);
   const body = JSON.stringify(failure.body);
   res.writeHead(failure.status, { ...failure.headers, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body), 'X-Request-Id': requestId });
   res.end(body);

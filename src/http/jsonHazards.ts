@@ -22,10 +22,17 @@ export function findJsonHazard(text: string): JsonHazard | undefined {
     const c = text[i];
     if (c === '"') {
       let end = i + 1;
-      while (text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
+      let escaped = false;
+      while (text[end] !== '"') {
+        if (text[end] === '\\') {
+          escaped = true;
+          end += 2;
+        } else end += 1;
+      }
       const frame = stack[stack.length - 1];
       if (frame?.expectKey) {
-        const key = JSON.parse(text.slice(i, end + 1)) as string;
+        // Only a key with an escape needs decoding (most have none).
+        const key = escaped ? (JSON.parse(text.slice(i, end + 1)) as string) : text.slice(i + 1, end);
         if (stack.length === 1 && (FORBIDDEN.has(key) || key.startsWith('$'))) return 'forbidden_key';
         if (frame.keys.has(key)) return 'duplicate_key';
         frame.keys.add(key);

@@ -21,6 +21,9 @@ describe('findJsonHazard', () => {
     ['{"constructor":{"prototype":{}}}', 'forbidden_key'],
     ['{"prototype":1}', 'forbidden_key'],
     ['{"a":1,"$where":"1"}', 'forbidden_key'],
+    ['{"\\u005f_proto__":{"admin":true}}', 'forbidden_key'],
+    ['{"\\u0024where":"1"}', 'forbidden_key'],
+    ['{"a\\"b":1,"a\\u0022b":2}', 'duplicate_key'],
     [`${'['.repeat(MAX_DEPTH + 1)}${']'.repeat(MAX_DEPTH + 1)}`, 'too_deep'],
   ])('when the JSON is %s, then the hazard is %s', (text, hazard) => {
     expect(findJsonHazard(text)).toBe(hazard);
