@@ -15,16 +15,22 @@
 // (alone with --only=deliverylog; scripts/lib/deliveryLogBench.mjs);
 // accepted events per second by input format, JSON, HL7 v2 and FHIR, in rotating rounds at
 // concurrency 16 (alone with --only=formats; scripts/lib/formatsBench.mjs);
+// honest ceilings (alone with --only=cpu; scripts/lib/cpuBench.mjs): the database written in the
+// service's own batches (insertMany of WRITE_BATCH_MAX) against single inserts, and CPU time per
+// request of the service (accepted, 422), a bare node:http server and the framework floor
+// (scripts/lib/floorServer.mjs), BENCH_CPU_PROFILE=<dir> running each under --cpu-prof;
 // and the reading side (alone with --only=reading): writes at concurrency 16 with and without one
 // GET /feed reader, the feed's rate, delay and exactly-once (scripts/lib/feedBench.mjs); GET
 // /appointments, /events and /feed latency with 100,000 stored events (scripts/lib/readLatencyBench.mjs).
 // Prints a table with the ratios and writes reports/bench.json. A benchmark, not a test.
+// BENCH_ROOT points at another built tree whose service (dist/, openapi.yaml) is measured instead,
+// for a before/after comparison; the database, the floor and the report stay this tree's.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './lib/freePort.mjs';
 import { feedWhileWriting } from './lib/feedBench.mjs';
@@ -32,15 +38,20 @@ import { deliveryLogCost } from './lib/deliveryLogBench.mjs';
 import { formatsCompared } from './lib/formatsBench.mjs';
 import { readsOnStoredEvents } from './lib/readLatencyBench.mjs';
 import { readingLines } from './lib/readingReport.mjs';
+import { cpuCompared } from './lib/cpuBench.mjs';
+import { cpuLines } from './lib/cpuReport.mjs';
+import { summarise, summaryLines } from './profile-summary.mjs';
 import autocannon from 'autocannon';
 
 const require = createRequire(import.meta.url);
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
+/** The tree whose service is measured. */
+const SERVICE_ROOT = resolve(process.env.BENCH_ROOT ?? ROOT);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const SUSTAIN_SECONDS = Number(process.env.BENCH_SUSTAIN_SECONDS ?? 300);
 const CONCURRENCIES = (process.env.BENCH_CONCURRENCY ?? '1,16,64,256').split(',').map(Number);
 const STARTUP_EVENTS = Number(process.env.BENCH_STARTUP_EVENTS ?? 100000);
-/** --only=reading, --only=sustained, --only=deliverylog or --only=formats runs that part alone. */
+/** --only=reading, --only=sustained, --only=deliverylog, --only=formats or --only=cpu runs that part alone. */
 const ONLY = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);
 const FEED_SECONDS = Number(process.env.BENCH_FEED_SECONDS ?? 20);
 const FEED_ROUNDS = Number(process.env.BENCH_FEED_ROUNDS ?? 2);
@@ -50,18 +61,24 @@ const READ_REQUESTS = Number(process.env.BENCH_READ_REQUESTS ?? 50);
 const READ_BUDGET_SECONDS = Number(process.env.BENCH_READ_BUDGET_SECONDS ?? 900);
 const LOG_ROUNDS = Number(process.env.BENCH_LOG_ROUNDS ?? 10);
 const FORMAT_ROUNDS = Number(process.env.BENCH_FORMAT_ROUNDS ?? 6);
+const CPU_WRITERS = (process.env.BENCH_CPU_WRITERS ?? '4,16').split(',').map(Number);
+const CPU_CONNECTIONS = Number(process.env.BENCH_CPU_CONNECTIONS ?? 16);
+const CPU_WARMUP_SECONDS = Number(process.env.BENCH_CPU_WARMUP_SECONDS ?? 3);
+const CPU_PROFILE = process.env.BENCH_CPU_PROFILE;
 
 const { MongoClient } = require('mongodb');
+// The database is this tree's (its binary is under .local/), whichever service is measured.
 const { startFerretDb } = require(join(ROOT, 'dist/src/localdb/ferretdb.js'));
-const { openStores } = require(join(ROOT, 'dist/src/store/stores.js'));
-const { registerPartner } = require(join(ROOT, 'dist/src/auth/registerPartner.js'));
-const { generateConsumerToken, hashConsumerToken } = require(join(ROOT, 'dist/src/auth/credentials.js'));
-const { toUnnumberedDocument, readableEvent } = require(join(ROOT, 'dist/src/store/eventDocument.js'));
-const { FEED_CHUNKS_COLLECTION, toChunkDocument } = require(join(ROOT, 'dist/src/store/feedChunk.js'));
-const { FEED_HEAD_SEQUENCE } = require(join(ROOT, 'dist/src/store/feedSequencer.js'));
-const { encodeFeedCursor } = require(join(ROOT, 'dist/src/store/cursors.js'));
-const { idempotencyOf } = require(join(ROOT, 'dist/src/idempotency.js'));
-const { allStoredDeliveries } = require(join(ROOT, 'dist/src/store/deliveryPacks.js'));
+const { loadConfig } = require(join(SERVICE_ROOT, 'dist/src/config.js'));
+const { openStores } = require(join(SERVICE_ROOT, 'dist/src/store/stores.js'));
+const { registerPartner } = require(join(SERVICE_ROOT, 'dist/src/auth/registerPartner.js'));
+const { generateConsumerToken, hashConsumerToken } = require(join(SERVICE_ROOT, 'dist/src/auth/credentials.js'));
+const { toUnnumberedDocument, readableEvent } = require(join(SERVICE_ROOT, 'dist/src/store/eventDocument.js'));
+const { FEED_CHUNKS_COLLECTION, toChunkDocument } = require(join(SERVICE_ROOT, 'dist/src/store/feedChunk.js'));
+const { FEED_HEAD_SEQUENCE } = require(join(SERVICE_ROOT, 'dist/src/store/feedSequencer.js'));
+const { encodeFeedCursor } = require(join(SERVICE_ROOT, 'dist/src/store/cursors.js'));
+const { idempotencyOf } = require(join(SERVICE_ROOT, 'dist/src/idempotency.js'));
+const { allStoredDeliveries } = require(join(SERVICE_ROOT, 'dist/src/store/deliveryPacks.js'));
 const { worstInputs } = require(join(ROOT, 'test/fixtures/worstInputs.js'));
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -126,7 +143,7 @@ function rssKb(pid, field = 'VmRSS') {
 
 const dir = mkdtempSync(join(tmpdir(), 'appointment-webhooks-bench-'));
 const db = await startFerretDb({ dataDir: dir, port: await freePort() });
-const report = { machine: { cpus: (await import('node:os')).cpus().length, node: process.version }, seconds: SECONDS, rows: [] };
+const report = { machine: { cpus: (await import('node:os')).cpus().length, node: process.version }, serviceRoot: SERVICE_ROOT, seconds: SECONDS, rows: [] };
 
 /** The built service on database `dbName`, with a partner (`auth`) and a consumer reading every partner (`read`). */
 async function service(dbName, extraEnv = {}, partner = 'bench', readyTimeoutMs = 15000) {
@@ -137,8 +154,8 @@ async function service(dbName, extraEnv = {}, partner = 'bench', readyTimeoutMs 
   await stores.close();
   const port = await freePort();
   const child = await startProcess(
-    [join(ROOT, 'dist/src/server.js')],
-    { PORT: String(port), MONGODB_URI: db.uri, MONGODB_DB: dbName, SUPPORT_EMAIL: 'support@example.test', LOG_LEVEL: 'info', ...extraEnv },
+    [join(SERVICE_ROOT, 'dist/src/server.js')],
+    { PORT: String(port), MONGODB_URI: db.uri, MONGODB_DB: dbName, SUPPORT_EMAIL: 'support@example.test', LOG_LEVEL: 'info', WORKERS: '1', ...extraEnv },
     `http://127.0.0.1:${port}/readyz`,
     readyTimeoutMs,
   );
@@ -256,10 +273,13 @@ async function startupWith(count) {
 
 const fixedBody = JSON.stringify({ status: 'success', message: 'Event received and stored successfully', event_id: 1, received_at: new Date().toISOString(), data: { event_type: 'appointment.scheduled', appointment_id: 'A1', patient_id: 'P1' } });
 const httpPort = await freePort();
-const bareServer = `require('node:http').createServer((req, res) => { req.resume(); req.on('end', () => { res.writeHead(201, { 'Content-Type': 'application/json' }); res.end(${JSON.stringify(fixedBody)}); }); }).listen(${httpPort}, '127.0.0.1');`;
+// Exits on SIGTERM, so that --cpu-prof writes its profile.
+const bareServerSource = (port) => `require('node:http').createServer((req, res) => { req.resume(); req.on('end', () => { res.writeHead(201, { 'Content-Type': 'application/json' }); res.end(${JSON.stringify(fixedBody)}); }); }).listen(${port}, '127.0.0.1'); process.on('SIGTERM', () => process.exit(0));`;
+const bareServer = bareServerSource(httpPort);
 
 const log = (line) => process.stderr.write(`${line}\n`);
 const valid = () => JSON.stringify(event());
+const invalid = () => JSON.stringify({ ...event(), timestamp: '2025-01-10 12:30:00' });
 try {
   if (!ONLY) {
     const http = spawn(process.execPath, ['-e', bareServer], { stdio: 'ignore' });
@@ -267,7 +287,6 @@ try {
     await sleep(300);
     const batched = await service('bench_batched');
     const unbatched = await service('bench_unbatched', { WRITE_BATCH_MAX: '1' });
-    const invalid = () => JSON.stringify({ ...event(), timestamp: '2025-01-10 12:30:00' });
 
     for (const c of CONCURRENCIES) {
       process.stderr.write(`bench: concurrency ${c}...\n`);
@@ -290,6 +309,20 @@ try {
 
     await stopProcess(batched.child);
     await stopProcess(http);
+  }
+
+  if (!ONLY || ONLY === 'cpu') {
+    // The service's own batch size: its default, or WRITE_BATCH_MAX as the children inherit it.
+    const batchSize = loadConfig({ ...process.env, MONGODB_URI: db.uri }).writeBatchMax;
+    const makeDocument = (id) => {
+      const e = event();
+      return { event_id: id, ...toUnnumberedDocument(e, new Date(), 'bench', idempotencyOf('bench', e, {})) };
+    };
+    report.cpu = await cpuCompared({
+      service, startProcess, stopProcess, freePort, databaseCeiling, log, bareServerSource, validBody: valid, invalidBody: invalid,
+      MongoClient, dbUri: db.uri, makeDocument, batchSize, writers: CPU_WRITERS, connections: CPU_CONNECTIONS, seconds: SECONDS,
+      warmupSeconds: CPU_WARMUP_SECONDS, databasePid: db.pid, profileDir: CPU_PROFILE && resolve(CPU_PROFILE), floorScript: join(ROOT, 'scripts/lib/floorServer.mjs'),
+    });
   }
 
   if (LOG_ROUNDS > 0 && (!ONLY || ONLY === 'deliverylog')) {
@@ -372,6 +405,21 @@ if (report.formats) {
   );
 }
 lines.push(...readingLines(report));
+lines.push(...cpuLines(report.cpu));
+if (report.cpu && CPU_PROFILE) {
+  // Each server's main-thread profile (named after its pid), over the measured load only.
+  const { readdirSync } = await import('node:fs');
+  report.cpu.profiles = {};
+  for (const [name, s] of Object.entries(report.cpu.servers)) {
+    const folder = join(resolve(CPU_PROFILE), name === 'floorAccepted' || name === 'floor422' ? 'floor' : name);
+    // The first serving process's main thread: the service itself, or its first worker.
+    const file = readdirSync(folder).find((f) => f.includes(`.${s.pids.at(-1)}.0.`) && f.endsWith('.cpuprofile'));
+    if (!file) continue;
+    const summary = summarise(JSON.parse(readFileSync(join(folder, file), 'utf8')), { ...s.window, requests: s.answered, cpuMicrosPerRequest: s.mainThreadMicrosPerRequest?.user, systemMicrosPerRequest: s.mainThreadMicrosPerRequest?.system });
+    report.cpu.profiles[name] = { file: join(folder, file), ...summary };
+    lines.push('', ...summaryLines(summary, `Profile of ${name}`));
+  }
+}
 mkdirSync(join(ROOT, 'reports'), { recursive: true });
 writeFileSync(join(ROOT, ONLY ? `reports/bench-${ONLY}.json` : 'reports/bench.json'), JSON.stringify(report, null, 2));
 console.log(lines.join('\n'));
