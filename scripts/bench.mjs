@@ -19,6 +19,7 @@
 // service's own batches (insertMany of WRITE_BATCH_MAX) against single inserts, and CPU time per
 // request of the service (accepted, 422), a bare node:http server and the framework floor
 // (scripts/lib/floorServer.mjs), BENCH_CPU_PROFILE=<dir> running each under --cpu-prof;
+// one worker against WORKERS = every core (alone with --only=workers; scripts/lib/workersBench.mjs);
 // and the reading side (alone with --only=reading): writes at concurrency 16 with and without one
 // GET /feed reader, the feed's rate, delay and exactly-once (scripts/lib/feedBench.mjs); GET
 // /appointments, /events and /feed latency with 100,000 stored events (scripts/lib/readLatencyBench.mjs).
@@ -36,6 +37,7 @@ import { freePort } from './lib/freePort.mjs';
 import { feedWhileWriting } from './lib/feedBench.mjs';
 import { deliveryLogCost } from './lib/deliveryLogBench.mjs';
 import { formatsCompared } from './lib/formatsBench.mjs';
+import { workersCompared, workersLines } from './lib/workersBench.mjs';
 import { readsOnStoredEvents } from './lib/readLatencyBench.mjs';
 import { readingLines } from './lib/readingReport.mjs';
 import { cpuCompared } from './lib/cpuBench.mjs';
@@ -51,7 +53,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const SUSTAIN_SECONDS = Number(process.env.BENCH_SUSTAIN_SECONDS ?? 300);
 const CONCURRENCIES = (process.env.BENCH_CONCURRENCY ?? '1,16,64,256').split(',').map(Number);
 const STARTUP_EVENTS = Number(process.env.BENCH_STARTUP_EVENTS ?? 100000);
-/** --only=reading, --only=sustained, --only=deliverylog, --only=formats or --only=cpu runs that part alone. */
+/** --only=reading, --only=sustained, --only=deliverylog, --only=formats, --only=cpu or --only=workers runs that part alone. */
 const ONLY = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);
 const FEED_SECONDS = Number(process.env.BENCH_FEED_SECONDS ?? 20);
 const FEED_ROUNDS = Number(process.env.BENCH_FEED_ROUNDS ?? 2);
@@ -65,6 +67,8 @@ const CPU_WRITERS = (process.env.BENCH_CPU_WRITERS ?? '4,16').split(',').map(Num
 const CPU_CONNECTIONS = Number(process.env.BENCH_CPU_CONNECTIONS ?? 16);
 const CPU_WARMUP_SECONDS = Number(process.env.BENCH_CPU_WARMUP_SECONDS ?? 3);
 const CPU_PROFILE = process.env.BENCH_CPU_PROFILE;
+const WORKER_ROUNDS = Number(process.env.BENCH_WORKERS_ROUNDS ?? 2);
+const WORKER_CONNECTIONS = Number(process.env.BENCH_WORKERS_CONNECTIONS ?? 64);
 
 const { MongoClient } = require('mongodb');
 // The database is this tree's (its binary is under .local/), whichever service is measured.
@@ -325,6 +329,13 @@ try {
     });
   }
 
+  if (WORKER_ROUNDS > 0 && (!ONLY || ONLY === 'workers')) {
+    const { availableParallelism } = await import('node:os');
+    report.workers = await workersCompared({
+      service, stopProcess, load, log, makeBody: valid, cores: availableParallelism(), connections: WORKER_CONNECTIONS, seconds: SECONDS, rounds: WORKER_ROUNDS,
+    });
+  }
+
   if (LOG_ROUNDS > 0 && (!ONLY || ONLY === 'deliverylog')) {
     report.deliveryLog = await deliveryLogCost({
       service, stopProcess, load, makeBody: valid, MongoClient, allStoredDeliveries, dbUri: db.uri, log, concurrency: 16, seconds: SECONDS, rounds: LOG_ROUNDS,
@@ -406,6 +417,7 @@ if (report.formats) {
 }
 lines.push(...readingLines(report));
 lines.push(...cpuLines(report.cpu));
+if (report.workers) lines.push(...workersLines(report.workers));
 if (report.cpu && CPU_PROFILE) {
   // Each server's main-thread profile (named after its pid), over the measured load only.
   const { readdirSync } = await import('node:fs');
