@@ -82,6 +82,9 @@ export class Metrics {
 
   readonly dbUp: Gauge;
 
+  /** Set once the stores are open; the event numbering counters read it at each scrape. */
+  numbering: () => { leases: number; conflicts: number; retries: number } = () => ({ leases: 0, conflicts: 0, retries: 0 });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
     const queue = () => this.writeQueue();
@@ -102,6 +105,21 @@ export class Metrics {
         this.set(queue().peak);
       },
     });
+    const numbering = () => this.numbering();
+    // Counted by the store since start; each scrape sets the counter to that total.
+    const total = (name: string, help: string, field: 'leases' | 'conflicts' | 'retries') =>
+      new Counter({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          this.inc(numbering()[field]);
+        },
+      });
+    total('webhook_event_id_leases_total', 'Ranges of event_ids leased (one per batch of events written).', 'leases');
+    total('webhook_event_id_conflicts_total', 'Event numbering attempts refused because another instance took the lease or the event_id first.', 'conflicts');
+    total('webhook_event_id_retries_total', 'Event numbering attempts made again after such a refusal.', 'retries');
     const ping = () => this.pingDatabase();
     this.dbUp = new Gauge({
       name: 'webhook_db_up',

@@ -90,6 +90,7 @@ export async function start(config: Config & { mongodbUri: string }, options: St
     : { stop: () => Promise.resolve() };
   metrics.pingDatabase = () => stores.ping();
   metrics.writeQueue = () => stores.events.queueStats();
+  metrics.numbering = () => stores.numbering();
   const store = options.wrapStore ? options.wrapStore(stores.events) : stores.events;
   const partners = options.wrapPartners ? options.wrapPartners(stores.partners) : stores.partners;
   const now = () => new Date();

@@ -31,13 +31,19 @@ export interface ArrivalPlacementOptions {
  * rebuilt from the chunks when a sequencer starts or loses a race.
  *
  * An event can be stored without its arrival: its writer crashed before telling, or its insert
- * was answered with an error after it was stored. Event_ids are stored without holes (see
- * EventWriter), so such an event shows as a number missing below events already known (or below
- * the highest event_id taken): once that has lasted `graceMs`, the events above the placed ones
- * are read (one scan) and those not placed are placed. A sequencer that starts also reads them
- * once, for events stored while none ran. The newest events of an instance that crashed stay out
- * of the feed until another event is stored or a sequencer starts: a limit of the local database
- * only (MongoDB finds unplaced events through an index).
+ * was answered with an error after it was stored. Such an event shows as a number missing below
+ * events already known (or below the highest event_id stored): once that has lasted `graceMs`, the
+ * events above the placed ones are read (one scan) and those not placed are placed. A sequencer
+ * that starts also reads them once, for events stored while none ran. The newest events of an
+ * instance that crashed stay out of the feed until another event is stored or a sequencer starts:
+ * a limit of the local database only (MongoDB finds unplaced events through an index).
+ *
+ * Numbers can also stay missing for good: writers lease event_ids per batch (eventIdLeases.ts), and
+ * a lease's numbers left unused (a repeat or a refused event mid-batch, an insert whose outcome was
+ * unknown, a crash) are never handed out again. Every number below one already stored when the gap
+ * began was leased before it, so one still missing after the grace and a full scan is such a hole:
+ * it is counted as placed (so what is kept in memory stays small and the search stops), and looked
+ * for again, less and less often, for an insert that was slower still.
  */
 export function arrivalPlacement(db: Db, options: ArrivalPlacementOptions): Placement {
   const events = db.collection<EventDocument>(EVENTS_COLLECTION);
@@ -47,12 +53,18 @@ export function arrivalPlacement(db: Db, options: ArrivalPlacementOptions): Plac
   let placed = new PlacedIds();
   /** The event_ids of each arrival read, to delete it once all of them are placed. */
   let held = new Map<string, number[]>();
-  let gap: { at: number; since: number; wait: number } | undefined;
+  let gap: { at: number; since: number; wait: number; ceiling: number } | undefined;
+  /** The highest event_id known stored (placed, or read among the unplaced). */
+  let highestSeen = 0;
+  /** Numbers counted as placed though no chunk holds them (holes), and when to look for them again. */
+  const abandoned = new Set<number>();
+  let late: { ids: number[]; due: number; wait: number }[] = [];
+  const inChunk = (id: number) => placed.has(id) && !abandoned.has(id);
   /** Search the events at the next chance, without a grace: after a start, and while searches keep finding events. */
   let scanNow = false;
 
   async function deleteSpent(): Promise<void> {
-    const spent = [...held].filter(([, ids]) => ids.every((id) => placed.has(id))).map(([id]) => id);
+    const spent = [...held].filter(([, ids]) => ids.every(inChunk)).map(([id]) => id);
     if (spent.length === 0) return;
     await arrivals.deleteMany({ _id: { $in: spent } });
     for (const id of spent) held.delete(id);
@@ -68,24 +80,47 @@ export function arrivalPlacement(db: Db, options: ArrivalPlacementOptions): Plac
       gap = undefined;
       return;
     }
-    const beyond = scanNow || fresh.size > 0 || placed.outOfOrder > 0 || (await highestTaken.read()) > placed.through;
+    const hinted = fresh.size > 0 || placed.outOfOrder > 0 ? 0 : await highestTaken.read();
+    const beyond = scanNow || fresh.size > 0 || placed.outOfOrder > 0 || hinted > placed.through;
     if (!beyond) {
       gap = undefined;
       return;
     }
-    if (!scanNow) {
-      if (gap?.at !== next) gap = { at: next, since: now(), wait: options.graceMs };
-      if (now() - gap.since < gap.wait) return;
-    }
+    if (gap?.at !== next) gap = { at: next, since: now(), wait: options.graceMs, ceiling: Math.max(highestSeen, hinted, ...fresh.keys()) };
+    if (!scanNow && now() - gap.since < gap.wait) return;
     let found = 0;
     for await (const doc of events.find({ event_id: { $gt: placed.through } }, MAJORITY)) {
-      if (placed.has(doc.event_id) || fresh.has(doc.event_id)) continue;
+      if (inChunk(doc.event_id) || fresh.has(doc.event_id)) continue;
       fresh.set(doc.event_id, readableEvent(doc));
       if (++found >= limit) break;
     }
     scanNow = found > 0;
+    if (found < limit && now() - gap.since >= options.graceMs) abandonHoles(next, gap.ceiling, fresh);
     // A number the events do not hold either is looked for again, less and less often.
-    gap = { at: next, since: now(), wait: Math.min((gap?.wait ?? options.graceMs) * 2, MAX_GAP_WAIT_MS) };
+    gap = { ...gap, since: now(), wait: Math.min(gap.wait * 2, MAX_GAP_WAIT_MS) };
+  }
+
+  /** Numbers up to `ceiling` that a full scan did not find, a grace after they were leased: holes. */
+  function abandonHoles(from: number, ceiling: number, fresh: Map<number, ReadableEvent>): void {
+    const holes: number[] = [];
+    for (let id = from; id <= ceiling; id++) if (!placed.has(id) && !fresh.has(id)) holes.push(id);
+    if (holes.length === 0) return;
+    for (const id of holes) {
+      placed.add(id);
+      abandoned.add(id);
+    }
+    late.push({ ids: holes, due: now() + options.graceMs, wait: options.graceMs });
+  }
+
+  /** Looks again for holes whose time has come: an insert may have been slower than the grace. */
+  async function lookAgain(fresh: Map<number, ReadableEvent>): Promise<void> {
+    const due = late.filter((entry) => now() >= entry.due);
+    const ids = due.flatMap((entry) => entry.ids).filter((id) => abandoned.has(id));
+    if (ids.length > 0) for await (const doc of events.find({ event_id: { $in: ids } }, MAJORITY)) fresh.set(doc.event_id, readableEvent(doc));
+    for (const entry of due) entry.due = now() + (entry.wait *= 2);
+    // Past the longest wait, a hole is taken for good.
+    for (const entry of late) if (entry.wait > MAX_GAP_WAIT_MS) for (const id of entry.ids) abandoned.delete(id);
+    late = late.filter((entry) => entry.wait <= MAX_GAP_WAIT_MS);
   }
 
   return {
@@ -97,16 +132,22 @@ export function arrivalPlacement(db: Db, options: ArrivalPlacementOptions): Plac
       for await (const arrival of arrivals.find({}, MAJORITY)) {
         const arrived = decodeEvents(arrival.events);
         held.set(arrival._id, arrived.map((e) => e.event_id));
-        for (const event of arrived) if (!placed.has(event.event_id)) fresh.set(event.event_id, event);
+        for (const event of arrived) if (!inChunk(event.event_id)) fresh.set(event.event_id, event);
       }
+      await lookAgain(fresh);
       await fillGap(fresh, limit);
+      for (const id of fresh.keys()) highestSeen = Math.max(highestSeen, id);
       return [...fresh.values()].sort((a, b) => a.event_id - b.event_id).slice(0, limit);
     },
     record(chunk) {
       // Arrivals whose events are all placed now are deleted by the next pass, once for all its
       // chunks: a delete reads every arrival on the local database, so one per chunk would cost
       // as much as the pass.
-      for (const event of chunk.events) placed.add(event.event_id);
+      for (const { event_id } of chunk.events) {
+        placed.add(event_id);
+        abandoned.delete(event_id);
+        highestSeen = Math.max(highestSeen, event_id);
+      }
       return Promise.resolve();
     },
     async reload(chunks) {
@@ -121,9 +162,15 @@ export function arrivalPlacement(db: Db, options: ArrivalPlacementOptions): Plac
           const chunk = fromChunkDocument(doc);
           count++;
           if (!newest || chunk.number > newest.number) newest = chunk;
-          for (const event of chunk.events) known.add(event.event_id);
+          for (const event of chunk.events) {
+            known.add(event.event_id);
+            highestSeen = Math.max(highestSeen, event.event_id);
+          }
         }
         if (count === (newest?.number ?? 0)) {
+          // Holes stay holes (unless another sequencer found their events after all).
+          for (const id of abandoned) if (known.has(id)) abandoned.delete(id);
+          else known.add(id);
           placed = known;
           // Events stored while no sequencer ran may have no arrival (a writer that crashed): looked for at once.
           scanNow = true;

@@ -15,6 +15,7 @@ import {
 import { RecentMap } from '../recentMap';
 import type { ArrivalLog } from './feedArrivals';
 import { sequence, type Sequence } from './sequences';
+import { eventIdLeases, EVENT_ID_LEASES_COLLECTION, TEST_EVENT_ID_LEASES_COLLECTION, type EventIdLeases, type NumberingStats } from './eventIdLeases';
 import { WaitBudget } from './waitBudget';
 import { EventWriter, type EventWriterOptions, type InsertOutcome, type SequencedInsertPort, type WriteResult } from './eventWriter';
 
@@ -42,6 +43,8 @@ export interface EventStore {
   reusedKeys(idempotencies: readonly Idempotency[], timeoutMs: number): Promise<number[]>;
   /** Events waiting for a database write now, the most there have been, and the bound. */
   queueStats(): { queued: number; peak: number; limit: number };
+  /** Numbering figures since start: leases taken, numbers found taken, attempts made again. */
+  numbering(): NumberingStats;
   /** Brings the event_id hint up to date, before the database client closes. */
   flush(): Promise<void>;
 }
@@ -60,6 +63,8 @@ export interface EventStoreOptions {
   arrivals?: ArrivalLog;
   /** Test-mode events go to their own collection and event_id sequence (default live). */
   mode?: Mode;
+  /** Where the event_id leases are kept (default: beside the events; see stores.ts). */
+  leasesDb?: Db;
 }
 
 export async function openEventStore(db: Db, options: EventStoreOptions): Promise<EventStore> {
@@ -67,10 +72,15 @@ export async function openEventStore(db: Db, options: EventStoreOptions): Promis
   const events = db.collection<EventDocument>(mode === 'test' ? TEST_EVENTS_COLLECTION : EVENTS_COLLECTION);
   await ensureIndexes(events);
   const hint = sequence(db, mode === 'test' ? TEST_EVENT_ID_SEQUENCE : EVENT_ID_SEQUENCE);
-  const port = insertPort(events, hint, options.arrivals);
+  // The first lease ever starts above every event stored, and above numbers reserved in the hint.
+  const leaseCollection = mode === 'test' ? TEST_EVENT_ID_LEASES_COLLECTION : EVENT_ID_LEASES_COLLECTION;
+  const leases = eventIdLeases(options.leasesDb ?? db, leaseCollection, async () => Math.max(await hint.read(), await scanHighest(events)));
+  await leases.prepare();
+  const port = insertPort(events, hint, leases, options.arrivals);
   // Event types still being decided (FHIR bookings or moves), settled while their events queue.
   const decisions = new WeakMap<UnnumberedEvent, Promise<void>>();
-  const writer = new EventWriter(port, { ...options, classify: toAppError, ready: (doc) => decisions.get(doc) });
+  const onConflict = (retried: boolean) => void ((leases.stats.conflicts += 1), retried && (leases.stats.retries += 1));
+  const writer = new EventWriter(port, { ...options, classify: toAppError, ready: (doc) => decisions.get(doc), onConflict });
   // Identical deliveries racing on this instance share one write, and all get its result.
   const inFlight = new Map<string, Promise<WriteResult>>();
   // Events this instance saw acknowledged lately: a retry of one is answered from here, without
@@ -89,6 +99,7 @@ export async function openEventStore(db: Db, options: EventStoreOptions): Promis
 
   return {
     queueStats: () => writer.queueStats,
+    numbering: () => ({ ...leases.stats }),
     async flush() {
       try {
         await options.arrivals?.flush();
@@ -157,18 +168,10 @@ export async function seedEventIdHint(db: Db): Promise<void> {
   await sequence(db, EVENT_ID_SEQUENCE).raise(await scanHighest(db.collection<EventDocument>(EVENTS_COLLECTION)));
 }
 
-function insertPort(events: Collection<EventDocument>, hint: Sequence, arrivals: ArrivalLog | undefined): SequencedInsertPort {
+function insertPort(events: Collection<EventDocument>, hint: Sequence, leases: EventIdLeases, arrivals: ArrivalLog | undefined): SequencedInsertPort {
   const majority = { readConcern: { level: 'majority' as const }, projection: { _id: 0 } };
   return {
-    async highestEventId(taken) {
-      const hinted = await hint.read();
-      if (taken === undefined || hinted >= taken) return hinted;
-      // The hint lags (an instance stopped between its insert and the hint, or two raised it at
-      // once on a database without atomic updates): the events themselves tell, and repair it.
-      const exact = await scanHighest(events);
-      await hint.raise(exact);
-      return exact;
-    },
+    lease: (count) => leases.lease(count),
     recordHighest: (highest) => hint.raise(highest),
     async findByIdempotencyKey(key) {
       // Majority read: a repeat is answered 201 only for an event that is durably stored. By

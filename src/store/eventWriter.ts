@@ -7,12 +7,11 @@ import { fail, succeed, unavailable, WriteQueue, type QueuedWrite } from './writ
 /** What the writer needs from the database; store/eventStore.ts provides it over the events collection. */
 export interface SequencedInsertPort {
   /**
-   * The highest event_id stored (0 when there is none), as far as a hint kept beside the events
-   * tells: it may lag behind the truth, never run ahead of it. Given `taken`, an event_id found
-   * taken, the answer is at least that: a hint below it is replaced by the exact figure.
+   * Leases `count` event_ids: numbers no other writer holds, all above those of every lease taken
+   * before this call (see eventIdLeases.ts). Throws when the database does not answer.
    */
-  highestEventId(taken?: number): Promise<number>;
-  /** Records that every event_id up to `highest` is taken, for other instances and restarts. */
+  lease(count: number): Promise<{ first: number; last: number }>;
+  /** Records the highest event_id stored (a hint: the feed reads it to know events lie beyond what it placed). */
   recordHighest(highest: number): Promise<void>;
   /**
    * Inserts in order, stopping at the first failure. Throws when the outcome is unknown
@@ -48,10 +47,12 @@ export interface EventWriterOptions {
   maxQueued?: number;
   /** Told each time a write is refused because the queue is full. */
   onQueueFull?: () => void;
-  /** How often one event may lose its event_id to another instance before it is answered 503. */
+  /** How often one event may find its event_id taken (by a writer outside the leases) before it is answered 503. */
   maxIdConflicts?: number;
   /** Turns an unknown-outcome failure into the vocabulary (503 or 500). */
   classify: (err: unknown) => AppError;
+  /** Told of each event_id found taken, and whether the event is numbered again (false: it got 503). */
+  onConflict?: (retried: boolean) => void;
   /** Told about every insert: how many documents were sent, how many stored, how long it took. */
   onInsert?: (sent: number, stored: number, seconds: number) => void;
   /**
@@ -71,29 +72,26 @@ const READY_WAIT_MS = 250;
  * local database (FerretDB) runs findAndModify as read-then-write, and concurrent increments
  * hand out the same number and even move the counter backwards. A unique index is atomic on both.
  *
- * So event_ids are taken by inserting: each batch is numbered from the highest event_id known
- * and inserted in order. An insert that finds its number taken (another instance got there
- * first) re-reads the highest event_id and tries again. Where the highest comes from: a hint
- * raised after batches (eventIdHint.ts: one small document, at most ten times a second), because
- * finding it among the events is a full scan on the local database (FerretDB on SQLite uses no
- * index to sort); only a hint proven stale by a taken number sends the writer to the events.
- * One batch is in flight per instance, and ordered inserts stop at the first failure, so the
- * stored event_ids always run without holes from 1 to the highest; hence a number is never
- * handed out twice, and an event that arrives after another event's 201 always gets a larger
- * number. Events that queue while a batch is in flight go together in the next one, which is
- * what keeps throughput up (writeQueue.ts bounds that queue and gives each write a deadline).
+ * So each batch leases its event_ids (eventIdLeases.ts: one unique insert, exactly as many
+ * numbers as the batch holds), after its events were received: a lease taken after another
+ * batch's 201s holds larger numbers, so an event received after another event's 201 always gets
+ * a larger event_id, whichever instance takes it. Several instances never contend for the same
+ * numbers, only for the next lease, which costs two lookups by `_id` when lost. The unique index
+ * on event_id stays as the last word: a number found taken (a writer outside the leases, such as
+ * an older build during an upgrade) sends the rest of the batch to a new lease.
+ *
+ * Holes: a lease's numbers left unused (an event refused or found to be a repeat mid-batch, an
+ * insert whose outcome is unknown, a crash between lease and insert) are never handed out again.
+ * The feed passes over them once they have outlived their grace (arrivalPlacement.ts). Events
+ * that queue while a batch is in flight go together in the next one, which is what keeps
+ * throughput up (writeQueue.ts bounds that queue and gives each write a deadline).
  *
  * A document refused by the unique idempotency key is a repeat: the stored event is handed back
  * as a replay (or, if it is not yet acknowledged by a majority, the repeat is told to come back).
- *
- * This relies on events never being deleted from the top of the sequence.
  */
 export class EventWriter {
   /** Events waiting for an insert, oldest first. */
   private readonly queue: WriteQueue<UnnumberedEvent, WriteResult>;
-  private highest: number | undefined;
-  /** An event_id found taken by another instance, when the highest must be read anew. */
-  private taken: number | undefined;
   private draining = false;
   private readonly hint: EventIdHint;
   private readonly maxBatch: number;
@@ -133,15 +131,20 @@ export class EventWriter {
 
   private async writeBatch(batch: Pending[]): Promise<void> {
     let pending = await this.whenReady(batch.filter((p) => !p.settled));
-    /** How often each event lost its event_id to another instance. */
+    /** How often each event found its event_id taken. */
     const conflicts = new Map<Pending, number>();
+    /** The batch's leased numbers not yet used (the whole lease is the batch's, whatever happens). */
+    let leased: { next: number; last: number } | undefined;
     while (pending.length > 0) {
       let outcome: InsertOutcome;
       let docs: EventDocument[];
       let first: number;
       try {
-        this.highest ??= await this.port.highestEventId(this.taken);
-        first = this.highest + 1;
+        if (!leased || leased.last - leased.next + 1 < pending.length) {
+          const lease = await this.port.lease(pending.length);
+          leased = { next: lease.first, last: lease.last };
+        }
+        first = leased.next;
         docs = pending.map((p, i) => ({ event_id: first + i, ...p.doc }));
         const started = performance.now();
         let stored = 0;
@@ -152,18 +155,15 @@ export class EventWriter {
           this.options.onInsert?.(docs.length, stored, (performance.now() - started) / 1000);
         }
       } catch (err) {
-        // Unknown outcome: re-read the highest event_id next time; the partner retries on 503.
-        this.highest = undefined;
+        // Unknown outcome: the lease's numbers are abandoned; the partner retries on 503.
         const appError = this.options.classify(err);
         for (const p of pending) fail(p, appError);
         return;
       }
       for (let i = 0; i < outcome.inserted; i++) succeed(pending[i]!, { doc: docs[i]!, replayed: false });
-      this.highest = first + outcome.inserted - 1;
-      if (outcome.inserted > 0) {
-        this.taken = undefined;
-        this.hint.raise(this.highest);
-      }
+      // The failed document's number was not stored: the rest of the batch goes on from it.
+      leased.next = first + outcome.inserted;
+      if (outcome.inserted > 0) this.hint.raise(first + outcome.inserted - 1);
       if (!outcome.failure) return;
 
       const failed = pending[outcome.inserted];
@@ -180,7 +180,6 @@ export class EventWriter {
         // A duplicate the database says was on event_id is no repeat: nothing to look up.
         if (outcome.failure.index !== 'event_id') existing = await this.port.findByIdempotencyKey(failed.doc.idempotency_key);
       } catch (err) {
-        this.highest = undefined;
         const appError = this.options.classify(err);
         for (const p of [failed, ...rest]) fail(p, appError);
         return;
@@ -191,12 +190,12 @@ export class EventWriter {
         // Stored by another request, but not yet acknowledged by a majority: not replayable yet.
         fail(failed, new AppError('idempotency_in_progress'));
       } else {
-        // Another instance took this event_id.
-        this.highest = undefined;
-        this.taken = first + outcome.inserted;
+        // A writer outside the leases took this event_id: the rest goes to a new lease.
+        leased = undefined;
         const lost = (conflicts.get(failed) ?? 0) + 1;
         conflicts.set(failed, lost);
-        if (lost > this.maxIdConflicts) fail(failed, unavailable(`other instances took its event_id ${lost} times`));
+        this.options.onConflict?.(lost <= this.maxIdConflicts);
+        if (lost > this.maxIdConflicts) fail(failed, unavailable(`its event_id was found taken ${lost} times`));
       }
       pending = [failed, ...rest].filter((p) => !p.settled);
     }
@@ -222,7 +221,7 @@ export class EventWriter {
     return pending.filter((p) => !p.settled);
   }
 
-  /** Brings the event_id hint up to date (a clean stop does this, so a restart starts from the truth). */
+  /** Brings the event_id hint up to date (a clean stop does this; the feed reads it). */
   flushHint(): Promise<void> {
     return this.hint.flush();
   }

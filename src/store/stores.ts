@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { openConsumerStore, type ConsumerStore } from './consumerStore';
 import { connectDatabase, type DatabaseOptions } from './database';
 import { openEventStore, TEST_EVENTS_COLLECTION, type EventStore, type EventStoreOptions } from './eventStore';
+import { numberingDatabaseName, type NumberingStats } from './eventIdLeases';
 import { DeliveryLog } from './deliveryLog';
 import { deliveryRetention, openDeliveryReads, type DeliveryReads } from './deliveryReads';
 import { openPartnerEvents, type PartnerEvents } from './partnerEvents';
@@ -38,6 +39,8 @@ export interface Stores {
   feed: FeedReads;
   /** Places stored events in the feed; the service runs it in the background. */
   sequencer: FeedSequencer;
+  /** Event numbering figures since start, live and test events together (the metrics read them). */
+  numbering(): NumberingStats;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -83,7 +86,11 @@ export async function openStores(options: StoresOptions): Promise<Stores> {
     await runMigrations(database.db);
     const placement = options.feedPlacement ?? (database.scansOnly ? 'arrivals' : 'marked');
     const chunks = new Chunks(database.db);
+    // On the local database writes to one database take turns: event_id leases get their own, so
+    // one instance's lease runs beside another's insert instead of after it.
+    const leasesDb = database.scansOnly ? database.db.client.db(numberingDatabaseName(database.db.databaseName)) : undefined;
     const events = await openEventStore(database.db, {
+      leasesDb,
       arrivals: placement === 'arrivals' ? new ArrivalLog(arrivalsOf(database.db)) : undefined,
       timeoutMs: options.timeoutMs,
       maxBatch: options.maxBatch,
@@ -94,6 +101,7 @@ export async function openStores(options: StoresOptions): Promise<Stores> {
     if (!database.scansOnly) await createFeedIndex(database.db);
     const testEvents = await openEventStore(database.db, {
       mode: 'test',
+      leasesDb,
       timeoutMs: options.timeoutMs,
       maxBatch: options.maxBatch,
       // Test traffic may never hold as many writes as live traffic can.
@@ -130,6 +138,10 @@ export async function openStores(options: StoresOptions): Promise<Stores> {
         placement: placement === 'marked' ? markedPlacement : (db) => arrivalPlacement(db, { graceMs: FEED_LEASE_MS }),
       }),
       consumers: await openConsumerStore(database.db),
+      numbering: () => {
+        const [live, test] = [events.numbering(), testEvents.numbering()];
+        return { leases: live.leases + test.leases, conflicts: live.conflicts + test.conflicts, retries: live.retries + test.retries, leaseSeconds: live.leaseSeconds + test.leaseSeconds };
+      },
       ping: () => database.ping(),
       close: async () => {
         // A clean stop leaves the hint exact, so the next start reads no events; the delivery

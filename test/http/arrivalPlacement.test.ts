@@ -83,4 +83,26 @@ describe('the arrival placement', () => {
     await drain(sequencer(arrivals, 'restarted'));
     expect(await placedIds()).toEqual([bench.stored - 2, bench.stored - 1, bench.stored]);
   });
+
+  test('when leased numbers are never stored, then after the grace they count as holes, and an event that commits in one later is still placed, once', async () => {
+    const seq = sequencer(arrivals);
+    await drain(seq);
+    await storeEvents(2, 1);
+    // 3 and 4 were leased by a writer whose insert has not landed (or never will).
+    await storeEvents(2, 5);
+    await drain(seq);
+    expect(await placedIds()).toEqual([1, 2, 5, 6]);
+    bench.clock += 5_000;
+    await drain(seq); // the grace is over and a full scan finds neither: holes
+    bench.clock += 4_999;
+    await storeEvents(1, 3, false); // 3's insert lands after all, without its arrival
+    await drain(seq);
+    expect(await placedIds()).toEqual([1, 2, 5, 6]);
+    bench.clock += 1;
+    await drain(seq); // holes are looked for again a grace later
+    expect(await placedIds()).toEqual([1, 2, 5, 6, 3]);
+    bench.clock += 60_000;
+    await drain(seq);
+    expect(await placedIds()).toEqual([1, 2, 5, 6, 3]);
+  });
 });

@@ -3,21 +3,6 @@ import { classify, doc, MemoryEvents } from './support/memoryEvents';
 import { sleep } from '../helpers/time';
 
 describe('the event_id hint', () => {
-  test('when the hint lags behind the stored events, then a taken number sends the writer to the exact highest once, and numbering continues without a hole', async () => {
-    const db = new MemoryEvents();
-    const writer = new EventWriter(db.port(), { timeoutMs: 5000, classify });
-    for (const tag of ['a', 'b', 'c']) await writer.write(doc(tag));
-    // Another instance stored 4 and 5, then stopped before recording them in the hint.
-    db.insertNow([4, 5].map((event_id) => ({ event_id, ...doc(`other-${event_id}`) })));
-    db.hint = 3;
-    const fresh = new EventWriter(db.port(), { timeoutMs: 5000, classify });
-    expect((await fresh.write(doc('after'))).doc.event_id).toBe(6);
-    expect(db.exactReads).toBe(1);
-    await fresh.flushHint();
-    expect(db.hint).toBe(6);
-    expect(db.contiguous()).toBe(true);
-  });
-
   test('when raising the hint hangs, then writes go on without waiting for it, and the hint catches up once it answers', async () => {
     const db = new MemoryEvents();
     const port = db.port();

@@ -37,25 +37,28 @@ describe('EventWriter', () => {
     expect(violations).toBe(0);
   });
 
-  test('when another instance took the next ids, then the writer re-reads the highest id and continues above it', async () => {
+  test('when another instance leased the next ids, then the next batch is numbered above them', async () => {
     const db = new MemoryEvents();
     const writer = new EventWriter(db.port(), { timeoutMs: 5000, classify });
     expect((await writer.write(doc('a'))).doc.event_id).toBe(1);
-    db.insertNow([2, 3, 4].map((event_id) => ({ event_id, ...doc('other') })));
+    const { first } = db.leaseNow(3);
+    db.insertNow([0, 1, 2].map((i) => ({ event_id: first + i, ...doc('other') })));
 
     expect((await writer.write(doc('b'))).doc.event_id).toBe(5);
     expect(db.contiguous()).toBe(true);
   });
 
-  test('when the database says a duplicate was on event_id, then the writer does not look the key up and numbers the event again', async () => {
+  test('when the database says a duplicate was on event_id (a writer outside the leases), then the writer does not look the key up and numbers the event again from a new lease', async () => {
     const db = new MemoryEvents();
     db.namesIndex = true;
     let lookups = 0;
     const port = db.port();
-    const writer = new EventWriter({ ...port, findByIdempotencyKey: (key) => (lookups++, port.findByIdempotencyKey(key)) }, { timeoutMs: 5000, classify });
-    db.insertNow([{ event_id: 1, ...doc('other-instance') }]);
+    const conflicts: boolean[] = [];
+    const writer = new EventWriter({ ...port, findByIdempotencyKey: (key) => (lookups++, port.findByIdempotencyKey(key)) }, { timeoutMs: 5000, classify, onConflict: (retried) => conflicts.push(retried) });
+    db.insertNow([{ event_id: 1, ...doc('older-build') }]);
     expect((await writer.write(doc('mine'))).doc.event_id).toBe(2);
     expect(lookups).toBe(0);
+    expect(conflicts).toEqual([true]);
   });
 
   test('when the database refuses one document, then only that event fails (500) and the others are numbered without a hole', async () => {
@@ -91,7 +94,7 @@ describe('EventWriter', () => {
     ]);
   });
 
-  test('when an insert fails with an unknown outcome, then its events get the classified error and the next write re-reads the highest id', async () => {
+  test('when an insert fails with an unknown outcome, then its events get the classified error and the next write takes a new lease', async () => {
     const db = new MemoryEvents();
     const writer = new EventWriter(db.port(), { timeoutMs: 5000, classify });
     db.scripted.push(async (docs) => {
@@ -106,7 +109,7 @@ describe('EventWriter', () => {
     expect(db.contiguous()).toBe(true);
   });
 
-  test('when an event keeps losing its id to other instances, then it fails with database_unavailable instead of looping', async () => {
+  test('when an event keeps finding its event_id taken (writers outside the leases), then it fails with database_unavailable instead of looping', async () => {
     const db = new MemoryEvents();
     const port = db.port();
     const writer = new EventWriter(
@@ -126,7 +129,8 @@ describe('EventWriter', () => {
     expect(original.replayed).toBe(false);
     expect(repeat).toEqual({ doc: original.doc, replayed: true });
     expect(db.stored.size).toBe(1);
-    expect((await writer.write(doc('third'))).doc.event_id).toBe(2);
+    // The repeat's leased number stays unused (a hole the feed passes over), never handed out again.
+    expect((await writer.write(doc('third'))).doc.event_id).toBe(3);
   });
 
   test('when a repeat sits in the middle of a batch, then the events around it are stored and numbered without a hole', async () => {

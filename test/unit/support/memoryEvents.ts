@@ -17,17 +17,15 @@ export class MemoryEvents {
   scripted: ((docs: EventDocument[]) => Promise<InsertOutcome>)[] = [];
   /** The hint of the highest event_id, as writers record it; it may lag. */
   hint = 0;
-  exactReads = 0;
+  /** The last event_id leased. */
+  leased = 0;
 
   port(): SequencedInsertPort {
     return {
       findByIdempotencyKey: async (key) => [...this.stored.values()].find((d) => d.idempotency_key === key && !this.unacknowledged.has(d.event_id)) ?? null,
-      highestEventId: async (taken) => {
+      lease: async (count) => {
         await this.pause();
-        if (taken === undefined || this.hint >= taken) return this.hint;
-        this.exactReads += 1;
-        this.hint = Math.max(this.hint, this.exact());
-        return this.hint;
+        return this.leaseNow(count);
       },
       recordHighest: async (highest) => {
         this.hint = Math.max(this.hint, highest);
@@ -40,6 +38,12 @@ export class MemoryEvents {
         return this.insertNow(docs);
       },
     };
+  }
+
+  /** Leases `count` numbers, as an instance does before its insert. */
+  leaseNow(count: number): { first: number; last: number } {
+    this.leased += count;
+    return { first: this.leased - count + 1, last: this.leased };
   }
 
   insertNow(docs: EventDocument[]): InsertOutcome {
