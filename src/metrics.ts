@@ -80,6 +80,19 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly rateLimitShared = new Gauge({
+    name: 'webhook_rate_limit_shared',
+    help: '1 while partner rate limits are held by all instances together through the database; 0 while this instance, not reaching it, limits partners alone (each instance then allows a partner its whole limit; with WORKERS, 0 when any worker does).',
+    registers: [this.registry],
+    aggregator: 'min',
+  });
+
+  readonly rateLimitLocalDecisions = new Counter({
+    name: 'webhook_rate_limit_local_decisions_total',
+    help: 'Partner rate limit decisions taken by an instance alone because the database did not answer for the shared limit.',
+    registers: [this.registry],
+  });
+
   readonly dbUp: Gauge;
 
   /** Set once the stores are open; the event numbering counters read it at each scrape. */

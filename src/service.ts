@@ -12,7 +12,7 @@ import { KEY_LIST_REFRESH_MS, type Config } from './config';
 import { createHttpServer } from './http/httpServer';
 import { describe } from './http/requestLog';
 import { FailedAuthentications } from './limits/failedAuthentications';
-import { TokenBuckets } from './limits/tokenBuckets';
+import { partnerPolicy, sharedPartnerBuckets } from './limits/partnerLimits';
 import { Metrics } from './metrics';
 import { docValues, fillIn } from './http/docValues';
 import { publishedDocs } from './publishedDocs';
@@ -122,14 +122,7 @@ export async function start(config: Config & { mongodbUri: string }, options: St
     const app = await createApp({
       config,
       logger,
-      limits: {
-        partners: new TokenBuckets(),
-        partnerPolicy: (partner) =>
-          partner.ratePerSecond
-            ? { name: 'partner', ratePerSecond: partner.ratePerSecond, burst: 2 * partner.ratePerSecond }
-            : { name: 'partner', ratePerSecond: config.rateLimitPerSecond, burst: config.rateLimitBurst },
-        failures,
-      },
+      limits: { partners: sharedPartnerBuckets(stores.rateLimits, metrics), partnerPolicy: partnerPolicy(config), failures },
       store,
       testStore: stores.testEvents, starts: stores.starts,
       partnerEvents: stores.partnerEvents,

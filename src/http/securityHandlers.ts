@@ -4,7 +4,8 @@ import { hashApiKey, sameDigest } from '../auth/credentials';
 import { singleBearerToken } from '../auth/presentedKey';
 import { AppError, type ErrorDetail } from '../errors';
 import { FailedAuthentications } from '../limits/failedAuthentications';
-import { rateLimitExceeded, type Policy, type TokenBuckets } from '../limits/tokenBuckets';
+import type { PartnerBuckets } from '../limits/sharedBuckets';
+import { rateLimitExceeded, type Policy } from '../limits/tokenBuckets';
 import { toAppError } from '../store/dbErrors';
 import type { Consumer, RequestContext } from './context';
 import { rawBodyOf } from './requestHooks';
@@ -12,8 +13,8 @@ import { rawBodyOf } from './requestHooks';
 type Authenticate = (request: AuthenticationRequest) => Promise<AuthenticatedPartner>;
 
 export interface RateLimits {
-  /** One bucket per partner, spent by every authenticated request. */
-  partners: TokenBuckets;
+  /** One bucket per partner, spent by every authenticated request (shared by the instances on one database). */
+  partners: PartnerBuckets;
   partnerPolicy: (partner: AuthenticatedPartner) => Policy;
   /** Budgets for failed authentications (per address, per key, per partner). */
   failures: FailedAuthentications;
@@ -95,7 +96,8 @@ export function securityHandlers(
     const policy = limits.partnerPolicy(partner);
     // A test key has an allowance of its own: tests never use up the live one.
     const bucket = partner.mode === 'test' ? `${partner.name}/test` : partner.name;
-    const decision = limits.partners.take(bucket, policy);
+    // Mostly spent from a lease held in memory; now and then a lease is claimed within the request's budget.
+    const decision = await limits.partners.take(bucket, policy, ctx.budget);
     ctx.rateLimit = decision;
     if (!decision.allowed) throw rateLimitExceeded(decision, ['header', 'authorization']);
     ctx.refundRateLimit = () => {

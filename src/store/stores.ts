@@ -19,6 +19,7 @@ import { Chunks } from './feedChunk';
 import { createFeedIndex, FeedSequencer } from './feedSequencer';
 import { runMigrations } from './migrations';
 import { openPartnerStore, type PartnerStore } from './partnerStore';
+import { leasesDatabaseName, openLeaseStore, type LeaseStore } from './rateLimitStore';
 
 export interface Stores {
   events: EventStore;
@@ -34,6 +35,8 @@ export interface Stores {
   /** Deletes what is past retention where the database has no TTL indexes; the service runs it now and then. */
   retention?: Retention;
   partners: PartnerStore;
+  /** Leases of partners' rate limits, shared by every instance on the database. */
+  rateLimits: LeaseStore;
   consumers: ConsumerStore;
   reads: EventReads;
   feed: FeedReads;
@@ -130,6 +133,8 @@ export async function openStores(options: StoresOptions): Promise<Stores> {
       deliveries: await openDeliveryReads(database.db, { indexes: !database.scansOnly, packed }),
       retention,
       partners: await openPartnerStore(database.db),
+      // On the local database a lease, like a FHIR start, gets a database of its own, so it never waits behind events' inserts.
+      rateLimits: await openLeaseStore(database.scansOnly ? database.db.client.db(leasesDatabaseName(database.db.databaseName)) : database.db, { ttlIndexes: !database.scansOnly }),
       reads: await openEventReads(database.db, { readIndexes: !database.scansOnly, observe: options.observeQueries }),
       feed: openFeedReads(database.db, chunks),
       sequencer: new FeedSequencer(database.db, chunks, { chunkSize: options.feedChunkSize ?? 1000, instance: options.instance ?? randomUUID(),
