@@ -173,18 +173,16 @@ describe('the delivery log writer under steady traffic', () => {
     const log = new DeliveryLog(app.db, { packed: true, onDropped: () => undefined, onError: () => undefined });
     const at = new Date();
     const record = (n: number) => ({ request_id: `00000000-0000-4000-8000-0000000002${String(n).padStart(2, '0')}`, received_at: at, operation: 'receiveAppointmentEvent' as const, partner: 'steady', mode: 'live' as const, client_address: null, status: 201, errors: [], idempotency: null, event_id: n, replayed: false, latency_ms: 1 });
-    const packs = app.db.collection(DELIVERY_PACKS_COLLECTION);
-    const before = await packs.countDocuments({});
+    const packs = app.db.collection(DELIVERY_PACKS_COLLECTION), before = await packs.countDocuments({});
     for (let n = 1; n <= 10; n++) log.record(record(n));
-    const first = log.flush();
-    // Each arrives while the first write is in flight, as requests do under load.
+    const first = log.flush(); // the rest arrive while its write is in flight, as requests do under load
     for (let n = 11; n <= 30; n++) log.record(record(n));
     await first;
     expect(await packs.countDocuments({})).toBe(before + 1);
     await log.flush();
     expect(await packs.countDocuments({})).toBe(before + 2);
-    const steady = async () => (await allStoredDeliveries(app.db)).filter((d) => d.partner === 'steady').map((d) => d.event_id);
-    expect((await steady()).sort((a, b) => Number(a) - Number(b))).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    const steady = (await allStoredDeliveries(app.db)).filter((d) => d.partner === 'steady').map((d) => Number(d.event_id));
+    expect(steady.sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
   });
 });
 
