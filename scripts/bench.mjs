@@ -20,6 +20,8 @@
 // request of the service (accepted, 422), a bare node:http server and the framework floor
 // (scripts/lib/floorServer.mjs), BENCH_CPU_PROFILE=<dir> running each under --cpu-prof;
 // one worker against WORKERS = every core (alone with --only=workers; scripts/lib/workersBench.mjs);
+// event numbering with 1 and 3 instances on one database (alone with --only=numbering;
+// scripts/lib/numberingBench.mjs); --only takes a comma-separated list of parts;
 // and the reading side (alone with --only=reading): writes at concurrency 16 with and without one
 // GET /feed reader, the feed's rate, delay and exactly-once (scripts/lib/feedBench.mjs); GET
 // /appointments, /events and /feed latency with 100,000 stored events (scripts/lib/readLatencyBench.mjs).
@@ -38,6 +40,7 @@ import { feedWhileWriting } from './lib/feedBench.mjs';
 import { deliveryLogCost } from './lib/deliveryLogBench.mjs';
 import { formatsCompared } from './lib/formatsBench.mjs';
 import { workersCompared, workersLines } from './lib/workersBench.mjs';
+import { numberingCompared } from './lib/numberingBench.mjs';
 import { readsOnStoredEvents } from './lib/readLatencyBench.mjs';
 import { readingLines } from './lib/readingReport.mjs';
 import { cpuCompared } from './lib/cpuBench.mjs';
@@ -55,6 +58,8 @@ const CONCURRENCIES = (process.env.BENCH_CONCURRENCY ?? '1,16,64,256').split(','
 const STARTUP_EVENTS = Number(process.env.BENCH_STARTUP_EVENTS ?? 100000);
 /** --only=reading, --only=sustained, --only=deliverylog, --only=formats, --only=cpu or --only=workers runs that part alone. */
 const ONLY = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);
+/** Whether this run measures `part`: every part without --only, else those listed (--only=cpu,workers,numbering). */
+const want = (part) => !ONLY || ONLY.split(',').includes(part);
 const FEED_SECONDS = Number(process.env.BENCH_FEED_SECONDS ?? 20);
 const FEED_ROUNDS = Number(process.env.BENCH_FEED_ROUNDS ?? 2);
 const FEED_CONCURRENCY = Number(process.env.BENCH_FEED_CONCURRENCY ?? 16);
@@ -68,6 +73,7 @@ const CPU_CONNECTIONS = Number(process.env.BENCH_CPU_CONNECTIONS ?? 16);
 const CPU_WARMUP_SECONDS = Number(process.env.BENCH_CPU_WARMUP_SECONDS ?? 3);
 const CPU_PROFILE = process.env.BENCH_CPU_PROFILE;
 const WORKER_ROUNDS = Number(process.env.BENCH_WORKERS_ROUNDS ?? 2);
+const NUMBERING_ROUNDS = Number(process.env.BENCH_NUMBERING_ROUNDS ?? 2);
 const WORKER_CONNECTIONS = Number(process.env.BENCH_WORKERS_CONNECTIONS ?? 64);
 
 const { MongoClient } = require('mongodb');
@@ -315,7 +321,7 @@ try {
     await stopProcess(http);
   }
 
-  if (!ONLY || ONLY === 'cpu') {
+  if (want('cpu')) {
     // The service's own batch size: its default, or WRITE_BATCH_MAX as the children inherit it.
     const batchSize = loadConfig({ ...process.env, MONGODB_URI: db.uri }).writeBatchMax;
     const makeDocument = (id) => {
@@ -329,24 +335,29 @@ try {
     });
   }
 
-  if (WORKER_ROUNDS > 0 && (!ONLY || ONLY === 'workers')) {
+  if (WORKER_ROUNDS > 0 && want('workers')) {
     const { availableParallelism } = await import('node:os');
     report.workers = await workersCompared({
       service, stopProcess, load, log, makeBody: valid, cores: availableParallelism(), connections: WORKER_CONNECTIONS, seconds: SECONDS, rounds: WORKER_ROUNDS,
     });
   }
 
-  if (LOG_ROUNDS > 0 && (!ONLY || ONLY === 'deliverylog')) {
+  if (NUMBERING_ROUNDS > 0 && want('numbering')) {
+    log(`bench: numbering with 1 and 3 instances at concurrency 24, ${NUMBERING_ROUNDS} rounds...`);
+    report.numbering = await numberingCompared({ root: SERVICE_ROOT, uri: db.uri, seconds: SECONDS, concurrency: 24, instances: 3, rounds: NUMBERING_ROUNDS });
+  }
+
+  if (LOG_ROUNDS > 0 && want('deliverylog')) {
     report.deliveryLog = await deliveryLogCost({
       service, stopProcess, load, makeBody: valid, MongoClient, allStoredDeliveries, dbUri: db.uri, log, concurrency: 16, seconds: SECONDS, rounds: LOG_ROUNDS,
     });
   }
 
-  if (FORMAT_ROUNDS > 0 && (!ONLY || ONLY === 'formats')) {
+  if (FORMAT_ROUNDS > 0 && want('formats')) {
     report.formats = await formatsCompared({ service, stopProcess, load, MongoClient, dbUri: db.uri, log, concurrency: 16, seconds: SECONDS, rounds: FORMAT_ROUNDS });
   }
 
-  if (SUSTAIN_SECONDS > 0 && (!ONLY || ONLY === 'sustained')) {
+  if (SUSTAIN_SECONDS > 0 && want('sustained')) {
     process.stderr.write(`bench: sustained load for ${SUSTAIN_SECONDS} s at concurrency 16...\n`);
     const sustained = await service('bench_sustained');
     const samples = [];
@@ -359,13 +370,13 @@ try {
     await stopProcess(sustained.child);
   }
 
-  if (FEED_SECONDS > 0 && (!ONLY || ONLY === 'reading')) {
+  if (FEED_SECONDS > 0 && want('reading')) {
     report.feed = await feedWhileWriting({
       service, stopProcess, dropDatabase, log, makeEvent: event, databasePid: db.pid,
       seconds: FEED_SECONDS, concurrency: FEED_CONCURRENCY, rounds: FEED_ROUNDS, drainSeconds: 180,
     });
   }
-  if (READ_EVENTS > 0 && (!ONLY || ONLY === 'reading')) {
+  if (READ_EVENTS > 0 && want('reading')) {
     report.reads = await readsOnStoredEvents({
       MongoClient, dbUri: db.uri, service, stopProcess, dropDatabase, log, toUnnumberedDocument, idempotencyOf, readableEvent, encodeFeedCursor,
       feedChunks: FEED_CHUNKS_COLLECTION, toChunkDocument, feedHead: FEED_HEAD_SEQUENCE,
@@ -418,6 +429,15 @@ if (report.formats) {
 lines.push(...readingLines(report));
 lines.push(...cpuLines(report.cpu));
 if (report.workers) lines.push(...workersLines(report.workers));
+if (report.numbering) {
+  const row = (r) => `| ${r.instances} | ${r.perSecond} | ${r.non2xx + r.errors} | ${r.conflictsPerThousand} | ${r.retriesPerThousand} | ${r.leaseSecondsPerThousand} / ${r.insertSecondsPerThousand} | ${r.duplicateIds} |`;
+  lines.push(
+    '', `Event numbering, 1 instance against 3 on one database, 24 connections in all, ${SECONDS} s a run (3 ÷ 1: ${report.numbering.ratio}):`,
+    '| instances | accepted events/s | non-2xx or errors | conflicts per 1,000 events | retries per 1,000 | lease s / insert s per 1,000 | duplicate ids |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...report.numbering.one.map(row), ...report.numbering.many.map(row),
+  );
+}
 if (report.cpu && CPU_PROFILE) {
   // Each server's main-thread profile (named after its pid), over the measured load only.
   const { readdirSync } = await import('node:fs');
@@ -433,5 +453,5 @@ if (report.cpu && CPU_PROFILE) {
   }
 }
 mkdirSync(join(ROOT, 'reports'), { recursive: true });
-writeFileSync(join(ROOT, ONLY ? `reports/bench-${ONLY}.json` : 'reports/bench.json'), JSON.stringify(report, null, 2));
+writeFileSync(join(ROOT, ONLY ? `reports/bench-${ONLY.replaceAll(',', '-')}.json` : 'reports/bench.json'), JSON.stringify(report, null, 2));
 console.log(lines.join('\n'));
