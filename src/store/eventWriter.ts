@@ -143,6 +143,10 @@ export class EventWriter {
         if (!leased || leased.last - leased.next + 1 < pending.length) {
           const lease = await this.port.lease(pending.length);
           leased = { next: lease.first, last: lease.last };
+          // A write answered 503 while the lease was taken must not be stored after all: its
+          // number is left unused (a hole), and the sender's retry stores it once.
+          pending = pending.filter((p) => !p.settled);
+          if (pending.length === 0) return;
         }
         first = leased.next;
         docs = pending.map((p, i) => ({ event_id: first + i, ...p.doc }));

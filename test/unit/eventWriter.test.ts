@@ -1,4 +1,5 @@
 import { EventWriter } from '../../src/store/eventWriter';
+import { sleep } from '../helpers/time';
 import { classify, doc, MemoryEvents, rejection } from './support/memoryEvents';
 
 describe('EventWriter', () => {
@@ -164,5 +165,23 @@ describe('EventWriter', () => {
 
     expect((await rejection(writer.write(doc('repeat', 'pending-key')))).code).toBe('idempotency_in_progress');
     expect(db.stored.size).toBe(1);
+  });
+
+  test('when an event runs out of time while its batch waits for a lease, then it is answered 503 and never stored', async () => {
+    const db = new MemoryEvents();
+    const port = db.port();
+    let leaseGiven: () => void = () => undefined;
+    const slowLease: typeof port.lease = async (count) => {
+      await new Promise<void>((resolve) => (leaseGiven = resolve));
+      return port.lease(count);
+    };
+    const writer = new EventWriter({ ...port, lease: slowLease }, { timeoutMs: 30, classify });
+
+    await expect(writer.write(doc('late'))).rejects.toMatchObject({ code: 'database_unavailable' });
+    leaseGiven();
+    await sleep(20);
+
+    expect(db.inserts).toBe(0);
+    expect(db.stored.size).toBe(0);
   });
 });
