@@ -84,9 +84,17 @@ async function runWorker(config: Config, parent: Logger): Promise<void> {
 
 /** The primary of WORKERS workers: starts the local database once, then the workers (cluster/primary.ts). */
 async function runPrimary(config: Config, logger: Logger, mongodbUri: string, localDb: LocalDatabase | undefined): Promise<void> {
-  const primary = startPrimary({ workers: config.workers, databaseUri: mongodbUri, local: localDb !== undefined, shutdownTimeoutMs: config.shutdownTimeoutMs, logger });
+  let shutdown: (signal: NodeJS.Signals | 'start-up failed' | 'workers keep crashing') => void = () => undefined;
+  const primary = startPrimary({
+    workers: config.workers,
+    databaseUri: mongodbUri,
+    local: localDb !== undefined,
+    shutdownTimeoutMs: config.shutdownTimeoutMs,
+    logger,
+    onGiveUp: () => shutdown('workers keep crashing'),
+  });
   let stopping = false;
-  const shutdown = (signal: NodeJS.Signals | 'start-up failed') => {
+  shutdown = (signal) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping');
@@ -96,7 +104,8 @@ async function runPrimary(config: Config, logger: Logger, mongodbUri: string, lo
       .then(async (clean) => {
         await localDb?.stop();
         logger.info({ clean }, 'stopped');
-        process.exit(clean && signal !== 'start-up failed' ? 0 : 1);
+        // A stop asked for by a signal is a success; one forced by failing workers is not.
+        process.exit(clean && signal.startsWith('SIG') ? 0 : 1);
       })
       .catch((err: unknown) => {
         logger.error({ cause: describe(err) }, 'stop failed');

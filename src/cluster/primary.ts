@@ -12,6 +12,8 @@ export interface PrimaryOptions {
   /** How long workers get to finish what is in flight once told to stop; past it they are killed. */
   shutdownTimeoutMs: number;
   logger: Logger;
+  /** Called when workers keep crashing: the instance should stop, and exit with a failure. */
+  onGiveUp: () => void;
 }
 
 export interface RunningPrimary {
@@ -102,7 +104,7 @@ export function startPrimary(options: PrimaryOptions): RunningPrimary {
     while (crashes.length > 0 && crashes[0]! < now - CRASH_WINDOW_MS) crashes.shift();
     if (crashes.length > CRASHES_ALLOWED) {
       logger.fatal({ crashes: crashes.length, windowMs: CRASH_WINDOW_MS }, 'workers keep crashing; stopping the instance');
-      process.kill(process.pid, 'SIGTERM');
+      options.onGiveUp();
       return;
     }
     spawn();

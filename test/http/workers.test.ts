@@ -96,6 +96,22 @@ describe('WORKERS', () => {
     expect(await server.stop('SIGTERM')).toEqual({ code: 0, signal: null });
   }, 90_000);
 
+  test('when workers keep crashing, then the primary stops the instance and exits 1, for the orchestrator to see', async () => {
+    const dbName = dbNameFor(__filename);
+    const server = await startBuiltServer({ WORKERS: '2', PORT: String(await freePort()), MONGODB_URI: testDatabaseUri(), MONGODB_DB: dbName });
+    await server.waitFor(() => server.logs().some((line) => line.msg === 'every worker is listening'), 'both workers listening');
+    // Six crashes within the minute: the sixth is one too many.
+    for (let crash = 1; crash <= 6; crash++) {
+      const victim = server.logs().filter((line) => line.msg === 'listening' && typeof line.pid === 'number').at(-1)!;
+      process.kill(victim.pid as number, 'SIGKILL');
+      if (crash < 6) await server.waitFor(() => server.logs().some((line) => line.msg === 'listening' && line.worker === 2 + crash), `worker ${2 + crash} listening`);
+    }
+    const exit = await server.exit(30_000);
+    expect(exit.code).toBe(1);
+    expect(server.logs().filter((line) => line.msg === 'a worker exited')).toHaveLength(6);
+    expect(server.logs().some((line) => line.msg === 'workers keep crashing; stopping the instance')).toBe(true);
+  }, 120_000);
+
   test('when a worker cannot start, then the primary stops the others and exits 1', async () => {
     // Nothing listens on this port: every worker fails to reach the database.
     const server = runBuiltServer({ WORKERS: '2', PORT: String(await freePort()), MONGODB_URI: `mongodb://127.0.0.1:${await freePort()}/?serverSelectionTimeoutMS=500`, DB_TIMEOUT_MS: '500' });
