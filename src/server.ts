@@ -114,6 +114,7 @@ async function runPrimary(config: Config, logger: Logger, mongodbUri: string, lo
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
+  logger.info({ workers: config.workers }, 'starting workers');
   try {
     const url = await primary.started;
     logger.info({ url, workers: config.workers, database: config.mongodbDb, local: localDb !== undefined, node: process.version }, 'every worker is listening');

@@ -41,6 +41,11 @@ export function startPrimary(options: PrimaryOptions): RunningPrimary {
   let ready = false;
   let url = '';
   const listening = new Set<number>();
+  /**
+   * Workers not yet exited, kept here: cluster.workers drops a worker only once it has both
+   * exited and disconnected, in either order, so it may still list one that has exited.
+   */
+  const alive = new Set<number>();
   const crashes: number[] = [];
   let failStart: (err: Error) => void = () => undefined;
   let markStarted: (url: string) => void = () => undefined;
@@ -61,7 +66,11 @@ export function startPrimary(options: PrimaryOptions): RunningPrimary {
     if (!isOurs<ToPrimary>(message)) return;
     if (message.type === 'hello') {
       send(worker, { type: 'assignment', databaseUri: options.databaseUri, local: options.local, makesLocalPartner: worker.id === 1 });
+      // A worker that came up after the stop was broadcast may have missed it.
+      if (stopping) send(worker, { type: 'stop' });
     } else if (message.type === 'listening') {
+      // Started after the stop began: it is stopping too, and the instance never becomes ready.
+      if (stopping) return;
       listening.add(worker.id);
       url = message.url;
       if (ready) send(worker, { type: 'ready' });
@@ -83,15 +92,17 @@ export function startPrimary(options: PrimaryOptions): RunningPrimary {
 
   const spawn = () => {
     const worker = cluster.fork();
+    alive.add(worker.id);
     worker.on('message', (message: unknown) => onMessage(worker, message));
   };
 
   cluster.on('exit', (gone, code, signal) => {
     listening.delete(gone.id);
+    alive.delete(gone.id);
     if (stopping) {
       // Only the stop itself decides the exit code; a worker replaced earlier does not.
       if (code !== 0) clean = false;
-      if (Object.keys(cluster.workers ?? {}).length === 0) allExited();
+      if (alive.size === 0) allExited();
       return;
     }
     logger.error({ worker: gone.id, code, signal }, 'a worker exited');
@@ -116,7 +127,7 @@ export function startPrimary(options: PrimaryOptions): RunningPrimary {
   const stop = () =>
     (stopped ??= (async () => {
       stopping = true;
-      if (Object.keys(cluster.workers ?? {}).length === 0) return clean;
+      if (alive.size === 0) return clean;
       broadcast({ type: 'stop' });
       // A worker bounds its own stop by SHUTDOWN_TIMEOUT_MS; one that hangs past it is killed.
       const killer = setTimeout(() => {

@@ -11,7 +11,9 @@ export class WorkerLink {
   private everyWorkerStarted = false;
   private readonly waiting = new Map<number, { resolve: (text: string) => void; reject: (err: Error) => void }>();
   private nextId = 0;
-  private onStop: () => void = () => undefined;
+  private onStop: (() => void) | undefined;
+  /** A stop asked for before this worker could act on it (it was still starting). */
+  private stopPending = false;
   private assigned: (assignment: Assignment) => void = () => undefined;
 
   /** `registry` is what this worker adds to the sum the primary makes for GET /metrics. */
@@ -21,7 +23,7 @@ export class WorkerLink {
     AggregatorRegistry.setRegistries([registry]);
     process.on('message', (message: unknown) => this.receive(message));
     // The primary is gone (killed, say): nothing would stop this worker any more, so it stops now.
-    process.on('disconnect', () => this.onStop());
+    process.on('disconnect', () => this.stop());
   }
 
   /** Asks the primary where the database is. */
@@ -43,6 +45,13 @@ export class WorkerLink {
   /** Called when the primary asks this worker to stop (or goes away). */
   whenStopped(stop: () => void): void {
     this.onStop = stop;
+    // Asked while still starting: the worker stops as soon as it can.
+    if (this.stopPending) stop();
+  }
+
+  private stop(): void {
+    if (this.onStop) this.onStop();
+    else this.stopPending = true;
   }
 
   /** The metrics of every worker, summed by the primary. */
@@ -69,7 +78,7 @@ export class WorkerLink {
     if (!isOurs<ToWorker>(message)) return;
     if (message.type === 'assignment') this.assigned(message);
     else if (message.type === 'ready') this.everyWorkerStarted = true;
-    else if (message.type === 'stop') this.onStop();
+    else if (message.type === 'stop') this.stop();
     else if (message.type === 'metrics') {
       const waiter = this.waiting.get(message.id);
       this.waiting.delete(message.id);

@@ -112,6 +112,13 @@ describe('WORKERS', () => {
     expect(server.logs().some((line) => line.msg === 'workers keep crashing; stopping the instance')).toBe(true);
   }, 120_000);
 
+  test('when the instance is stopped while its workers are still starting, then they stop as soon as they can and it exits 0', async () => {
+    const server = runBuiltServer({ WORKERS: '2', PORT: String(await freePort()), MONGODB_URI: testDatabaseUri(), MONGODB_DB: dbNameFor(__filename), SHUTDOWN_TIMEOUT_MS: '5000' });
+    await server.waitFor(() => server.logs().some((line) => line.msg === 'starting workers'), 'the primary starting its workers');
+    expect(await server.stop('SIGTERM', 30_000)).toEqual({ code: 0, signal: null });
+    expect(server.logs().some((line) => line.msg === 'every worker is listening')).toBe(false);
+  }, 60_000);
+
   test('when a worker cannot start, then the primary stops the others and exits 1', async () => {
     // Nothing listens on this port: every worker fails to reach the database.
     const server = runBuiltServer({ WORKERS: '2', PORT: String(await freePort()), MONGODB_URI: `mongodb://127.0.0.1:${await freePort()}/?serverSelectionTimeoutMS=500`, DB_TIMEOUT_MS: '500' });
