@@ -86,7 +86,12 @@ export function arrivalPlacement(db: Db, options: ArrivalPlacementOptions): Plac
       gap = undefined;
       return;
     }
-    if (gap?.at !== next) gap = { at: next, since: now(), wait: options.graceMs, ceiling: Math.max(highestSeen, hinted, ...fresh.keys()) };
+    if (gap?.at !== next) {
+      // A loop, not a spread: after a backlog `fresh` may hold more ids than a call takes arguments.
+      let ceiling = Math.max(highestSeen, hinted);
+      for (const id of fresh.keys()) if (id > ceiling) ceiling = id;
+      gap = { at: next, since: now(), wait: options.graceMs, ceiling };
+    }
     if (!scanNow && now() - gap.since < gap.wait) return;
     let found = 0;
     for await (const doc of events.find({ event_id: { $gt: placed.through } }, MAJORITY)) {
