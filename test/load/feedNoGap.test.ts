@@ -1,11 +1,12 @@
-import { MongoClient, type Collection, type Db } from 'mongodb';
+import type { Collection, Db } from 'mongodb';
 import { toUnnumberedDocument, type EventDocument } from '../../src/store/eventDocument';
 import { EVENTS_COLLECTION } from '../../src/store/eventStore';
 import { anArrival, arrivalsOf } from '../../src/store/feedArrivals';
 import { SEQUENCES_COLLECTION } from '../../src/store/sequences';
 import { anEvent } from '../helpers/builders';
 import { aConsumer, read } from '../helpers/consumers';
-import { dbNameFor, startTestApp, testDatabaseUri, type TestApp } from '../helpers/testApp';
+import { startInstances, type Instances } from '../helpers/instances';
+import { dbNameFor, type TestApp } from '../helpers/testApp';
 import { sleep } from '../helpers/time';
 
 /*
@@ -25,24 +26,20 @@ const DEADLINE_MS = 240_000;
 
 jest.setTimeout(DEADLINE_MS + 30_000);
 
+let instances: Instances;
 let apps: TestApp[] = [];
-let client: MongoClient;
 let db: Db;
 const dbName = dbNameFor(__filename);
 
 beforeAll(async () => {
-  client = await MongoClient.connect(testDatabaseUri());
-  db = client.db(dbName);
-  await db.dropDatabase();
-  // The instances number from after the blocks: the numbers below belong to the block writers.
-  await db.collection<{ _id: string; highest: number }>(SEQUENCES_COLLECTION).insertOne({ _id: 'event_id', highest: BLOCK_WRITERS * BLOCK });
-  for (let i = 0; i < INSTANCES; i++) apps.push(await startTestApp({ dbName, config: { feedSequencer: true, feedIntervalMs: 100, feedChunkSize: 500 } }));
+  instances = await startInstances(dbName, INSTANCES, {
+    config: { feedSequencer: true, feedIntervalMs: 100, feedChunkSize: 500 },
+    // The instances number from after the blocks: the numbers below belong to the block writers.
+    prepare: (planted) => planted.collection<{ _id: string; highest: number }>(SEQUENCES_COLLECTION).insertOne({ _id: 'event_id', highest: BLOCK_WRITERS * BLOCK }),
+  });
+  ({ apps, db } = instances);
 });
-afterAll(async () => {
-  await Promise.all(apps.map((app) => app.stop()));
-  apps = [];
-  await client.close();
-});
+afterAll(() => instances.stop());
 
 /**
  * Commits block `block` (numbers block*BLOCK+1 ...) in small batches, smallest first, while the

@@ -1,7 +1,8 @@
-import { MongoClient, type Db } from 'mongodb';
+import type { Db } from 'mongodb';
 import { EVENTS_COLLECTION } from '../../src/store/eventStore';
 import { anEvent } from '../helpers/builders';
-import { dbNameFor, startTestApp, testDatabaseUri, type TestApp } from '../helpers/testApp';
+import { startInstances, type Instances } from '../helpers/instances';
+import { dbNameFor, type TestApp } from '../helpers/testApp';
 import { sleep } from '../helpers/time';
 
 /*
@@ -19,25 +20,19 @@ const REQUEST_DEADLINE_MS = 30_000;
 
 jest.setTimeout(120_000);
 
+let instances: Instances;
 let apps: TestApp[] = [];
-let client: MongoClient;
 let db: Db;
 const dbName = dbNameFor(__filename);
 
 beforeAll(async () => {
-  client = await MongoClient.connect(testDatabaseUri());
-  db = client.db(dbName);
-  await db.dropDatabase();
-  for (let i = 0; i < INSTANCES; i++) apps.push(await startTestApp({ dbName }));
+  instances = await startInstances(dbName, INSTANCES);
+  ({ apps, db } = instances);
   // One partner, as in the issue, known to every instance (each app made one of its own too).
   const partner = apps[0]!;
   for (const app of apps) app.auth = partner.auth;
 });
-afterAll(async () => {
-  await Promise.all(apps.map((app) => app.stop()));
-  apps = [];
-  await client.close();
-});
+afterAll(() => instances.stop());
 
 interface Reply {
   status: number;
