@@ -9,12 +9,20 @@ export function cpuSeconds(pid) {
     return (user + system) / 1e6;
   }
   try {
-    // Fields after the command name (which may hold spaces), counted from field 3: utime is 14, stime 15.
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+    return statSeconds(`/proc/${pid}/stat`);
   } catch {
     return NaN;
   }
+}
+
+/**
+ * CPU seconds from a /proc stat file (a process's, or one thread's under task/): user, system or
+ * both. Fields after the command name (which may hold spaces), counted from field 3: utime is 14,
+ * stime 15.
+ */
+export function statSeconds(path, which = 'both') {
+  const fields = readFileSync(path, 'utf8').split(') ')[1].split(' ');
+  return ((which === 'system' ? 0 : Number(fields[11])) + (which === 'user' ? 0 : Number(fields[12]))) / TICKS_PER_SECOND;
 }
 
 /** CPU seconds each named process uses between now and `stop()`. */

@@ -1,9 +1,7 @@
 // The delivery log's cost to receiving: accepted events per second at one concurrency, with the
 // log on (the default) and off (DELIVERY_LOG_DAYS=0), in alternating rounds on two databases of
 // the same local server, so both see the same noise. Also checks the log kept every request.
-
-/** The middle value of a list of numbers. */
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+import { median } from './stats.mjs';
 
 export async function deliveryLogCost({ service, stopProcess, load, makeBody, MongoClient, allStoredDeliveries, dbUri, log, concurrency, seconds, rounds }) {
   const on = await service('bench_log_on', {}, 'bench-log-on');

@@ -4,8 +4,8 @@
 // (its start is recorded in the background) and as version 2 of an appointment booked for the
 // first time (its start is claimed before the event is written, to tell a booking from a move:
 // the costliest case). Also checks every accepted event is stored.
+import { median } from './stats.mjs';
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 let sequence = 0;
 const hl7Time = (date) => `${date.toISOString().replace(/[-:T]/g, '').slice(0, 14)}+0000`;

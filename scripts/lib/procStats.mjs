@@ -1,6 +1,7 @@
 // What /proc tells of a process beyond its total CPU time (scripts/lib/cpu.mjs): where that time
 // was spent, and how many system calls it made.
 import { readdirSync, readFileSync } from 'node:fs';
+import { statSeconds } from './cpu.mjs';
 
 /**
  * The main thread's CPU seconds (JS, and GC work done there; `which`: 'user', 'system' or both);
@@ -12,10 +13,6 @@ export function mainThreadSeconds(pid, which = 'both') {
   } catch {
     return NaN;
   }
-}
-function statSeconds(path, which = 'both') {
-  const fields = readFileSync(path, 'utf8').split(') ')[1].split(' ');
-  return ((which === 'system' ? 0 : Number(fields[11])) + (which === 'user' ? 0 : Number(fields[12]))) / 100;
 }
 /** The process's system (kernel) CPU seconds, all threads: socket I/O, wake-ups, page faults. */
 export function systemSeconds(pid) {

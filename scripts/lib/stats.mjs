@@ -5,6 +5,9 @@ export function summary(values) {
   return { n: sorted.length, p50: at(0.5), p95: at(0.95), max: sorted.length ? +sorted[sorted.length - 1].toFixed(1) : null };
 }
 
+/** The middle value (the upper one of an even count). */
+export const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
 export const ratio = (a, b) => (b ? +(a / b).toFixed(2) : 0);
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -5,8 +5,8 @@
 // figures say what this machine gives, not what more cores would.
 import { cpuSeconds } from './cpu.mjs';
 import { processTree } from './procStats.mjs';
+import { median } from './stats.mjs';
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const treeCpu = (pid) => processTree(pid).reduce((sum, p) => sum + (cpuSeconds(p) || 0), 0);
 
 export async function workersCompared({ service, stopProcess, load, log, makeBody, cores, connections, seconds, rounds }) {
