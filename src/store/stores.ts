@@ -1,5 +1,6 @@
 import { FEED_LEASE_MS } from '../config';
 import { randomUUID } from 'node:crypto';
+import type { Db } from 'mongodb';
 import { openConsumerStore, type ConsumerStore } from './consumerStore';
 import { connectDatabase, type DatabaseOptions } from './database';
 import { openEventStore, TEST_EVENTS_COLLECTION, type EventStore, type EventStoreOptions } from './eventStore';
@@ -89,9 +90,11 @@ export async function openStores(options: StoresOptions): Promise<Stores> {
     await runMigrations(database.db);
     const placement = options.feedPlacement ?? (database.scansOnly ? 'arrivals' : 'marked');
     const chunks = new Chunks(database.db);
-    // On the local database writes to one database take turns: event_id leases get their own, so
-    // one instance's lease runs beside another's insert instead of after it.
-    const leasesDb = database.scansOnly ? database.db.client.db(numberingDatabaseName(database.db.databaseName)) : undefined;
+    // On the local database writes to one database take turns: what is written beside the events'
+    // inserts (event_id leases, rate-limit leases, FHIR starts) gets a database of its own, named
+    // by its store, so it runs beside another instance's insert instead of after it.
+    const beside = (name: (dbName: string) => string): Db => (database.scansOnly ? database.db.client.db(name(database.db.databaseName)) : database.db);
+    const leasesDb = beside(numberingDatabaseName);
     const events = await openEventStore(database.db, {
       leasesDb,
       arrivals: placement === 'arrivals' ? new ArrivalLog(arrivalsOf(database.db)) : undefined,
@@ -126,15 +129,12 @@ export async function openStores(options: StoresOptions): Promise<Stores> {
       events,
       testEvents,
       partnerEvents: openPartnerEvents(database.db),
-      // On the local database writes to one database take turns: FHIR starts get their own, so a
-      // claim runs beside the events' inserts instead of after them (MongoDB needs no such thing).
-      starts: openAppointmentStarts(database.scansOnly ? database.db.client.db(startsDatabaseName(database.db.databaseName)) : database.db),
+      starts: openAppointmentStarts(beside(startsDatabaseName)),
       deliveryLog,
       deliveries: await openDeliveryReads(database.db, { indexes: !database.scansOnly, packed }),
       retention,
       partners: await openPartnerStore(database.db),
-      // On the local database a lease, like a FHIR start, gets a database of its own, so it never waits behind events' inserts.
-      rateLimits: await openLeaseStore(database.scansOnly ? database.db.client.db(leasesDatabaseName(database.db.databaseName)) : database.db, { ttlIndexes: !database.scansOnly }),
+      rateLimits: await openLeaseStore(beside(leasesDatabaseName), { ttlIndexes: !database.scansOnly }),
       reads: await openEventReads(database.db, { readIndexes: !database.scansOnly, observe: options.observeQueries }),
       feed: openFeedReads(database.db, chunks),
       sequencer: new FeedSequencer(database.db, chunks, { chunkSize: options.feedChunkSize ?? 1000, instance: options.instance ?? randomUUID(),
