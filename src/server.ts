@@ -23,7 +23,7 @@ interface Placement {
  * One instance in this process (alone, or as a worker): starts it, then stops it cleanly on
  * SIGINT or SIGTERM (or when the returned `shutdown` is called), and exits. `after` runs once it has stopped.
  */
-async function serve(config: Config, logger: Logger, placement: Placement, options: Omit<StartOptions, 'logger'>, after: () => Promise<void>): Promise<{ url: string; shutdown: (signal: NodeJS.Signals) => void }> {
+async function serve(config: Config, logger: Logger, placement: Placement, options: Omit<StartOptions, 'logger'>, after: () => Promise<void>): Promise<{ url: string; shutdown: (reason: string) => void }> {
   let service;
   try {
     service = await start({ ...config, mongodbUri: placement.mongodbUri }, { ...options, logger });
@@ -36,37 +36,42 @@ async function serve(config: Config, logger: Logger, placement: Placement, optio
   logger.info({ url: service.url, database: config.mongodbDb, local: placement.local, node: process.version }, 'listening');
   if (placement.local && placement.makesLocalPartner) await ensureLocalPartner(service.stores.partners, service.url);
 
-  let stopping = false;
-  const shutdown = (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'stopping');
-    exitWithin(config.shutdownTimeoutMs + 1000, logger);
-    void service
-      .stop()
-      .then(after)
-      .then(
-        () => {
-          logger.info('stopped');
-          process.exit(0);
-        },
-        (err: unknown) => {
-          logger.error({ cause: describe(err) }, 'stop failed');
-          process.exit(1);
-        },
-      );
-  };
-  process.on('SIGINT', shutdown);
-  process.on('SIGTERM', shutdown);
+  const running = service;
+  const shutdown = stopOnce(logger, config.shutdownTimeoutMs + 1000, async () => {
+    await running.stop();
+    await after();
+    logger.info('stopped');
+    return 0;
+  });
   return { url: service.url, shutdown };
 }
 
-function exitWithin(ms: number, logger: Logger): void {
-  const hardStop = setTimeout(() => {
-    logger.error('shutdown took too long; exiting');
-    process.exit(1);
-  }, ms);
-  hardStop.unref();
+/**
+ * This process's one stop, on SIGINT or SIGTERM or when the returned function is called with a
+ * reason: `stop` runs once and resolves with the exit code; past `boundMs` the process exits 1.
+ */
+function stopOnce(logger: Logger, boundMs: number, stop: (reason: string) => Promise<number>): (reason: string) => void {
+  let stopping = false;
+  const shutdown = (reason: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal: reason }, 'stopping');
+    const hardStop = setTimeout(() => {
+      logger.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, boundMs);
+    hardStop.unref();
+    stop(reason).then(
+      (code) => process.exit(code),
+      (err: unknown) => {
+        logger.error({ cause: describe(err) }, 'stop failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+  return shutdown;
 }
 
 /** A worker: asks the primary where the database is, serves, and stops when told (or on a signal). */
@@ -84,7 +89,6 @@ async function runWorker(config: Config, parent: Logger): Promise<void> {
 
 /** The primary of WORKERS workers: starts the local database once, then the workers (cluster/primary.ts). */
 async function runPrimary(config: Config, logger: Logger, mongodbUri: string, localDb: LocalDatabase | undefined): Promise<void> {
-  let shutdown: (signal: NodeJS.Signals | 'start-up failed' | 'workers keep crashing') => void = () => undefined;
   const primary = startPrimary({
     workers: config.workers,
     databaseUri: mongodbUri,
@@ -93,27 +97,13 @@ async function runPrimary(config: Config, logger: Logger, mongodbUri: string, lo
     logger,
     onGiveUp: () => shutdown('workers keep crashing'),
   });
-  let stopping = false;
-  shutdown = (signal) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'stopping');
-    exitWithin(config.shutdownTimeoutMs + 3000, logger);
-    void primary
-      .stop()
-      .then(async (clean) => {
-        await localDb?.stop();
-        logger.info({ clean }, 'stopped');
-        // A stop asked for by a signal is a success; one forced by failing workers is not.
-        process.exit(clean && signal.startsWith('SIG') ? 0 : 1);
-      })
-      .catch((err: unknown) => {
-        logger.error({ cause: describe(err) }, 'stop failed');
-        process.exit(1);
-      });
-  };
-  process.on('SIGINT', shutdown);
-  process.on('SIGTERM', shutdown);
+  const shutdown = stopOnce(logger, config.shutdownTimeoutMs + 3000, async (reason) => {
+    const clean = await primary.stop();
+    await localDb?.stop();
+    logger.info({ clean }, 'stopped');
+    // A stop asked for by a signal is a success; one forced by failing workers is not.
+    return clean && reason.startsWith('SIG') ? 0 : 1;
+  });
   logger.info({ workers: config.workers }, 'starting workers');
   try {
     const url = await primary.started;

@@ -39,7 +39,6 @@ export function startPrimary(options: PrimaryOptions): RunningPrimary {
   const aggregator = new AggregatorRegistry();
   let stopping = false;
   let ready = false;
-  let url = '';
   const listening = new Set<number>();
   /**
    * Workers not yet exited, kept here: cluster.workers drops a worker only once it has both
@@ -47,14 +46,8 @@ export function startPrimary(options: PrimaryOptions): RunningPrimary {
    */
   const alive = new Set<number>();
   const crashes: number[] = [];
-  let failStart: (err: Error) => void = () => undefined;
-  let markStarted: (url: string) => void = () => undefined;
-  const started = new Promise<string>((resolve, reject) => {
-    markStarted = resolve;
-    failStart = reject;
-  });
-  let allExited: () => void = () => undefined;
-  const exited = new Promise<void>((resolve) => (allExited = resolve));
+  const { promise: started, resolve: markStarted, reject: failStart } = Promise.withResolvers<string>();
+  const { promise: exited, resolve: allExited } = Promise.withResolvers<void>();
   let clean = true;
 
   const send = (worker: Worker, message: ToWorker) => {
@@ -72,12 +65,11 @@ export function startPrimary(options: PrimaryOptions): RunningPrimary {
       // Started after the stop began: it is stopping too, and the instance never becomes ready.
       if (stopping) return;
       listening.add(worker.id);
-      url = message.url;
       if (ready) send(worker, { type: 'ready' });
       else if (listening.size === options.workers) {
         ready = true;
         broadcast({ type: 'ready' });
-        markStarted(url);
+        markStarted(message.url);
       }
     } else if (message.type === 'metrics') {
       aggregator.clusterMetrics().then(
