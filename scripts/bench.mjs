@@ -430,12 +430,12 @@ lines.push(...readingLines(report));
 lines.push(...cpuLines(report.cpu));
 if (report.workers) lines.push(...workersLines(report.workers));
 if (report.numbering) {
-  const row = (r) => `| ${r.instances} | ${r.perSecond} | ${r.non2xx + r.errors} | ${r.conflictsPerThousand} | ${r.retriesPerThousand} | ${r.leaseSecondsPerThousand} / ${r.insertSecondsPerThousand} | ${r.duplicateIds} |`;
+  const row = (r) => `| ${r.instances}${r.numbering === 'leased' || r.instances === 1 ? '' : ', control'} | ${r.perSecond} | ${r.non2xx + r.errors} | ${r.conflictsPerThousand} | ${r.retriesPerThousand} | ${r.leaseSecondsPerThousand} / ${r.insertSecondsPerThousand} | ${r.duplicateIds} |`;
   lines.push(
-    '', `Event numbering, 1 instance against 3 on one database, 24 connections in all, ${SECONDS} s a run (3 ÷ 1: ${report.numbering.ratio}):`,
+    '', `Event numbering, 1 instance against 3 on one database, 24 connections in all, ${SECONDS} s a run (3 ÷ 1: ${report.numbering.ratio}; conflicts cost ${report.numbering.conflictCost} of the 3 instances' throughput against the control, leases that cannot conflict):`,
     '| instances | accepted events/s | non-2xx or errors | conflicts per 1,000 events | retries per 1,000 | lease s / insert s per 1,000 | duplicate ids |',
     '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-    ...report.numbering.one.map(row), ...report.numbering.many.map(row),
+    ...report.numbering.one.map(row), ...report.numbering.many.map(row), ...(report.numbering.control ?? []).map(row),
   );
 }
 if (report.cpu && CPU_PROFILE) {

@@ -25,6 +25,7 @@ async function child() {
   const { loadConfig } = require(join(root, 'dist/src/config.js'));
   const { Metrics } = require(join(root, 'dist/src/metrics.js'));
   const pino = require('pino');
+  if (process.env.NUMBERING_BENCH_DISJOINT) disjointLeases(require(join(root, 'dist/src/store/eventIdLeases.js')).EventIdLeases, Number(process.env.NUMBERING_BENCH_DISJOINT));
   const metrics = new Metrics();
   const svc = await start({ ...loadConfig(process.env), mongodbUri: process.env.MONGODB_URI }, { logger: pino({ level: process.env.NUMBERING_BENCH_LOG ?? 'silent' }, pino.destination(2)), metrics });
   const value = async (metric, suffix) => (await metric.get()).values.find((v) => !suffix || v.metricName === metric.name + suffix)?.value ?? 0;
@@ -48,9 +49,28 @@ async function child() {
   process.send({ url: svc.url });
 }
 
-async function startInstance(root, uri, dbName) {
+/**
+ * The control for what conflicts cost: each instance leases from a range of its own (instance k
+ * from k × 10^12 up), still one unique insert per batch, so nothing but the race for the next
+ * lease differs. It gives up the order across instances, so it exists only here, never in the
+ * service: the gap between it and the real leases is what numbering conflicts cost.
+ */
+function disjointLeases(EventIdLeases, instance) {
+  let taken = 0;
+  let next = instance * 1e12;
+  EventIdLeases.prototype.take = async function take(count) {
+    taken += 1;
+    await this.leases.insertOne({ _id: instance * 1e12 + taken, count, first: next });
+    const first = next;
+    next += count;
+    this.stats.leases += 1;
+    return { first, last: first + count - 1 };
+  };
+}
+
+async function startInstance(root, uri, dbName, disjoint) {
   const port = await freePort();
-  const env = { ...process.env, NUMBERING_BENCH_CHILD: '1', NUMBERING_BENCH_ROOT: root, PORT: String(port), HOST: '127.0.0.1', MONGODB_URI: uri, MONGODB_DB: dbName, SUPPORT_EMAIL: 'support@example.test', FEED_SEQUENCER: 'false' };
+  const env = { ...process.env, ...(disjoint ? { NUMBERING_BENCH_DISJOINT: String(disjoint) } : {}), NUMBERING_BENCH_CHILD: '1', NUMBERING_BENCH_ROOT: root, PORT: String(port), HOST: '127.0.0.1', MONGODB_URI: uri, MONGODB_DB: dbName, SUPPORT_EMAIL: 'support@example.test', FEED_SEQUENCER: 'false' };
   const proc = fork(HERE, [], { env, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const [first] = await once(proc, 'message');
   const ask = async (message) => {
@@ -75,7 +95,7 @@ const event = () => {
 };
 
 /** `instances` instances on a fresh database, `concurrency` connections in all spread over them, for `seconds`. */
-async function oneRun({ root, uri, instances, concurrency, seconds }) {
+async function oneRun({ root, uri, instances, concurrency, seconds, disjoint = false }) {
   const { MongoClient } = require('mongodb');
   const { openStores } = require(join(root, 'dist/src/store/stores.js'));
   const { registerPartner } = require(join(root, 'dist/src/auth/registerPartner.js'));
@@ -85,7 +105,7 @@ async function oneRun({ root, uri, instances, concurrency, seconds }) {
   await stores.close();
   const apps = [];
   try {
-    for (let i = 0; i < instances; i++) apps.push(await startInstance(root, uri, dbName));
+    for (let i = 0; i < instances; i++) apps.push(await startInstance(root, uri, dbName, disjoint ? i + 1 : 0));
     const headers = { 'Content-Type': 'application/json', Authorization: `Bearer ${apiKey}` };
     const results = await Promise.all(
       apps.map((app, i) =>
@@ -116,6 +136,7 @@ async function oneRun({ root, uri, instances, concurrency, seconds }) {
       : null;
     return {
       instances,
+      numbering: disjoint ? 'disjoint (control)' : 'leased',
       concurrency,
       perSecond: Math.round(ok / seconds),
       ok,
@@ -143,17 +164,32 @@ async function oneRun({ root, uri, instances, concurrency, seconds }) {
 
 /**
  * Events/s with 1 instance and with `instances` at the same total concurrency (rounds alternate,
- * so a drift of the machine falls on both), and numbering conflicts and retries per 1,000 events.
+ * so a drift of the machine falls on all), numbering conflicts and retries per 1,000 events, and
+ * what the conflicts cost: the instances' events/s against the same instances with leases that
+ * cannot conflict (disjointLeases), which differ in nothing else.
  */
 export async function numberingCompared({ root = ROOT, uri, seconds = 10, concurrency = 24, instances = 3, rounds = 2 }) {
   const one = [];
   const many = [];
+  const control = [];
   for (let round = 0; round < rounds; round++) {
     one.push(await oneRun({ root, uri, instances: 1, concurrency, seconds }));
-    many.push(await oneRun({ root, uri, instances, concurrency, seconds }));
+    // The order of the two multi-instance runs alternates too.
+    const pair = [() => oneRun({ root, uri, instances, concurrency, seconds }), () => oneRun({ root, uri, instances, concurrency, seconds, disjoint: true })];
+    for (const run of round % 2 ? pair.reverse() : pair) {
+      const result = await run();
+      (result.numbering === 'leased' ? many : control).push(result);
+    }
   }
-  const mean = (runs) => Math.round(runs.reduce((n, r) => n + r.perSecond, 0) / runs.length);
-  return { one, many, ratio: +(mean(many) / mean(one)).toFixed(2) };
+  const mean = (runs) => runs.reduce((n, r) => n + r.perSecond, 0) / runs.length;
+  return {
+    one,
+    many,
+    control,
+    ratio: +(mean(many) / mean(one)).toFixed(2),
+    // The share of throughput that numbering conflicts take (negative: within the noise).
+    conflictCost: +(1 - mean(many) / mean(control)).toFixed(3),
+  };
 }
 
 if (process.env.NUMBERING_BENCH_CHILD) {
