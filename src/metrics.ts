@@ -93,6 +93,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly notificationsCompleted = new Counter({
+    name: 'webhook_notifications_completed_total',
+    help: 'FHIR notifications whose write was cut short, taken up again by the service: completed (every event stored), refused (one never can be; the record is dropped) or failed (the database did not answer; tried again).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   readonly dbUp: Gauge;
 
   /** Set once the stores are open; the event numbering counters read it at each scrape. */
@@ -100,6 +107,8 @@ export class Metrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    // Every outcome has a series from the start, so an alert on one sees its first increase.
+    for (const outcome of ['completed', 'refused', 'failed']) this.notificationsCompleted.inc({ outcome }, 0);
     const queue = () => this.writeQueue();
     new Gauge({
       name: 'webhook_write_queue_events',

@@ -15,15 +15,19 @@ import { FailedAuthentications } from './limits/failedAuthentications';
 import { partnerPolicy, sharedPartnerBuckets } from './limits/partnerLimits';
 import { Metrics } from './metrics';
 import { docValues, fillIn } from './http/docValues';
+import { keepRecovering } from './handlers/notificationRecovery';
 import { publishedDocs } from './publishedDocs';
 import type { EventStore } from './store/eventStore';
 import type { PartnerStore } from './store/partnerStore';
+import type { PendingNotifications } from './store/pendingNotifications';
 import type { QueryPlan } from './store/eventQueryPlan';
 import { startFeedLoop } from './store/feedLoop';
 import { openStores, type Stores, type StoresOptions } from './store/stores';
 
 /** How often expired delivery records and test events are looked for, where no TTL index deletes them. */
 const RETENTION_SWEEP_MS = 60_000;
+/** How often notifications whose write was cut short are looked for. */
+const RECOVERY_SWEEP_MS = 10_000;
 export interface RunningService {
   url: string;
   port: number;
@@ -48,6 +52,10 @@ export interface StartOptions {
   deliveryStorage?: StoresOptions['deliveryStorage'];
   /** False while readiness must answer 503 although this process serves: with WORKERS, until every worker has started. */
   ready?: () => boolean;
+  /** Lets tests put a failing store of write-ahead records in front of the real one. */
+  wrapPending?: (pending: PendingNotifications) => PendingNotifications;
+  /** How often, and after how long, notifications cut short are completed (tests shorten both). */
+  notificationRecovery?: { everyMs: number; afterMs: number };
 }
 
 export async function start(config: Config & { mongodbUri: string }, options: StartOptions): Promise<RunningService> {
@@ -93,6 +101,7 @@ export async function start(config: Config & { mongodbUri: string }, options: St
   metrics.numbering = () => stores.numbering();
   const store = options.wrapStore ? options.wrapStore(stores.events) : stores.events;
   const partners = options.wrapPartners ? options.wrapPartners(stores.partners) : stores.partners;
+  const pending = options.wrapPending ? options.wrapPending(stores.pending) : stores.pending;
   const now = () => new Date();
   const failures = new FailedAuthentications({ ratePerSecond: config.unauthenticatedRatePerSecond, burst: config.unauthenticatedBurst });
   const directory = new PartnerDirectory({
@@ -118,13 +127,14 @@ export async function start(config: Config & { mongodbUri: string }, options: St
   const values = docValues(config);
   let server: Server;
   let stopping = false;
+  let stopRecovering = (): Promise<void> => Promise.resolve();
   try {
     const app = await createApp({
       config,
       logger,
       limits: { partners: sharedPartnerBuckets(stores.rateLimits, metrics), partnerPolicy: partnerPolicy(config), failures },
       store,
-      testStore: stores.testEvents, starts: stores.starts,
+      testStore: stores.testEvents, starts: stores.starts, pending,
       partnerEvents: stores.partnerEvents,
       deliveries: stores.deliveries,
       deliveryLog: stores.deliveryLog,
@@ -140,12 +150,24 @@ export async function start(config: Config & { mongodbUri: string }, options: St
       isStopping: () => stopping || options.ready?.() === false,
       onContractViolation: options.onContractViolation,
     });
+    stopRecovering = keepRecovering(
+      { store, testStore: stores.testEvents, starts: stores.starts, pending, now },
+      {
+        everyMs: options.notificationRecovery?.everyMs ?? RECOVERY_SWEEP_MS,
+        // Well past the longest a request can still be writing its events.
+        afterMs: options.notificationRecovery?.afterMs ?? Math.max(30_000, 3 * config.dbTimeoutMs),
+        timeoutMs: config.dbTimeoutMs,
+        log: logger,
+        onOutcome: (outcome) => metrics.notificationsCompleted.inc({ outcome }),
+      },
+    );
     server = createHttpServer(app, config, logger);
     server.listen(config.port, config.host);
     await once(server, 'listening');
   } catch (err) {
     stopSweeping();
     stopConsumerRefresh();
+    await stopRecovering();
     await feedLoop.stop();
     await stores.close();
     throw err;
@@ -170,7 +192,7 @@ export async function start(config: Config & { mongodbUri: string }, options: St
       clearTimeout(forced);
       // A database that stopped answering must not hold the exit past the bound.
       let giveUp: NodeJS.Timeout | undefined;
-      await Promise.race([feedLoop.stop().then(() => stores.close()), new Promise((resolve) => (giveUp = setTimeout(resolve, 500)))]);
+      await Promise.race([Promise.all([stopRecovering(), feedLoop.stop()]).then(() => stores.close()), new Promise((resolve) => (giveUp = setTimeout(resolve, 500)))]);
       clearTimeout(giveUp);
     })());
 

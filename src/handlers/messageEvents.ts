@@ -7,6 +7,8 @@ import type { AppointmentEvent, Loc } from '../inputs/inputEvent';
 import type { EventSource } from '../store/eventDocument';
 import type { EventStore, SavedEvent } from '../store/eventStore';
 import type { AppointmentStarts } from '../store/appointmentStarts';
+import type { PendingNotifications } from '../store/pendingNotifications';
+import type { WaitBudget } from '../store/waitBudget';
 
 export interface MessageDeps {
   store: Pick<EventStore, 'saveEvent' | 'reusedKeys'>;
@@ -14,8 +16,13 @@ export interface MessageDeps {
   /** Checks events read from a message against the spec's AppointmentEvent (set up by app.ts). */
   checkEvent: EventCheck;
   starts: AppointmentStarts;
+  /** Write-ahead records of notifications with several events (see pendingNotifications.ts). */
+  pending: PendingNotifications;
   now: () => Date;
 }
+
+/** What storing a message's events needs (no check: a message is checked before). */
+export type StoringDeps = Omit<MessageDeps, 'checkEvent'>;
 
 /** One event of a message, ready to store. */
 export interface MessageEvent {
@@ -29,7 +36,7 @@ export interface MessageEvent {
 }
 
 /** The store of the key's mode: a test key's events are kept apart from live ones. */
-function storeFor(deps: MessageDeps, partner: AuthenticatedPartner): MessageDeps['store'] {
+function storeFor(deps: StoringDeps, partner: Pick<AuthenticatedPartner, 'mode'>): MessageDeps['store'] {
   return partner.mode === 'test' ? deps.testStore : deps.store;
 }
 
@@ -62,18 +69,26 @@ const reusedItem = (loc: Loc): ErrorDetail<'idempotency_key_reused'> => ({
 
 /**
  * Stores every event of one message, or refuses them all: ids already used for other content
- * are found before anything is written. Then the events are queued one after the other and every
- * write is waited for (none is abandoned half-way); if one failed, the request fails and its
- * resend stores the rest, the others being replays (README: "All or nothing, and where that ends").
+ * are found before anything is written. Then `beforeWrite` runs (a notification's write-ahead
+ * record), the events are queued one after the other and every write is waited for (none is
+ * abandoned half-way); if one failed, the request fails, and the record left behind has the
+ * service complete the rest (notificationRecovery.ts), as the sender's resend would.
  */
-export async function saveAll(ctx: RequestContext, deps: MessageDeps, partner: AuthenticatedPartner, items: readonly MessageEvent[]): Promise<SavedEvent[]> {
+export async function saveAll(
+  budget: WaitBudget,
+  deps: StoringDeps,
+  partner: Pick<AuthenticatedPartner, 'name' | 'mode'>,
+  items: readonly MessageEvent[],
+  beforeWrite?: (remainingMs: number) => Promise<void>,
+): Promise<SavedEvent[]> {
   const target = storeFor(deps, partner);
   if (items.length > 1) {
-    const reused = await ctx.budget.spend((remainingMs) => target.reusedKeys(items.map((item) => item.idempotency), remainingMs));
+    const reused = await budget.spend((remainingMs) => target.reusedKeys(items.map((item) => item.idempotency), remainingMs));
     if (reused.length > 0) throw new AppError('idempotency_key_reused', reused.map((i) => reusedItem(items[i]!.keyLoc)));
   }
+  if (beforeWrite) await budget.spend(beforeWrite);
   const receivedAt = deps.now();
-  const results = await ctx.budget.spend((remainingMs) =>
+  const results = await budget.spend((remainingMs) =>
     Promise.allSettled(items.map((item) => target.saveEvent(item.event, receivedAt, partner.name, item.idempotency, remainingMs, item.source, item.eventType))),
   );
   const saved: SavedEvent[] = [];

@@ -32,7 +32,7 @@ export function receiveHl7v2Message(deps: MessageDeps): Handler<'receiveHl7v2Mes
         { loc: ['header', 'idempotency-key'], msg: 'MSH-10 is the idempotency key of a message: send no Idempotency-Key, or the same value', type: 'value_error.idempotency_key.mismatch' },
       ]);
     }
-    const [saved] = await saveAll(ctx, deps, partner, [item]);
+    const [saved] = await saveAll(ctx.budget, deps, partner, [item]);
     const { accepted, replayed } = saved!;
     noteOutcome(ctx, [saved!], 'message');
     const ack = hl7Ack({ received: header, ackCode: 'AA', controlId: ctx.requestId, now: deps.now(), errors: [], text: `event ${accepted.event_id} stored` });

@@ -20,6 +20,7 @@ import { Chunks } from './feedChunk';
 import { createFeedIndex, FeedSequencer } from './feedSequencer';
 import { runMigrations } from './migrations';
 import { openPartnerStore, type PartnerStore } from './partnerStore';
+import { openPendingNotifications, type PendingNotifications } from './pendingNotifications';
 import { leasesDatabaseName, openLeaseStore, type LeaseStore } from './rateLimitStore';
 
 export interface Stores {
@@ -30,6 +31,8 @@ export interface Stores {
   partnerEvents: PartnerEvents;
   /** The start each appointment was last booked for through FHIR. */
   starts: AppointmentStarts;
+  /** Write-ahead records of FHIR notifications being stored. */
+  pending: PendingNotifications;
   /** The delivery log's writer (absent when DELIVERY_LOG_DAYS is 0) and its reads. */
   deliveryLog?: DeliveryLog;
   deliveries: DeliveryReads;
@@ -130,6 +133,7 @@ export async function openStores(options: StoresOptions): Promise<Stores> {
       testEvents,
       partnerEvents: openPartnerEvents(database.db),
       starts: openAppointmentStarts(beside(startsDatabaseName)),
+      pending: await openPendingNotifications(database.db, { indexes: !database.scansOnly }),
       deliveryLog,
       deliveries: await openDeliveryReads(database.db, { indexes: !database.scansOnly, packed }),
       retention,

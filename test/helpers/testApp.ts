@@ -50,6 +50,8 @@ export async function startTestApp(options: {
   observeQueries?: StartOptions['observeQueries'];
   deliveryStorage?: StartOptions['deliveryStorage'];
   ready?: StartOptions['ready'];
+  wrapPending?: StartOptions['wrapPending'];
+  notificationRecovery?: StartOptions['notificationRecovery'];
 }): Promise<TestApp> {
   const uri = options.uri ?? testDatabaseUri();
   const logs: string[] = [];
@@ -80,6 +82,8 @@ export async function startTestApp(options: {
     observeQueries: options.observeQueries,
     deliveryStorage: options.deliveryStorage,
     ready: options.ready,
+    wrapPending: options.wrapPending,
+    notificationRecovery: options.notificationRecovery,
     onContractViolation: recordViolation,
   });
   const client = await MongoClient.connect(uri);

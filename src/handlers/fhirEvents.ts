@@ -1,0 +1,104 @@
+import { idempotencyOf, messageIdempotency, type Idempotency } from '../idempotency';
+import type { AppointmentEvent, InputEvent } from '../inputs/inputEvent';
+import type { SavedEvent } from '../store/eventStore';
+import type { KeyMode } from '../store/partnerStore';
+import type { PendingEntry } from '../store/pendingNotifications';
+import type { WaitBudget } from '../store/waitBudget';
+import { instantOf } from '../timestamp';
+import { refuseLongIds, saveAll, type MessageEvent, type StoringDeps } from './messageEvents';
+
+/** What storing a FHIR input needs of it: what the reader gave, or what a write-ahead record kept. */
+export type FhirInput = Pick<InputEvent, 'event' | 'controlId' | 'bookedStart'> & Partial<Pick<InputEvent, 'origins'>>;
+
+export interface FhirSender {
+  name: string;
+  mode: KeyMode;
+  webhookId?: string;
+}
+
+/**
+ * Stores the events read from one FHIR request (or kept in its write-ahead record), all or none:
+ * with several, the record is written first (after the checks that can refuse them), and deleted
+ * once each is stored; `recorded` names a record already there (the service completing it).
+ */
+export async function storeFhirEvents(
+  deps: StoringDeps,
+  budget: WaitBudget,
+  sender: FhirSender,
+  inputs: readonly FhirInput[],
+  explicit: { idempotencyKey?: string; recorded?: string } = {},
+): Promise<{ saved: SavedEvent[]; source: Idempotency['source'] }> {
+  const items = inputs.map((input): MessageEvent => {
+    const controlId = input.controlId;
+    return {
+      event: input.event,
+      // A version names its event; a lone Appointment without one is keyed as a JSON event is.
+      idempotency:
+        controlId !== undefined
+          ? messageIdempotency(sender.name, input.event, `fhir|${controlId}`)
+          : idempotencyOf(sender.name, input.event, { idempotencyKey: explicit.idempotencyKey, webhookId: sender.webhookId }),
+      source: { format: 'fhir', control_id: controlId },
+      keyLoc: controlId !== undefined ? ['body', ...resourceLoc(input), 'meta', 'versionId'] : ['header', sender.webhookId !== undefined ? 'webhook-id' : 'idempotency-key'],
+    };
+  });
+  refuseLongIds(items);
+  // Only a lone Appointment may come without a version, so every entry of a record has its key.
+  const entries = inputs.length > 1 && explicit.recorded === undefined ? inputs.map(pendingEntry) : undefined;
+  let recorded = explicit.recorded;
+  decideReschedules(budget.remainingMs, deps, sender.mode, sender.name, inputs, items);
+  const saved = await saveAll(budget, deps, sender, items, entries && (async (remainingMs) => void (recorded = await deps.pending.record({ partner: sender.name, mode: sender.mode, entries }, remainingMs))));
+  // Every event is stored: a record that outlives this (a failed delete) is completed again, as replays.
+  if (recorded !== undefined) await deps.pending.settle(recorded, Math.max(1, budget.remainingMs)).catch(() => undefined);
+  return { saved, source: items[0]!.idempotency.source };
+}
+
+function pendingEntry(input: FhirInput): PendingEntry {
+  return { event: input.event, controlId: input.controlId!, ...(input.bookedStart !== undefined ? { bookedStart: input.bookedStart } : {}) };
+}
+
+/**
+ * FHIR has no reschedule status: a `booked` Appointment whose start differs from the start of the
+ * booked version before it (by meta.lastUpdated, whatever order they arrive in; see
+ * AppointmentStarts) was moved. Decided while the events queue for their write (each item's
+ * `eventType`), not before: on the local database a claim is an insert of its own. The
+ * fingerprint was taken before, so a resend matches its first delivery. Versions in one
+ * notification are claimed one by one, in the order they happened.
+ */
+function decideReschedules(timeoutMs: number, deps: StoringDeps, mode: KeyMode, partner: string, inputs: readonly FhirInput[], items: MessageEvent[]): void {
+  const booked = inputs.flatMap((input, i) => {
+    if (input.bookedStart === undefined) return [];
+    const start = new Date(input.bookedStart);
+    // A start JavaScript cannot place (a leap second) is compared with nothing and not kept.
+    // FHIR servers that number versions (HAPI, Azure) start at 1: version 1 has none before it.
+    const first = input.controlId?.endsWith('/_history/1') === true;
+    return Number.isNaN(start.getTime()) ? [] : [{ i, id: input.event.appointment_id, start, asOf: instantOf(input.event.timestamp), first }];
+  });
+  booked.sort((a, b) => a.asOf.getTime() - b.asOf.getTime());
+  const decided = booked.map(({ i }) => {
+    const decision = Promise.withResolvers<AppointmentEvent['event_type']>();
+    // An event answered without a write (a replay) never asks: its decision must not go unhandled.
+    decision.promise.catch(() => undefined);
+    items[i]!.eventType = decision.promise;
+    return decision;
+  });
+  void (async () => {
+    for (const [k, { i, id, start, asOf, first }] of booked.entries()) {
+      try {
+        const before = first ? deps.starts.claimFirst(mode, partner, id, { start, asOf }) : await deps.starts.claim(mode, partner, id, { start, asOf }, timeoutMs);
+        decided[k]!.resolve(before !== undefined && before.start.getTime() !== start.getTime() ? 'appointment.rescheduled' : items[i]!.event.event_type);
+      } catch (err) {
+        for (const decision of decided.slice(k)) decision.reject(err);
+        return;
+      }
+    }
+  })();
+}
+
+/** Where the Appointment an event came from sits in the body: `['entry', i, 'resource']`, or the root. */
+function resourceLoc(input: FhirInput): (string | number)[] {
+  // A write-ahead record keeps no origins: its refusals go to the log, never to a sender.
+  if (!input.origins) return [];
+  const origin = input.origins.appointment_id;
+  const at = origin.indexOf('resource');
+  return at < 0 ? [] : origin.slice(0, at + 1);
+}
