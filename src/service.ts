@@ -127,7 +127,7 @@ export async function start(config: Config & { mongodbUri: string }, options: St
   const values = docValues(config);
   let server: Server;
   let stopping = false;
-  let stopRecovering = (): Promise<void> => Promise.resolve();
+  let stopRecovering = (_waitMs: number): Promise<void> => Promise.resolve();
   try {
     const app = await createApp({
       config,
@@ -150,16 +150,11 @@ export async function start(config: Config & { mongodbUri: string }, options: St
       isStopping: () => stopping || options.ready?.() === false,
       onContractViolation: options.onContractViolation,
     });
+    // A record younger than 3 × DB_TIMEOUT_MS (30 s at least) may still be its request's own.
+    const recovery = options.notificationRecovery ?? { everyMs: RECOVERY_SWEEP_MS, afterMs: Math.max(30_000, 3 * config.dbTimeoutMs) };
     stopRecovering = keepRecovering(
       { store, testStore: stores.testEvents, starts: stores.starts, pending, now },
-      {
-        everyMs: options.notificationRecovery?.everyMs ?? RECOVERY_SWEEP_MS,
-        // Well past the longest a request can still be writing its events.
-        afterMs: options.notificationRecovery?.afterMs ?? Math.max(30_000, 3 * config.dbTimeoutMs),
-        timeoutMs: config.dbTimeoutMs,
-        log: logger,
-        onOutcome: (outcome) => metrics.notificationsCompleted.inc({ outcome }),
-      },
+      { ...recovery, backoffMs: Math.max(recovery.everyMs, recovery.afterMs), timeoutMs: config.dbTimeoutMs, log: logger, onOutcome: (outcome) => metrics.notificationsCompleted.inc({ outcome }) },
     );
     server = createHttpServer(app, config, logger);
     server.listen(config.port, config.host);
@@ -167,7 +162,7 @@ export async function start(config: Config & { mongodbUri: string }, options: St
   } catch (err) {
     stopSweeping();
     stopConsumerRefresh();
-    await stopRecovering();
+    await stopRecovering(0);
     await feedLoop.stop();
     await stores.close();
     throw err;
@@ -185,6 +180,8 @@ export async function start(config: Config & { mongodbUri: string }, options: St
       clearInterval(refreshKeys);
       stopSweeping();
       stopConsumerRefresh();
+      // A notification being completed is left to the next sweep if it takes longer than this.
+      const recoveryStopped = stopRecovering(200);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const forced = setTimeout(() => server.closeAllConnections(), Math.max(100, config.shutdownTimeoutMs - 1000));
@@ -192,7 +189,7 @@ export async function start(config: Config & { mongodbUri: string }, options: St
       clearTimeout(forced);
       // A database that stopped answering must not hold the exit past the bound.
       let giveUp: NodeJS.Timeout | undefined;
-      await Promise.race([Promise.all([stopRecovering(), feedLoop.stop()]).then(() => stores.close()), new Promise((resolve) => (giveUp = setTimeout(resolve, 500)))]);
+      await Promise.race([Promise.all([recoveryStopped, feedLoop.stop()]).then(() => stores.close()), new Promise((resolve) => (giveUp = setTimeout(resolve, 500)))]);
       clearTimeout(giveUp);
     })());
 

@@ -8,7 +8,7 @@ import { instantOf } from '../timestamp';
 import { refuseLongIds, saveAll, type MessageEvent, type StoringDeps } from './messageEvents';
 
 /** What storing a FHIR input needs of it: what the reader gave, or what a write-ahead record kept. */
-export type FhirInput = Pick<InputEvent, 'event' | 'controlId' | 'bookedStart'> & Partial<Pick<InputEvent, 'origins'>>;
+export type FhirInput = Pick<InputEvent, 'event' | 'controlId' | 'bookedStart'> & Partial<Pick<InputEvent, 'origins'>> & Pick<PendingEntry, 'eventType'>;
 
 export interface FhirSender {
   name: string;
@@ -43,17 +43,35 @@ export async function storeFhirEvents(
   });
   refuseLongIds(items);
   // Only a lone Appointment may come without a version, so every entry of a record has its key.
-  const entries = inputs.length > 1 && explicit.recorded === undefined ? inputs.map(pendingEntry) : undefined;
+  const entries = inputs.length > 1 && explicit.recorded === undefined ? inputs.map((input) => pendingEntry(input)) : undefined;
   let recorded = explicit.recorded;
-  decideReschedules(budget.remainingMs, deps, sender.mode, sender.name, inputs, items);
-  const saved = await saveAll(budget, deps, sender, items, entries && (async (remainingMs) => void (recorded = await deps.pending.record({ partner: sender.name, mode: sender.mode, entries }, remainingMs))));
+  const decided = decideReschedules(budget.remainingMs, deps, sender.mode, sender.name, inputs, items);
+  let saved: SavedEvent[];
+  try {
+    saved = await saveAll(budget, deps, sender, items, entries && (async (remainingMs) => void (recorded = await deps.pending.record({ partner: sender.name, mode: sender.mode, entries }, remainingMs))));
+  } catch (err) {
+    // Cut short: the record keeps what was decided, which a later claim could no longer tell (a
+    // newer version may have been booked meanwhile). In the background: the 503 goes out now.
+    if (recorded !== undefined && decided.some((type, i) => type !== undefined && inputs[i]!.eventType === undefined)) {
+      void deps.pending.remember(recorded, inputs.map((input, i) => pendingEntry(input, decided[i])), REMEMBER_TIMEOUT_MS).catch(() => undefined);
+    }
+    throw err;
+  }
   // Every event is stored: a record that outlives this (a failed delete) is completed again, as replays.
   if (recorded !== undefined) await deps.pending.settle(recorded, Math.max(1, budget.remainingMs)).catch(() => undefined);
   return { saved, source: items[0]!.idempotency.source };
 }
 
-function pendingEntry(input: FhirInput): PendingEntry {
-  return { event: input.event, controlId: input.controlId!, ...(input.bookedStart !== undefined ? { bookedStart: input.bookedStart } : {}) };
+/** How long keeping a cut-short write's decisions may take, after its reply. */
+const REMEMBER_TIMEOUT_MS = 5_000;
+
+function pendingEntry(input: FhirInput, decided = input.eventType): PendingEntry {
+  return {
+    event: input.event,
+    controlId: input.controlId!,
+    ...(input.bookedStart !== undefined ? { bookedStart: input.bookedStart } : {}),
+    ...(decided !== undefined ? { eventType: decided } : {}),
+  };
 }
 
 /**
@@ -62,11 +80,16 @@ function pendingEntry(input: FhirInput): PendingEntry {
  * AppointmentStarts) was moved. Decided while the events queue for their write (each item's
  * `eventType`), not before: on the local database a claim is an insert of its own. The
  * fingerprint was taken before, so a resend matches its first delivery. Versions in one
- * notification are claimed one by one, in the order they happened.
+ * notification are claimed one by one, in the order they happened. An input whose type a record
+ * kept is not claimed again. Returns each item's decision once made (undefined until then).
  */
-function decideReschedules(timeoutMs: number, deps: StoringDeps, mode: KeyMode, partner: string, inputs: readonly FhirInput[], items: MessageEvent[]): void {
+function decideReschedules(timeoutMs: number, deps: StoringDeps, mode: KeyMode, partner: string, inputs: readonly FhirInput[], items: MessageEvent[]): (AppointmentEvent['event_type'] | undefined)[] {
+  const types: (AppointmentEvent['event_type'] | undefined)[] = inputs.map((input) => input.eventType);
+  inputs.forEach((input, i) => {
+    if (input.eventType !== undefined) items[i]!.eventType = Promise.resolve(input.eventType);
+  });
   const booked = inputs.flatMap((input, i) => {
-    if (input.bookedStart === undefined) return [];
+    if (input.bookedStart === undefined || input.eventType !== undefined) return [];
     const start = new Date(input.bookedStart);
     // A start JavaScript cannot place (a leap second) is compared with nothing and not kept.
     // FHIR servers that number versions (HAPI, Azure) start at 1: version 1 has none before it.
@@ -85,13 +108,15 @@ function decideReschedules(timeoutMs: number, deps: StoringDeps, mode: KeyMode, 
     for (const [k, { i, id, start, asOf, first }] of booked.entries()) {
       try {
         const before = first ? deps.starts.claimFirst(mode, partner, id, { start, asOf }) : await deps.starts.claim(mode, partner, id, { start, asOf }, timeoutMs);
-        decided[k]!.resolve(before !== undefined && before.start.getTime() !== start.getTime() ? 'appointment.rescheduled' : items[i]!.event.event_type);
+        types[i] = before !== undefined && before.start.getTime() !== start.getTime() ? 'appointment.rescheduled' : items[i]!.event.event_type;
+        decided[k]!.resolve(types[i]);
       } catch (err) {
         for (const decision of decided.slice(k)) decision.reject(err);
         return;
       }
     }
   })();
+  return types;
 }
 
 /** Where the Appointment an event came from sits in the body: `['entry', i, 'resource']`, or the root. */

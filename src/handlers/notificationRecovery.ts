@@ -1,20 +1,28 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { ERROR_CODES } from '../errorCatalogue';
 import { isAppError } from '../errors';
 import { describe } from '../http/requestLog';
+import type { DueNotification } from '../store/pendingNotifications';
 import { WaitBudget } from '../store/waitBudget';
 import { storeFhirEvents } from './fhirEvents';
 import type { StoringDeps } from './messageEvents';
 
-/** Records completed at most in one sweep: a backlog after an outage goes a sweep at a time. */
+/** Records taken up at most in one sweep: a backlog after an outage goes a sweep at a time. */
 const PER_SWEEP = 50;
+/** The longest wait between two attempts at one record. */
+const MAX_BACKOFF_MS = 10 * 60_000;
 
 export interface RecoveryOptions {
   /** A record younger than this may still belong to a request in flight, and is left to it. */
   afterMs: number;
+  /** The first wait after a failed attempt, doubled at each one after it (at most ten minutes). */
+  backoffMs: number;
   /** How long each database call may take. */
   timeoutMs: number;
   log: Logger;
+  /** True once the service is stopping: no further record is taken up. */
+  halted?: () => boolean;
   /** Told of each record's outcome (the metrics count them). */
   onOutcome?: (outcome: RecoveryOutcome) => void;
 }
@@ -22,53 +30,65 @@ export interface RecoveryOptions {
 /**
  * completed: every event is stored now (the ones stored before come back as replays);
  * refused: one can never be (its key now names other content), so the record is dropped;
- * failed: the database did not answer; the record stays for the next sweep.
+ * failed: the database did not answer; the record is tried again later.
  */
 export type RecoveryOutcome = 'completed' | 'refused' | 'failed';
 
 /**
  * Completes the notifications whose write was cut short (a write-ahead record outlived its
  * request: see pendingNotifications.ts), exactly as the sender's resend would: same keys, same
- * checks, same decisions. Any instance may run it at any time; storing is idempotent, so two
- * instances completing one record, or a resend arriving meanwhile, still store each event once.
- * Nothing of the events reaches the log: only counts, ages and the error's code.
+ * checks, and the event types decided before the cut. An instance first claims a record, which
+ * pushes its next attempt back (so a record that keeps failing waits longer and longer, and does
+ * not hold up the others); storing is idempotent, so a resend arriving meanwhile, or two
+ * instances taking one record, still store each event once. The log names the partner, the mode
+ * and the record, never anything of the events.
  */
-export async function recoverNotifications(deps: StoringDeps, options: RecoveryOptions): Promise<Record<RecoveryOutcome, number>> {
-  const counts: Record<RecoveryOutcome, number> = { completed: 0, refused: 0, failed: 0 };
-  const due = await deps.pending.due(new Date(deps.now().getTime() - options.afterMs), PER_SWEEP, options.timeoutMs);
+export async function recoverNotifications(deps: StoringDeps, options: RecoveryOptions): Promise<void> {
+  const now = deps.now();
+  const due = await deps.pending.due(new Date(now.getTime() - options.afterMs), now, PER_SWEEP, options.timeoutMs);
   for (const record of due) {
-    let outcome: RecoveryOutcome;
-    try {
-      await storeFhirEvents(deps, new WaitBudget(options.timeoutMs), { name: record.partner, mode: record.mode }, record.entries, { recorded: record.id });
-      outcome = 'completed';
-    } catch (err) {
-      if (isAppError(err) && ERROR_CODES[err.code].retry === 'no') {
-        outcome = 'refused';
-        options.log.error({ code: err.code, events: record.entries.length }, 'a notification cut short cannot be completed: an event of it is refused now; the events stored of it stay');
-        await deps.pending.settle(record.id, options.timeoutMs).catch(() => undefined);
-      } else {
-        outcome = 'failed';
-        options.log.warn({ cause: describe(err), events: record.entries.length }, 'a notification cut short could not be completed yet; it is tried again');
-      }
-    }
-    counts[outcome] += 1;
+    if (options.halted?.()) return;
+    const wait = Math.min(MAX_BACKOFF_MS, options.backoffMs * 2 ** record.attempts);
+    if (!(await deps.pending.claim(record, new Date(deps.now().getTime() + wait), options.timeoutMs))) continue;
+    const outcome = await completeOne(deps, record, options);
     options.onOutcome?.(outcome);
-    if (outcome === 'completed') options.log.info({ events: record.entries.length, ageSeconds: Math.round((deps.now().getTime() - record.at.getTime()) / 1000) }, 'a notification cut short was completed');
   }
-  return counts;
 }
 
-/** Runs recoverNotifications every `everyMs` (a sweep still running skips a turn) until the returned stop is awaited. */
-export function keepRecovering(deps: StoringDeps, options: RecoveryOptions & { everyMs: number }): () => Promise<void> {
+async function completeOne(deps: StoringDeps, record: DueNotification, options: RecoveryOptions): Promise<RecoveryOutcome> {
+  const about = { partner: record.partner, mode: record.mode, record: record.id, events: record.entries.length, attempt: record.attempts + 1 };
+  try {
+    await storeFhirEvents(deps, new WaitBudget(options.timeoutMs), { name: record.partner, mode: record.mode }, record.entries, { recorded: record.id });
+    options.log.info({ ...about, ageSeconds: Math.round((deps.now().getTime() - record.at.getTime()) / 1000) }, 'a notification cut short was completed');
+    return 'completed';
+  } catch (err) {
+    if (isAppError(err) && ERROR_CODES[err.code].retry === 'no') {
+      options.log.error({ ...about, code: err.code }, 'a notification cut short cannot be completed: an event of it is refused now; the events stored of it stay');
+      await deps.pending.settle(record.id, options.timeoutMs).catch(() => undefined);
+      return 'refused';
+    }
+    options.log.warn({ ...about, cause: describe(err) }, 'a notification cut short could not be completed yet; it is tried again later');
+    return 'failed';
+  }
+}
+
+/**
+ * Runs recoverNotifications every `everyMs` (a sweep still running skips a turn). The returned
+ * stop takes up no further record and waits for the one in hand at most `waitMs`: a record cut
+ * short again by the stop stays for the next sweep, here or on another instance.
+ */
+export function keepRecovering(deps: StoringDeps, options: RecoveryOptions & { everyMs: number }): (waitMs: number) => Promise<void> {
+  let halted = false;
   let running: Promise<void> | undefined;
   const timer = setInterval(() => {
-    running ??= recoverNotifications(deps, options)
-      .then(() => undefined, (err: unknown) => options.log.warn({ cause: describe(err) }, 'notifications cut short could not be looked for'))
+    running ??= recoverNotifications(deps, { ...options, halted: () => halted || options.halted?.() === true })
+      .catch((err: unknown) => options.log.warn({ cause: describe(err) }, 'notifications cut short could not be looked for'))
       .finally(() => (running = undefined));
   }, options.everyMs);
   timer.unref();
-  return async () => {
+  return async (waitMs) => {
+    halted = true;
     clearInterval(timer);
-    await running;
+    if (running) await Promise.race([running, delay(waitMs, undefined, { ref: false })]);
   };
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
 import type { components } from '../../generated/openapi';
+import { AppError } from '../errors';
 import { isDuplicateKey, maxTimeMS, withinBudget } from './dbErrors';
 import type { KeyMode } from './partnerStore';
 
@@ -11,8 +12,10 @@ export interface PendingEntry {
   event: components['schemas']['AppointmentEvent'];
   /** The message's own id for the event (`Appointment/<id>/_history/<versionId>`): its idempotency key. */
   controlId: string;
-  /** A booked Appointment's start, as sent: the type is decided again when the entry is stored. */
+  /** A booked Appointment's start, as sent: its type is decided when the entry is stored. */
   bookedStart?: string;
+  /** The type decided for a booked entry before the write was cut short: kept, as it cannot be decided again later. */
+  eventType?: components['schemas']['AppointmentEvent']['event_type'];
 }
 
 export interface PendingNotification {
@@ -26,12 +29,17 @@ interface PendingDocument extends PendingNotification {
   _id: string;
   /** When it was first recorded, by the clock of the instance that did. */
   at: Date;
+  /** When an instance may next take it up (pushed back at each attempt). */
+  next_at: Date;
+  /** Attempts to complete it so far. */
+  attempts: number;
 }
 
 /** A recorded notification still to be completed, and its name. */
 export interface DueNotification extends PendingNotification {
   id: string;
   at: Date;
+  attempts: number;
 }
 
 /**
@@ -45,21 +53,32 @@ export interface DueNotification extends PendingNotification {
 export interface PendingNotifications {
   /** Records the notification before its events are written; a resend finds its record already there. */
   record(notification: PendingNotification, timeoutMs: number): Promise<string>;
+  /** Keeps the types decided for the entries of a write that was cut short. */
+  remember(id: string, entries: PendingEntry[], timeoutMs: number): Promise<void>;
   /** Deletes the record once every event is stored (or the notification can never be). */
   settle(id: string, timeoutMs: number): Promise<void>;
-  /** Records older than `before`, the oldest first, at most `limit`. */
-  due(before: Date, limit: number, timeoutMs: number): Promise<DueNotification[]>;
+  /** Records made before `madeBefore` whose next attempt is due by `now`, the most overdue first, at most `limit`. */
+  due(madeBefore: Date, now: Date, limit: number, timeoutMs: number): Promise<DueNotification[]>;
+  /**
+   * Takes a due record for one attempt, pushing its next one to `nextAt`: false when another
+   * instance took it first (on MongoDB; on the local database, whose updates are not atomic, two
+   * may both take it, which only repeats idempotent work).
+   */
+  claim(record: DueNotification, nextAt: Date, timeoutMs: number): Promise<boolean>;
 }
 
 export async function openPendingNotifications(db: Db, options: { indexes: boolean }): Promise<PendingNotifications> {
   const records: Collection<PendingDocument> = db.collection(PENDING_NOTIFICATIONS_COLLECTION);
-  // The collection is nearly always empty; where indexes serve, the sweep still reads by age.
-  if (options.indexes) await records.createIndex({ at: 1 }, { name: 'pending_notifications_at' });
+  // The collection is nearly always empty; where indexes serve, the sweep still reads by due time.
+  if (options.indexes) await records.createIndex({ next_at: 1 }, { name: 'pending_notifications_next_at' });
   return {
     async record(notification, timeoutMs) {
+      // An insert sent with no time left would be answered 503 and might still land.
+      if (timeoutMs <= 0) throw new AppError('database_unavailable');
       const id = recordId(notification);
+      const at = new Date();
       // A resend of a notification whose write was cut short finds its record: it stands for both.
-      const inserted = records.insertOne({ _id: id, ...notification, at: new Date() }).then(
+      const inserted = records.insertOne({ _id: id, ...notification, at, next_at: at, attempts: 0 }).then(
         () => undefined,
         (err: unknown) => {
           if (!isDuplicateKey(err)) throw err;
@@ -68,19 +87,27 @@ export async function openPendingNotifications(db: Db, options: { indexes: boole
       await withinBudget(timeoutMs, inserted);
       return id;
     },
+    async remember(id, entries, timeoutMs) {
+      await withinBudget(timeoutMs, records.updateOne({ _id: id }, { $set: { entries } }));
+    },
     async settle(id, timeoutMs) {
       await withinBudget(timeoutMs, records.deleteOne({ _id: id }));
     },
-    async due(before, limit, timeoutMs) {
-      const docs = await withinBudget(timeoutMs, records.find({ at: { $lt: before } }, { sort: { at: 1 }, limit, maxTimeMS: maxTimeMS(timeoutMs) }).toArray());
-      return docs.map(({ _id, at, partner, mode, entries }) => ({ id: _id, at, partner, mode, entries }));
+    async due(madeBefore, now, limit, timeoutMs) {
+      const query = records.find({ at: { $lt: madeBefore }, next_at: { $lte: now } }, { sort: { next_at: 1 }, limit, maxTimeMS: maxTimeMS(timeoutMs) });
+      const docs = await withinBudget(timeoutMs, query.toArray());
+      return docs.map(({ _id, at, attempts, partner, mode, entries }) => ({ id: _id, at, attempts, partner, mode, entries }));
+    },
+    async claim(record, nextAt, timeoutMs) {
+      const taken = await withinBudget(timeoutMs, records.updateOne({ _id: record.id, attempts: record.attempts }, { $set: { next_at: nextAt }, $inc: { attempts: 1 } }));
+      return taken.modifiedCount === 1;
     },
   };
 }
 
 /** Names a notification by its partner, mode and the keys of its events, in the order sent. */
 function recordId(notification: PendingNotification): string {
-  const hash = createHash('sha256').update(`${notification.mode}\u0001${notification.partner}`);
-  for (const entry of notification.entries) hash.update(`\u0001${entry.controlId}`);
-  return hash.digest('base64url');
+  // JSON frames each part, whatever characters a sender's ids hold.
+  const parts = JSON.stringify([notification.mode, notification.partner, ...notification.entries.map((entry) => entry.controlId)]);
+  return createHash('sha256').update(parts).digest('base64url');
 }

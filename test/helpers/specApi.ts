@@ -13,7 +13,7 @@ export function unusedDeps(): HandlerDeps {
     store: { saveEvent: unused, reusedKeys: unused },
     testStore: { saveEvent: unused, reusedKeys: unused },
     starts: { claim: unused, claimFirst: () => undefined },
-    pending: { record: unused, settle: unused, due: unused },
+    pending: { record: unused, remember: unused, settle: unused, due: unused, claim: unused },
     checkEvent: () => {
       throw new Error('not used by this test');
     },
