@@ -1,0 +1,84 @@
+import { AppError } from '../../src/errors';
+import type { Metrics } from '../../src/metrics';
+import { PENDING_NOTIFICATIONS_COLLECTION } from '../../src/store/pendingNotifications';
+import { post, type Reply } from './http';
+import { aNotification, anAppointment } from './messageBuilders';
+import { startTestApp, type TestApp } from './testApp';
+
+/** Never within a test: an instance started with it leaves records alone. */
+export const NO_RECOVERY = { everyMs: 600_000, afterMs: 600_000 };
+
+/** Faults the apps of a CutShort put between the service and the real database. */
+export interface Faults {
+  /** Appointment ids whose next write fails before it is stored, as when the database goes away mid-notification. */
+  failNext: Set<string>;
+  /** Appointment ids whose next write never answers, as when the database hangs. */
+  hangNext: Set<string>;
+  /** Whether recording a notification fails (the database is gone before anything is written). */
+  recordFails: boolean;
+}
+
+/**
+ * Instances of the real app on one database, whose writes can be cut short on purpose, for tests
+ * of FHIR notifications cut short and completed. `cleanUp` (after each test) clears the faults,
+ * the events and the records, and stops every instance still running.
+ */
+export function cutShortApps(dbName: string) {
+  const faults: Faults = { failNext: new Set(), hangNext: new Set(), recordFails: false };
+  const apps: TestApp[] = [];
+  const records = (app: TestApp) => app.db.collection(PENDING_NOTIFICATIONS_COLLECTION).find({}).toArray();
+
+  async function anApp(notificationRecovery: { everyMs: number; afterMs: number }, metrics?: Metrics): Promise<TestApp> {
+    const app = await startTestApp({
+      dbName,
+      metrics,
+      notificationRecovery,
+      wrapStore: (store) => ({
+        ...store,
+        async saveEvent(event, ...rest) {
+          if (faults.failNext.delete(event.appointment_id)) throw new AppError('database_unavailable');
+          if (faults.hangNext.delete(event.appointment_id)) return new Promise<never>(() => undefined);
+          return store.saveEvent(event, ...rest);
+        },
+      }),
+      wrapPending: (pending) => ({
+        ...pending,
+        async record(notification, timeoutMs) {
+          if (faults.recordFails) throw new AppError('database_unavailable');
+          return pending.record(notification, timeoutMs);
+        },
+      }),
+    });
+    apps.push(app);
+    return app;
+  }
+
+  return {
+    faults,
+    anApp,
+    records,
+    /** Stops an instance, as a crash or a deploy would, before the test goes on. */
+    retire: async (app: TestApp): Promise<void> => {
+      apps.splice(apps.indexOf(app), 1);
+      await app.stop();
+    },
+    cleanUp: async (): Promise<void> => {
+      faults.failNext.clear();
+      faults.hangNext.clear();
+      faults.recordFails = false;
+      const [first] = apps;
+      if (first) await Promise.all([first.events.deleteMany({}), first.db.collection(PENDING_NOTIFICATIONS_COLLECTION).deleteMany({})]);
+      await Promise.all(apps.splice(0).map((app) => app.stop()));
+    },
+    deliver: (app: TestApp, body: unknown): Promise<Reply> => post(`${app.url}/webhook/appointment/fhir`, body, { 'Content-Type': 'application/fhir+json', ...app.auth }),
+    /** A notification of three Appointments, `<prefix>-a` to `<prefix>-c`. */
+    three: (prefix: string) => aNotification(['a', 'b', 'c'].map((x) => anAppointment({ id: `${prefix}-${x}` }))),
+    /** The appointment ids stored for this prefix, once per stored event. */
+    storedOf: async (app: TestApp, prefix: string): Promise<string[]> => {
+      const docs = await app.events.find({ appointment_id: { $regex: `^${prefix}-` } }).toArray();
+      return docs.map((d) => d.appointment_id as string).sort();
+    },
+    /** webhook_notifications_completed_total by outcome. */
+    outcomes: async (metrics: Metrics) => Object.fromEntries((await metrics.notificationsCompleted.get()).values.map((v) => [v.labels.outcome, v.value])),
+  };
+}
