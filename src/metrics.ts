@@ -95,7 +95,7 @@ export class Metrics {
 
   readonly notificationsCompleted = new Counter({
     name: 'webhook_notifications_completed_total',
-    help: 'FHIR notifications whose write was cut short, taken up again by the service: completed (every event stored), refused (one never can be; the record is dropped) or failed (the database did not answer; tried again).',
+    help: 'FHIR notifications whose write was cut short, taken up again by the service: completed (every event stored), refused (one never can be; the record is dropped) or failed (not completed for another reason, most often the database not answering; tried again later).',
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });

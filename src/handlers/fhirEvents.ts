@@ -45,15 +45,27 @@ export async function storeFhirEvents(
   // Only a lone Appointment may come without a version, so every entry of a record has its key.
   const entries = inputs.length > 1 && explicit.recorded === undefined ? inputs.map((input) => pendingEntry(input)) : undefined;
   let recorded = explicit.recorded;
-  const decided = decideReschedules(budget.remainingMs, deps, sender.mode, sender.name, inputs, items);
+  let decisions: Decisions | undefined;
+  const decide = (kept: readonly PendingEntry['eventType'][] = []) =>
+    (decisions = decideReschedules(budget.remainingMs, deps, sender.mode, sender.name, inputs.map((input, i) => ({ ...input, eventType: input.eventType ?? kept[i] })), items));
+  // With a record, decided once it is written: a resend must use the types it already keeps.
+  if (!entries) decide();
+  const writeRecord = async (remainingMs: number) => {
+    const { id, kept } = await deps.pending.record({ partner: sender.name, mode: sender.mode, entries: entries! }, remainingMs);
+    recorded = id;
+    decide(kept);
+  };
   let saved: SavedEvent[];
   try {
-    saved = await saveAll(budget, deps, sender, items, entries && (async (remainingMs) => void (recorded = await deps.pending.record({ partner: sender.name, mode: sender.mode, entries }, remainingMs))));
+    saved = await saveAll(budget, deps, sender, items, entries && writeRecord);
   } catch (err) {
     // Cut short: the record keeps what was decided, which a later claim could no longer tell (a
-    // newer version may have been booked meanwhile). In the background: the 503 goes out now.
-    if (recorded !== undefined && decided.some((type, i) => type !== undefined && inputs[i]!.eventType === undefined)) {
-      void deps.pending.remember(recorded, inputs.map((input, i) => pendingEntry(input, decided[i])), REMEMBER_TIMEOUT_MS).catch(() => undefined);
+    // newer version may be booked meanwhile), once every claim is answered, however late (the
+    // writer gives up waiting for a type after 250 ms; the claim goes on). The 503 goes out now.
+    const id = recorded;
+    if (id !== undefined && decisions) {
+      const { done, claimed } = decisions;
+      void done.then(() => (claimed().length > 0 ? deps.pending.remember(id, claimed(), REMEMBER_TIMEOUT_MS) : undefined)).catch(() => undefined);
     }
     throw err;
   }
@@ -65,13 +77,15 @@ export async function storeFhirEvents(
 /** How long keeping a cut-short write's decisions may take, after its reply. */
 const REMEMBER_TIMEOUT_MS = 5_000;
 
-function pendingEntry(input: FhirInput, decided = input.eventType): PendingEntry {
-  return {
-    event: input.event,
-    controlId: input.controlId!,
-    ...(input.bookedStart !== undefined ? { bookedStart: input.bookedStart } : {}),
-    ...(decided !== undefined ? { eventType: decided } : {}),
-  };
+function pendingEntry(input: FhirInput): PendingEntry {
+  return { event: input.event, controlId: input.controlId!, ...(input.bookedStart !== undefined ? { bookedStart: input.bookedStart } : {}) };
+}
+
+interface Decisions {
+  /** Settles once every claim is answered (or one failed, failing the rest). */
+  done: Promise<void>;
+  /** The types decided by a claim here (not given), by entry. */
+  claimed: () => { index: number; eventType: AppointmentEvent['event_type'] }[];
 }
 
 /**
@@ -81,10 +95,10 @@ function pendingEntry(input: FhirInput, decided = input.eventType): PendingEntry
  * `eventType`), not before: on the local database a claim is an insert of its own. The
  * fingerprint was taken before, so a resend matches its first delivery. Versions in one
  * notification are claimed one by one, in the order they happened. An input whose type a record
- * kept is not claimed again. Returns each item's decision once made (undefined until then).
+ * kept is not claimed again.
  */
-function decideReschedules(timeoutMs: number, deps: StoringDeps, mode: KeyMode, partner: string, inputs: readonly FhirInput[], items: MessageEvent[]): (AppointmentEvent['event_type'] | undefined)[] {
-  const types: (AppointmentEvent['event_type'] | undefined)[] = inputs.map((input) => input.eventType);
+function decideReschedules(timeoutMs: number, deps: StoringDeps, mode: KeyMode, partner: string, inputs: readonly FhirInput[], items: MessageEvent[]): Decisions {
+  const claimed = new Map<number, AppointmentEvent['event_type']>();
   inputs.forEach((input, i) => {
     if (input.eventType !== undefined) items[i]!.eventType = Promise.resolve(input.eventType);
   });
@@ -104,19 +118,20 @@ function decideReschedules(timeoutMs: number, deps: StoringDeps, mode: KeyMode, 
     items[i]!.eventType = decision.promise;
     return decision;
   });
-  void (async () => {
+  const done = (async () => {
     for (const [k, { i, id, start, asOf, first }] of booked.entries()) {
       try {
         const before = first ? deps.starts.claimFirst(mode, partner, id, { start, asOf }) : await deps.starts.claim(mode, partner, id, { start, asOf }, timeoutMs);
-        types[i] = before !== undefined && before.start.getTime() !== start.getTime() ? 'appointment.rescheduled' : items[i]!.event.event_type;
-        decided[k]!.resolve(types[i]);
+        const type = before !== undefined && before.start.getTime() !== start.getTime() ? 'appointment.rescheduled' : items[i]!.event.event_type;
+        claimed.set(i, type);
+        decided[k]!.resolve(type);
       } catch (err) {
         for (const decision of decided.slice(k)) decision.reject(err);
         return;
       }
     }
   })();
-  return types;
+  return { done, claimed: () => [...claimed].map(([index, eventType]) => ({ index, eventType })) };
 }
 
 /** Where the Appointment an event came from sits in the body: `['entry', i, 'resource']`, or the root. */

@@ -30,7 +30,8 @@ export interface RecoveryOptions {
 /**
  * completed: every event is stored now (the ones stored before come back as replays);
  * refused: one can never be (its key now names other content), so the record is dropped;
- * failed: the database did not answer; the record is tried again later.
+ * failed: it was not completed for another reason (most often, the database did not answer);
+ * the record is tried again later.
  */
 export type RecoveryOutcome = 'completed' | 'refused' | 'failed';
 
@@ -49,14 +50,27 @@ export async function recoverNotifications(deps: StoringDeps, options: RecoveryO
   for (const record of due) {
     if (options.halted?.()) return;
     const wait = Math.min(MAX_BACKOFF_MS, options.backoffMs * 2 ** record.attempts);
-    if (!(await deps.pending.claim(record, new Date(deps.now().getTime() + wait), options.timeoutMs))) continue;
+    let claimed: boolean;
+    try {
+      claimed = await deps.pending.claim(record, new Date(deps.now().getTime() + wait), options.timeoutMs);
+    } catch (err) {
+      // Not taken up: it stays due, and the next record is tried.
+      options.log.warn({ ...aboutRecord(record), cause: describe(err) }, 'a notification cut short could not be claimed; it is tried again later');
+      options.onOutcome?.('failed');
+      continue;
+    }
+    if (!claimed) continue;
     const outcome = await completeOne(deps, record, options);
-    options.onOutcome?.(outcome);
+    if (outcome) options.onOutcome?.(outcome);
   }
 }
 
-async function completeOne(deps: StoringDeps, record: DueNotification, options: RecoveryOptions): Promise<RecoveryOutcome> {
-  const about = { partner: record.partner, mode: record.mode, record: record.id, events: record.entries.length, attempt: record.attempts + 1 };
+/** What the log says of a record: never anything of its events. */
+const aboutRecord = (record: DueNotification) => ({ partner: record.partner, mode: record.mode, record: record.id, events: record.entries.length, attempt: record.attempts + 1 });
+
+/** Completes one claimed record: its outcome, or none when the service stopped under it. */
+async function completeOne(deps: StoringDeps, record: DueNotification, options: RecoveryOptions): Promise<RecoveryOutcome | undefined> {
+  const about = aboutRecord(record);
   try {
     await storeFhirEvents(deps, new WaitBudget(options.timeoutMs), { name: record.partner, mode: record.mode }, record.entries, { recorded: record.id });
     options.log.info({ ...about, ageSeconds: Math.round((deps.now().getTime() - record.at.getTime()) / 1000) }, 'a notification cut short was completed');
@@ -66,6 +80,10 @@ async function completeOne(deps: StoringDeps, record: DueNotification, options: 
       options.log.error({ ...about, code: err.code }, 'a notification cut short cannot be completed: an event of it is refused now; the events stored of it stay');
       await deps.pending.settle(record.id, options.timeoutMs).catch(() => undefined);
       return 'refused';
+    }
+    if (options.halted?.()) {
+      options.log.info(about, 'a notification cut short is left for the next sweep: this instance is stopping');
+      return undefined;
     }
     options.log.warn({ ...about, cause: describe(err) }, 'a notification cut short could not be completed yet; it is tried again later');
     return 'failed';

@@ -18,6 +18,8 @@ export interface PendingEntry {
   eventType?: components['schemas']['AppointmentEvent']['event_type'];
 }
 
+type EventType = PendingEntry['eventType'];
+
 export interface PendingNotification {
   partner: string;
   mode: KeyMode;
@@ -51,10 +53,18 @@ export interface DueNotification extends PendingNotification {
  * all, where neither FerretDB nor a deployment without transactions offers that for many documents.
  */
 export interface PendingNotifications {
-  /** Records the notification before its events are written; a resend finds its record already there. */
-  record(notification: PendingNotification, timeoutMs: number): Promise<string>;
-  /** Keeps the types decided for the entries of a write that was cut short. */
-  remember(id: string, entries: PendingEntry[], timeoutMs: number): Promise<void>;
+  /**
+   * Records the notification before its events are written. A resend finds its record already
+   * there and gets the types it keeps (by entry), which it must use rather than decide again.
+   */
+  record(notification: PendingNotification, timeoutMs: number): Promise<{ id: string; kept: EventType[] }>;
+  /**
+   * Keeps types decided for entries of a write that was cut short: only where the record holds
+   * none yet, so a later, different decision never replaces the first. (On the local database an
+   * update rewrites the whole document, so one racing a claim may undo the claim's push of
+   * `next_at`: the record is then only taken up again sooner.)
+   */
+  remember(id: string, decisions: { index: number; eventType: NonNullable<EventType> }[], timeoutMs: number): Promise<void>;
   /** Deletes the record once every event is stored (or the notification can never be). */
   settle(id: string, timeoutMs: number): Promise<void>;
   /** Records made before `madeBefore` whose next attempt is due by `now`, the most overdue first, at most `limit`. */
@@ -78,17 +88,30 @@ export async function openPendingNotifications(db: Db, options: { indexes: boole
       const id = recordId(notification);
       const at = new Date();
       // A resend of a notification whose write was cut short finds its record: it stands for both.
-      const inserted = records.insertOne({ _id: id, ...notification, at, next_at: at, attempts: 0 }).then(
-        () => undefined,
-        (err: unknown) => {
-          if (!isDuplicateKey(err)) throw err;
-        },
+      const inserted = records.insertOne({ _id: id, ...notification, at, next_at: at, attempts: 0 });
+      const fresh = await withinBudget(
+        timeoutMs,
+        inserted.then(
+          () => true,
+          (err: unknown) => {
+            if (isDuplicateKey(err)) return false;
+            throw err;
+          },
+        ),
       );
-      await withinBudget(timeoutMs, inserted);
-      return id;
+      if (fresh) return { id, kept: [] };
+      // Gone since (completed meanwhile): every event is stored, and this write finds replays.
+      const existing = await withinBudget(timeoutMs, records.findOne({ _id: id }, { projection: { entries: 1 } }));
+      return { id, kept: (existing?.entries ?? []).map((entry) => entry.eventType) };
     },
-    async remember(id, entries, timeoutMs) {
-      await withinBudget(timeoutMs, records.updateOne({ _id: id }, { $set: { entries } }));
+    async remember(id, decisions, timeoutMs) {
+      // One after the other: on the local database two updates of one document at once can undo each other.
+      const keepAll = async () => {
+        for (const { index, eventType } of decisions) {
+          await records.updateOne({ _id: id, [`entries.${index}.eventType`]: { $exists: false } }, { $set: { [`entries.${index}.eventType`]: eventType } });
+        }
+      };
+      await withinBudget(timeoutMs, keepAll());
     },
     async settle(id, timeoutMs) {
       await withinBudget(timeoutMs, records.deleteOne({ _id: id }));

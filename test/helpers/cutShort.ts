@@ -1,9 +1,11 @@
+import { MongoClient } from 'mongodb';
 import { AppError } from '../../src/errors';
+import { EVENTS_COLLECTION } from '../../src/store/eventStore';
 import type { Metrics } from '../../src/metrics';
 import { PENDING_NOTIFICATIONS_COLLECTION } from '../../src/store/pendingNotifications';
 import { post, type Reply } from './http';
 import { aNotification, anAppointment } from './messageBuilders';
-import { startTestApp, type TestApp } from './testApp';
+import { startTestApp, testDatabaseUri, type TestApp } from './testApp';
 
 /** Never within a test: an instance started with it leaves records alone. */
 export const NO_RECOVERY = { everyMs: 600_000, afterMs: 600_000 };
@@ -59,16 +61,23 @@ export function cutShortApps(dbName: string) {
     records,
     /** Stops an instance, as a crash or a deploy would, before the test goes on. */
     retire: async (app: TestApp): Promise<void> => {
-      apps.splice(apps.indexOf(app), 1);
+      const at = apps.indexOf(app);
+      if (at >= 0) apps.splice(at, 1);
       await app.stop();
     },
     cleanUp: async (): Promise<void> => {
       faults.failNext.clear();
       faults.hangNext.clear();
       faults.recordFails = false;
-      const [first] = apps;
-      if (first) await Promise.all([first.events.deleteMany({}), first.db.collection(PENDING_NOTIFICATIONS_COLLECTION).deleteMany({})]);
+      // Stopped first, so that no sweep writes after the collections are cleared.
       await Promise.all(apps.splice(0).map((app) => app.stop()));
+      const client = await MongoClient.connect(testDatabaseUri());
+      try {
+        const db = client.db(dbName);
+        await Promise.all([db.collection(EVENTS_COLLECTION).deleteMany({}), db.collection(PENDING_NOTIFICATIONS_COLLECTION).deleteMany({})]);
+      } finally {
+        await client.close();
+      }
     },
     deliver: (app: TestApp, body: unknown): Promise<Reply> => post(`${app.url}/webhook/appointment/fhir`, body, { 'Content-Type': 'application/fhir+json', ...app.auth }),
     /** A notification of three Appointments, `<prefix>-a` to `<prefix>-c`. */
