@@ -16,6 +16,8 @@ interface ExpectedEvent {
   event: Record<string, unknown>;
   controlId?: string;
   bookedStart?: string;
+  /** The type stored when it differs from the one read (a move): test/http/corpusStored.test.ts checks it. */
+  storedType?: string;
 }
 interface Expected extends Partial<ExpectedEvent> {
   identifierSystem?: string;
