@@ -39,7 +39,7 @@ export interface EventStore {
    * used for a different event, 503 when the database does not confirm within `timeoutMs`).
    */
   saveEvent(event: AppointmentEvent, receivedAt: Date, partner: string, idempotency: Idempotency, timeoutMs?: number, source?: EventSource, eventType?: Promise<AppointmentEvent['event_type']>): Promise<SavedEvent>;
-  /** The positions of keys that already name an event with other content (checked before a notification is written). */
+  /** Positions of keys already naming an event with other content (before a notification is written); by `_id` only, see insertPort. */
   reusedKeys(idempotencies: readonly Idempotency[], timeoutMs: number): Promise<number[]>;
   /** Events waiting for a database write now, the most there have been, and the bound. */
   queueStats(): { queued: number; peak: number; limit: number };
@@ -109,7 +109,7 @@ export async function openEventStore(db: Db, options: EventStoreOptions): Promis
     },
 
     async reusedKeys(idempotencies, timeoutMs) {
-      const stored = await withinBudget(timeoutMs, Promise.all(idempotencies.map(async ({ key }) => recent.touch(key) ?? (await port.findByIdempotencyKey(key)))));
+      const stored = await withinBudget(timeoutMs, Promise.all(idempotencies.map(async ({ key }) => recent.touch(key) ?? (await events.findOne({ _id: key }, majority)))));
       return idempotencies.flatMap((idempotency, i) => (stored[i] && stored[i].payload_fingerprint !== idempotency.fingerprint ? [i] : []));
     },
 
@@ -168,14 +168,14 @@ export async function seedEventIdHint(db: Db): Promise<void> {
   await sequence(db, EVENT_ID_SEQUENCE).raise(await scanHighest(db.collection<EventDocument>(EVENTS_COLLECTION)));
 }
 
+// Majority reads (a repeat gets 201 only for a durable event), by `_id`. Events from before `_id` held the key have it only in the
+// field, which the local database must scan for: reusedKeys never looks there, the writer only after an insert was refused on the key.
+const majority = { readConcern: { level: 'majority' as const }, projection: { _id: 0 } };
 function insertPort(events: Collection<EventDocument>, hint: Sequence, leases: EventIdLeases, arrivals: ArrivalLog | undefined): SequencedInsertPort {
-  const majority = { readConcern: { level: 'majority' as const }, projection: { _id: 0 } };
   return {
     lease: (count) => leases.lease(count),
     recordHighest: (highest) => hint.raise(highest),
     async findByIdempotencyKey(key) {
-      // Majority read: a repeat is answered 201 only for an event that is durably stored. By
-      // `_id` first (indexed everywhere); events stored before `_id` held the key, by the field.
       return (await events.findOne({ _id: key }, majority)) ?? (await events.findOne({ idempotency_key: key }, majority));
     },
     async insertOrdered(docs): Promise<InsertOutcome> {

@@ -2,10 +2,11 @@ import { createHash } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
 import type { components } from '../../generated/openapi';
 import { AppError } from '../errors';
-import { isDuplicateKey, maxTimeMS, withinBudget } from './dbErrors';
+import { hasErrorCode, isDuplicateKey, maxTimeMS, withinBudget } from './dbErrors';
 import type { KeyMode } from './partnerStore';
 
 export const PENDING_NOTIFICATIONS_COLLECTION = 'pending_notifications';
+const NAMESPACE_EXISTS = 48;
 
 /** One event of a notification as the handler read it, before its type was decided. */
 export interface PendingEntry {
@@ -79,7 +80,12 @@ export interface PendingNotifications {
 
 export async function openPendingNotifications(db: Db, options: { indexes: boolean }): Promise<PendingNotifications> {
   const records: Collection<PendingDocument> = db.collection(PENDING_NOTIFICATIONS_COLLECTION);
-  // The collection is nearly always empty; where indexes serve, the sweep still reads by due time.
+  // Made now, not by the first inserts: on the local database, requests that create a collection
+  // at once wait on each other for seconds. Nearly always empty; where indexes serve, the sweep
+  // still reads by due time.
+  await db.createCollection(PENDING_NOTIFICATIONS_COLLECTION).catch((err: unknown) => {
+    if (!hasErrorCode(err, NAMESPACE_EXISTS)) throw err;
+  });
   if (options.indexes) await records.createIndex({ next_at: 1 }, { name: 'pending_notifications_next_at' });
   return {
     async record(notification, timeoutMs) {
