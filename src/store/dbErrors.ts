@@ -9,6 +9,7 @@ import {
   MongoServerSelectionError,
   MongoTopologyClosedError,
   MongoWriteConcernError,
+  type Db,
 } from 'mongodb';
 import { AppError, isAppError } from '../errors';
 import { WaitBudget } from './waitBudget';
@@ -32,15 +33,29 @@ const UNAVAILABLE_CODES = new Set([
 ]);
 
 export const DUPLICATE_KEY = 11000;
+const NAMESPACE_EXISTS = 48;
 
-/** A unique index refused the write: the key is there already. */
 /** Whether the database refused with this error code. */
 export function hasErrorCode(err: unknown, code: number): boolean {
   return typeof err === 'object' && err !== null && 'code' in err && err.code === code;
 }
 
+/** A unique index refused the write: the key is there already. */
 export function isDuplicateKey(err: unknown): boolean {
   return hasErrorCode(err, DUPLICATE_KEY);
+}
+
+/**
+ * Creates a collection (one there already is left as it is) before anything is written to it:
+ * on FerretDB, requests or instances that create it at once with their first inserts wait on
+ * each other for seconds.
+ */
+export async function ensureCollection(db: Db, name: string): Promise<void> {
+  try {
+    await db.createCollection(name);
+  } catch (err) {
+    if (!hasErrorCode(err, NAMESPACE_EXISTS)) throw err;
+  }
 }
 
 /** A time limit as the database takes it: whole milliseconds, and never 0 (which means none). */

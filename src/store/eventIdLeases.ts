@@ -1,5 +1,5 @@
 import type { Collection, Db } from 'mongodb';
-import { hasErrorCode, isDuplicateKey } from './dbErrors';
+import { ensureCollection, isDuplicateKey } from './dbErrors';
 
 /** Where the local database keeps the leases: a database of their own (see stores.ts). */
 export const numberingDatabaseName = (dbName: string): string => `${dbName}_ids`;
@@ -17,7 +17,6 @@ interface LeaseDocument {
   first: number | null;
 }
 
-const NAMESPACE_EXISTS = 48;
 /**
  * Leases kept below the newest; older ones are deleted now and then. Leases are taken one after
  * another, each at least one round trip: KEEP of them take seconds, far longer than TRUST_MS, so a
@@ -114,16 +113,9 @@ export class EventIdLeases {
     return { first, last: first + count - 1 };
   }
 
-  /**
-   * Creates the collection before any lease: on FerretDB, instances racing to create it with
-   * their first inserts wait on each other for seconds.
-   */
-  async prepare(): Promise<void> {
-    try {
-      await this.leases.db.createCollection(this.leases.collectionName);
-    } catch (err) {
-      if (!hasErrorCode(err, NAMESPACE_EXISTS)) throw err;
-    }
+  /** Creates the collection before any lease (see ensureCollection). */
+  prepare(): Promise<void> {
+    return ensureCollection(this.leases.db, this.leases.collectionName);
   }
 
   /** The lease right after `known`, and its last event_id. */

@@ -2,11 +2,10 @@ import { createHash } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
 import type { components } from '../../generated/openapi';
 import { AppError } from '../errors';
-import { hasErrorCode, isDuplicateKey, maxTimeMS, withinBudget } from './dbErrors';
+import { ensureCollection, isDuplicateKey, maxTimeMS, withinBudget } from './dbErrors';
 import type { KeyMode } from './partnerStore';
 
 export const PENDING_NOTIFICATIONS_COLLECTION = 'pending_notifications';
-const NAMESPACE_EXISTS = 48;
 
 /** One event of a notification as the handler read it, before its type was decided. */
 export interface PendingEntry {
@@ -80,12 +79,9 @@ export interface PendingNotifications {
 
 export async function openPendingNotifications(db: Db, options: { indexes: boolean }): Promise<PendingNotifications> {
   const records: Collection<PendingDocument> = db.collection(PENDING_NOTIFICATIONS_COLLECTION);
-  // Made now, not by the first inserts: on the local database, requests that create a collection
-  // at once wait on each other for seconds. Nearly always empty; where indexes serve, the sweep
-  // still reads by due time.
-  await db.createCollection(PENDING_NOTIFICATIONS_COLLECTION).catch((err: unknown) => {
-    if (!hasErrorCode(err, NAMESPACE_EXISTS)) throw err;
-  });
+  // Made now, not by the first notifications at once. Nearly always empty; where indexes serve,
+  // the sweep still reads by due time.
+  await ensureCollection(db, PENDING_NOTIFICATIONS_COLLECTION);
   if (options.indexes) await records.createIndex({ next_at: 1 }, { name: 'pending_notifications_next_at' });
   return {
     async record(notification, timeoutMs) {
