@@ -92,7 +92,7 @@ export async function start(config: Config & { mongodbUri: string }, options: St
   });
   stores.deliveryLog?.start();
   // Where the database has no TTL indexes, expired delivery records and test events are deleted here.
-  const stopSweeping = stores.retention?.keepSweeping(RETENTION_SWEEP_MS, (err) => logger.warn({ cause: describe(err) }, 'expired delivery records or test events could not be deleted')) ?? (() => undefined);
+  const stopSweeping = stores.retention?.keepSweeping(RETENTION_SWEEP_MS, (err) => logger.warn({ cause: describe(err) }, 'expired delivery records or test events could not be deleted')) ?? (() => Promise.resolve());
   const feedLoop = config.feedSequencer
     ? startFeedLoop(stores.sequencer, { intervalMs: config.feedIntervalMs, chunkSize: config.feedChunkSize, log: logger })
     : { stop: () => Promise.resolve() };
@@ -160,7 +160,7 @@ export async function start(config: Config & { mongodbUri: string }, options: St
     server.listen(config.port, config.host);
     await once(server, 'listening');
   } catch (err) {
-    stopSweeping();
+    void stopSweeping();
     stopConsumerRefresh();
     await stopRecovering(0);
     await feedLoop.stop();
@@ -178,7 +178,7 @@ export async function start(config: Config & { mongodbUri: string }, options: St
       // second before the bound is cut: its client sees a dropped connection, never a false 201.
       stopping = true;
       clearInterval(refreshKeys);
-      stopSweeping();
+      void stopSweeping();
       stopConsumerRefresh();
       // A notification being completed is left to the next sweep if it takes longer than this.
       const recoveryStopped = stopRecovering(200);

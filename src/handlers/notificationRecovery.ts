@@ -1,8 +1,8 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { ERROR_CODES } from '../errorCatalogue';
 import { isAppError } from '../errors';
 import { describe } from '../http/requestLog';
+import { repeatEvery } from '../repeat';
 import type { DueNotification } from '../store/pendingNotifications';
 import { WaitBudget } from '../store/waitBudget';
 import { storeFhirEvents } from './fhirEvents';
@@ -97,16 +97,13 @@ async function completeOne(deps: StoringDeps, record: DueNotification, options: 
  */
 export function keepRecovering(deps: StoringDeps, options: RecoveryOptions & { everyMs: number }): (waitMs: number) => Promise<void> {
   let halted = false;
-  let running: Promise<void> | undefined;
-  const timer = setInterval(() => {
-    running ??= recoverNotifications(deps, { ...options, halted: () => halted || options.halted?.() === true })
-      .catch((err: unknown) => options.log.warn({ cause: describe(err) }, 'notifications cut short could not be looked for'))
-      .finally(() => (running = undefined));
-  }, options.everyMs);
-  timer.unref();
-  return async (waitMs) => {
+  const stop = repeatEvery(
+    options.everyMs,
+    () => recoverNotifications(deps, { ...options, halted: () => halted || options.halted?.() === true }),
+    (err) => options.log.warn({ cause: describe(err) }, 'notifications cut short could not be looked for'),
+  );
+  return (waitMs) => {
     halted = true;
-    clearInterval(timer);
-    if (running) await Promise.race([running, delay(waitMs, undefined, { ref: false })]);
+    return stop(waitMs);
   };
 }

@@ -1,5 +1,6 @@
 import type { Db } from 'mongodb';
 import { hasErrorCode } from './dbErrors';
+import { repeatEvery } from '../repeat';
 
 /** Documents deleted per round of a bounded delete, and rounds per collection and pass at most. */
 const BATCH = 1000;
@@ -43,17 +44,8 @@ export class Retention {
   }
 
   /** Sweeps every `intervalMs` (one pass at a time) until the returned function is called. */
-  keepSweeping(intervalMs: number, onError: (err: unknown) => void): () => void {
-    let sweeping = false;
-    const timer = setInterval(() => {
-      if (sweeping) return;
-      sweeping = true;
-      this.sweep(new Date())
-        .catch(onError)
-        .finally(() => (sweeping = false));
-    }, intervalMs);
-    timer.unref();
-    return () => clearInterval(timer);
+  keepSweeping(intervalMs: number, onError: (err: unknown) => void): () => Promise<void> {
+    return repeatEvery(intervalMs, () => this.sweep(new Date()), onError);
   }
 
   /** Deletes what is past retention where no TTL index does it; resolves with how many were deleted. */

@@ -52,6 +52,7 @@ const LAYERS: readonly Layer[] = [
       'src/timestamp.ts',
       'src/paths.ts',
       'src/recentMap.ts',
+      'src/repeat.ts',
       'src/logger.ts',
       'src/runtime.ts',
       'src/metrics.ts',
