@@ -53,7 +53,7 @@ export const FORMATS = {
  * first looked for by `_id` (a scan there), and what is still running when a request ends in 503
  * would slow the next format's round.
  */
-export const NOTIFICATION = { contentType: 'application/fhir+json', path: '/webhook/appointment/fhir', events: NOTIFIED, body: () => fhirNotification() };
+const NOTIFICATION = { contentType: 'application/fhir+json', path: '/webhook/appointment/fhir', body: () => fhirNotification() };
 
 /** A subscription notification (R4 Backport) carrying NOTIFIED booked Appointments of new appointments. */
 function fhirNotification() {
