@@ -1,7 +1,7 @@
-import { MongoBulkWriteError, type Db, type WriteError } from 'mongodb';
+import type { Db } from 'mongodb';
 import type { KeyMode } from './partnerStore';
 import { RecentMap } from '../recentMap';
-import { DUPLICATE_KEY, withinBudget } from './dbErrors';
+import { insertFresh, takenIndexes, withinBudget } from './dbErrors';
 import { Batches } from './batches';
 
 export const APPOINTMENT_STARTS_COLLECTION = 'appointment_starts';
@@ -52,20 +52,16 @@ export interface AppointmentStarts {
 
 const asBooked = (at: { start: Date; as_of: Date } | null): BookedStart | undefined => (at ? { start: at.start, asOf: at.as_of } : undefined);
 
+/** How long a first version's start waits to be written with others (see Batches). */
+const FIRST_LINGER_MS = 20;
+
 export function openAppointmentStarts(db: Db, remembered = 10_000): AppointmentStarts {
   const starts = db.collection<StartDocument>(APPOINTMENT_STARTS_COLLECTION);
   const recent = new RecentMap<string, StartDocument>(remembered);
   // True for each document inserted; false when its `_id` was taken (the appointment was booked before).
-  const inserts = new Batches<StartDocument, boolean>(async (docs) => {
-    try {
-      await starts.insertMany(docs, { ordered: false });
-      return docs.map(() => true);
-    } catch (err) {
-      const taken = takenIndexes(err);
-      if (!taken) throw err;
-      return docs.map((_, i) => !taken.has(i));
-    }
-  });
+  const inserts = new Batches<StartDocument, boolean>((docs) => insertFresh(starts, docs));
+  // First versions' starts, recorded after the reply: gathered longer, into fewer inserts.
+  const firstInserts = new Batches<StartDocument, boolean>((docs) => insertFresh(starts, docs), 1000, FIRST_LINGER_MS);
   const replaceAll = (docs: StartDocument[]) =>
     starts.bulkWrite(docs.map(({ _id, ...fields }) => ({ replaceOne: { filter: { _id }, replacement: fields, upsert: true } })), { ordered: false });
   const replaces = new Batches<StartDocument, void>(async (docs) => {
@@ -89,7 +85,7 @@ export function openAppointmentStarts(db: Db, remembered = 10_000): AppointmentS
       recent.set(_id, fresh);
       // Taken: a newer version is stored (this one arrived late, or again); it is read when needed.
       const forget = () => recent.delete(_id);
-      inserts.add(fresh).then((inserted) => inserted || forget(), forget);
+      firstInserts.add(fresh).then((inserted) => inserted || forget(), forget);
       return undefined;
     },
 
@@ -116,11 +112,4 @@ export function openAppointmentStarts(db: Db, remembered = 10_000): AppointmentS
       return asBooked(moved.previous);
     },
   };
-}
-
-/** The positions whose `_id` was taken, when a bulk write failed for that alone; undefined otherwise. */
-function takenIndexes(err: unknown): Set<number> | undefined {
-  const errors: WriteError[] = err instanceof MongoBulkWriteError && !err.result.getWriteConcernError() ? ([] as WriteError[]).concat(err.writeErrors) : [];
-  if (errors.length === 0 || errors.some((e) => e.code !== DUPLICATE_KEY)) return undefined;
-  return new Set(errors.map((e) => e.index));
 }

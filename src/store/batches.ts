@@ -7,10 +7,15 @@ export class Batches<Item, Result> {
   private waiting: { item: Item; resolve: (result: Result) => void; reject: (err: unknown) => void }[] = [];
   private running = false;
 
-  /** `run` answers a batch: one result per item, in the same order; a failure fails the whole batch. */
+  /**
+   * `run` answers a batch: one result per item, in the same order; a failure fails the whole
+   * batch. `lingerMs`: each call first waits that long, gathering more (where a call costs far
+   * more than an item, and its items can wait).
+   */
   constructor(
     private readonly run: (items: Item[]) => Promise<Result[]>,
     private readonly maxBatch = 1000,
+    private readonly lingerMs = 0,
   ) {}
 
   add(item: Item): Promise<Result> {
@@ -26,6 +31,7 @@ export class Batches<Item, Result> {
   private async drain(): Promise<void> {
     try {
       while (this.waiting.length > 0) {
+        if (this.lingerMs > 0) await new Promise((resolve) => setTimeout(resolve, this.lingerMs));
         const batch = this.waiting.splice(0, this.maxBatch);
         try {
           const results = await this.run(batch.map((w) => w.item));

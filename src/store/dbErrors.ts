@@ -9,7 +9,11 @@ import {
   MongoServerSelectionError,
   MongoTopologyClosedError,
   MongoWriteConcernError,
+  type Collection,
   type Db,
+  type Document,
+  type OptionalUnlessRequiredId,
+  type WriteError,
 } from 'mongodb';
 import { AppError, isAppError } from '../errors';
 import { WaitBudget } from './waitBudget';
@@ -108,5 +112,25 @@ export async function withinBudget<T>(timeoutMs: number, work: Promise<T>): Prom
     return await new WaitBudget(timeoutMs).wait(work);
   } catch (err) {
     throw toAppError(err);
+  }
+}
+
+/** The positions whose `_id` was taken, when a bulk write failed for that alone; undefined otherwise. */
+export function takenIndexes(err: unknown): Set<number> | undefined {
+  const errors: WriteError[] = err instanceof MongoBulkWriteError && !err.result.getWriteConcernError() ? ([] as WriteError[]).concat(err.writeErrors) : [];
+  if (errors.length === 0 || errors.some((e) => e.code !== DUPLICATE_KEY)) return undefined;
+  return new Set(errors.map((e) => e.index));
+}
+
+/** Inserts every document it can, in one call: true for each inserted, false for each whose `_id` was taken. */
+export async function insertFresh<T extends Document>(collection: Collection<T>, docs: OptionalUnlessRequiredId<T>[]): Promise<boolean[]> {
+  try {
+    await collection.insertMany(docs, { ordered: false });
+    return docs.map(() => true);
+  } catch (err) {
+    // Anything but a refused duplicate (an unmet write concern included) leaves the inserts unknown.
+    const taken = takenIndexes(err);
+    if (!taken) throw err;
+    return docs.map((_, i) => !taken.has(i));
   }
 }

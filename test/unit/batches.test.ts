@@ -45,4 +45,15 @@ describe('Batches', () => {
     await Promise.all([1, 2, 3, 4, 5].map((n) => batches.add(n)));
     expect(sizes).toEqual([2, 2, 1]);
   });
+
+  test('when a call gathers for a while, then items added meanwhile, even in later tasks, go in that one call', async () => {
+    const calls: number[][] = [];
+    const batches = new Batches<number, number>(async (items) => (calls.push(items), items), 1000, 30);
+    const first = batches.add(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    const second = batches.add(2);
+    expect(calls).toEqual([]);
+    expect(await Promise.all([first, second])).toEqual([1, 2]);
+    expect(calls).toEqual([[1, 2]]);
+  });
 });
