@@ -134,7 +134,7 @@ export async function start(config: Config & { mongodbUri: string }, options: St
       logger,
       limits: { partners: sharedPartnerBuckets(stores.rateLimits, metrics), partnerPolicy: partnerPolicy(config), failures },
       store,
-      testStore: stores.testEvents, starts: stores.starts, pending,
+      testStore: stores.testEvents, starts: stores.starts, pending, versionKeys: stores.versionKeys,
       partnerEvents: stores.partnerEvents,
       deliveries: stores.deliveries,
       deliveryLog: stores.deliveryLog,
@@ -153,7 +153,7 @@ export async function start(config: Config & { mongodbUri: string }, options: St
     // A record younger than 3 × DB_TIMEOUT_MS (30 s at least) may still be its request's own.
     const recovery = options.notificationRecovery ?? { everyMs: RECOVERY_SWEEP_MS, afterMs: Math.max(30_000, 3 * config.dbTimeoutMs) };
     stopRecovering = keepRecovering(
-      { store, testStore: stores.testEvents, starts: stores.starts, pending, now },
+      { store, testStore: stores.testEvents, starts: stores.starts, pending, versionKeys: stores.versionKeys, now },
       { ...recovery, backoffMs: Math.max(recovery.everyMs, recovery.afterMs), timeoutMs: config.dbTimeoutMs, log: logger, onOutcome: (outcome) => metrics.notificationsCompleted.inc({ outcome }) },
     );
     server = createHttpServer(app, config, logger);

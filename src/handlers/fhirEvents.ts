@@ -1,3 +1,4 @@
+import { AppError } from '../errors';
 import { idempotencyOf, messageIdempotency, type Idempotency } from '../idempotency';
 import type { AppointmentEvent, InputEvent } from '../inputs/inputEvent';
 import type { SavedEvent } from '../store/eventStore';
@@ -5,7 +6,7 @@ import type { KeyMode } from '../store/partnerStore';
 import type { PendingEntry } from '../store/pendingNotifications';
 import type { WaitBudget } from '../store/waitBudget';
 import { instantOf } from '../timestamp';
-import { refuseLongIds, saveAll, type MessageEvent, type StoringDeps } from './messageEvents';
+import { refuseLongIds, reusedItem, saveAll, type MessageEvent, type StoringDeps } from './messageEvents';
 
 /** What storing a FHIR input needs of it: what the reader gave, or what a write-ahead record kept. */
 export type FhirInput = Pick<InputEvent, 'event' | 'controlId' | 'bookedStart'> & Partial<Pick<InputEvent, 'origins'>> & Pick<PendingEntry, 'eventType'>;
@@ -18,8 +19,10 @@ export interface FhirSender {
 
 /**
  * Stores the events read from one FHIR request (or kept in its write-ahead record), all or none:
- * with several, the record is written first (after the checks that can refuse them), and deleted
- * once each is stored; `recorded` names a record already there (the service completing it).
+ * with several, each version is claimed for its content first (a version already sent with other
+ * content refuses them all before anything is written), the record is written next, and deleted
+ * once each is stored; `recorded` names a record already there (the service completing it). A
+ * lone Appointment is one write, whole or not at all: its version is claimed beside it.
  */
 export async function storeFhirEvents(
   deps: StoringDeps,
@@ -42,6 +45,9 @@ export async function storeFhirEvents(
     };
   });
   refuseLongIds(items);
+  const lone = inputs.length === 1 && explicit.recorded === undefined;
+  if (!lone) await claimVersions(deps, budget, sender.mode, inputs, items);
+  const loneClaim = lone && inputs[0]!.controlId !== undefined ? claimBeside(deps, budget, sender.mode, items[0]!) : undefined;
   // Only a lone Appointment may come without a version, so every entry of a record has its key.
   const entries = inputs.length > 1 && explicit.recorded === undefined ? inputs.map((input) => pendingEntry(input)) : undefined;
   let recorded = explicit.recorded;
@@ -58,6 +64,7 @@ export async function storeFhirEvents(
   let saved: SavedEvent[];
   try {
     saved = await saveAll(budget, deps, sender, items, entries && writeRecord);
+    await loneClaim?.settled(budget.remainingMs);
   } catch (err) {
     // Cut short: the record keeps what was decided, which a later claim could no longer tell (a
     // newer version may be booked meanwhile), once every claim is answered, however late (the
@@ -69,10 +76,39 @@ export async function storeFhirEvents(
     }
     throw err;
   }
-  // Every event is stored: a record that outlives this (a failed delete) is completed again, as replays.
-  if (recorded !== undefined) await deps.pending.settle(recorded, Math.max(1, budget.remainingMs)).catch(() => undefined);
+  // Every event is stored: the reply need not wait for the record's delete, and a record that
+  // outlives it (a failed delete) is completed again, as replays.
+  if (recorded !== undefined) void deps.pending.settle(recorded, SETTLE_TIMEOUT_MS).catch(() => undefined);
   return { saved, source: items[0]!.idempotency.source };
 }
+
+/** Refuses the request if one of its versions was first sent with other content (see versionKeys.ts). */
+async function claimVersions(deps: StoringDeps, budget: WaitBudget, mode: KeyMode, inputs: readonly FhirInput[], items: readonly MessageEvent[]): Promise<void> {
+  // A lone Appointment without a version is keyed as a JSON event is, and has nothing to claim.
+  const versioned = items.filter((_, i) => inputs[i]!.controlId !== undefined);
+  const reused = await budget.spend((remainingMs) => deps.versionKeys.claim(mode, versioned.map((item) => item.idempotency), remainingMs));
+  if (reused.length > 0) throw new AppError('idempotency_key_reused', reused.map((i) => reusedItem(versioned[i]!.keyLoc)));
+}
+
+/**
+ * Claims a lone Appointment's version beside its write (see versionKeys.ts), which alone decides
+ * the reply: one write, whole or not at all. `settled`, once the write is done, waits for the
+ * claim. If the version was claimed for other content (by a notification refused, or cut short
+ * and not completed yet), the event now stored holds the version, and the claim is handed to it.
+ */
+function claimBeside(deps: StoringDeps, budget: WaitBudget, mode: KeyMode, item: MessageEvent): { settled: (remainingMs: number) => Promise<void> } {
+  const claim = deps.versionKeys.claim(mode, [item.idempotency], budget.remainingMs);
+  // A write that fails first leaves the claim unawaited: its own failure must not go unhandled.
+  claim.catch(() => undefined);
+  return {
+    async settled(remainingMs) {
+      if ((await claim).length > 0) await deps.versionKeys.reassign(mode, item.idempotency, remainingMs);
+    },
+  };
+}
+
+/** How long the delete of a completed notification's record may take, after the reply. */
+const SETTLE_TIMEOUT_MS = 5_000;
 
 /** How long keeping a cut-short write's decisions may take, after its reply. */
 const REMEMBER_TIMEOUT_MS = 5_000;

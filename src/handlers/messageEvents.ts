@@ -8,16 +8,19 @@ import type { EventSource } from '../store/eventDocument';
 import type { EventStore, SavedEvent } from '../store/eventStore';
 import type { AppointmentStarts } from '../store/appointmentStarts';
 import type { PendingNotifications } from '../store/pendingNotifications';
+import type { VersionKeys } from '../store/versionKeys';
 import type { WaitBudget } from '../store/waitBudget';
 
 export interface MessageDeps {
-  store: Pick<EventStore, 'saveEvent' | 'reusedKeys'>;
-  testStore: Pick<EventStore, 'saveEvent' | 'reusedKeys'>;
+  store: Pick<EventStore, 'saveEvent'>;
+  testStore: Pick<EventStore, 'saveEvent'>;
   /** Checks events read from a message against the spec's AppointmentEvent (set up by app.ts). */
   checkEvent: EventCheck;
   starts: AppointmentStarts;
   /** Write-ahead records of notifications with several events (see pendingNotifications.ts). */
   pending: PendingNotifications;
+  /** The content each FHIR version was first sent with (see versionKeys.ts). */
+  versionKeys: VersionKeys;
   now: () => Date;
 }
 
@@ -61,18 +64,19 @@ export function refuseLongIds(items: readonly Pick<MessageEvent, 'source' | 'key
   );
 }
 
-const reusedItem = (loc: Loc): ErrorDetail<'idempotency_key_reused'> => ({
+export const reusedItem = (loc: Loc): ErrorDetail<'idempotency_key_reused'> => ({
   loc: [...loc],
   msg: 'this id was already used for a different event',
   type: 'value_error.idempotency_key_reused',
 });
 
 /**
- * Stores every event of one message, or refuses them all: ids already used for other content
- * are found before anything is written. Then `beforeWrite` runs (a notification's write-ahead
- * record), the events are queued one after the other and every write is waited for (none is
- * abandoned half-way); if one failed, the request fails, and the record left behind has the
- * service complete the rest (notificationRecovery.ts), as the sender's resend would.
+ * Stores every event of one message; ids already used for other content must have been refused
+ * before (a notification's versions are claimed first, see fhirEvents.ts). Then `beforeWrite`
+ * runs (a notification's write-ahead record), the events are queued one after the other and
+ * every write is waited for (none is abandoned half-way); if one failed, the request fails, and
+ * the record left behind has the service complete the rest (notificationRecovery.ts), as the
+ * sender's resend would.
  */
 export async function saveAll(
   budget: WaitBudget,
@@ -82,10 +86,6 @@ export async function saveAll(
   beforeWrite?: (remainingMs: number) => Promise<void>,
 ): Promise<SavedEvent[]> {
   const target = storeFor(deps, partner);
-  if (items.length > 1) {
-    const reused = await budget.spend((remainingMs) => target.reusedKeys(items.map((item) => item.idempotency), remainingMs));
-    if (reused.length > 0) throw new AppError('idempotency_key_reused', reused.map((i) => reusedItem(items[i]!.keyLoc)));
-  }
   if (beforeWrite) await budget.spend(beforeWrite);
   const receivedAt = deps.now();
   const results = await budget.spend((remainingMs) =>

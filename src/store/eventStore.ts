@@ -1,6 +1,6 @@
 import { MongoBulkWriteError, type Collection, type Db, type WriteError } from 'mongodb';
 import { AppError } from '../errors';
-import { DUPLICATE_KEY, toAppError, withinBudget } from './dbErrors';
+import { DUPLICATE_KEY, toAppError } from './dbErrors';
 import {
   toEventAccepted,
   toUnnumberedDocument,
@@ -39,8 +39,6 @@ export interface EventStore {
    * used for a different event, 503 when the database does not confirm within `timeoutMs`).
    */
   saveEvent(event: AppointmentEvent, receivedAt: Date, partner: string, idempotency: Idempotency, timeoutMs?: number, source?: EventSource, eventType?: Promise<AppointmentEvent['event_type']>): Promise<SavedEvent>;
-  /** Positions of keys already naming an event with other content (before a notification is written); by `_id` only, see insertPort. */
-  reusedKeys(idempotencies: readonly Idempotency[], timeoutMs: number): Promise<number[]>;
   /** Events waiting for a database write now, the most there have been, and the bound. */
   queueStats(): { queued: number; peak: number; limit: number };
   /** Numbering figures since start: leases taken, numbers found taken, attempts made again. */
@@ -108,11 +106,6 @@ export async function openEventStore(db: Db, options: EventStoreOptions): Promis
       }
     },
 
-    async reusedKeys(idempotencies, timeoutMs) {
-      const stored = await withinBudget(timeoutMs, Promise.all(idempotencies.map(async ({ key }) => recent.touch(key) ?? (await events.findOne({ _id: key }, majority)))));
-      return idempotencies.flatMap((idempotency, i) => (stored[i] && stored[i].payload_fingerprint !== idempotency.fingerprint ? [i] : []));
-    },
-
     async saveEvent(event, receivedAt, partner, idempotency, timeoutMs, source, eventType) {
       const known = recent.touch(idempotency.key);
       if (known) return answer(known, idempotency, true);
@@ -169,7 +162,7 @@ export async function seedEventIdHint(db: Db): Promise<void> {
 }
 
 // Majority reads (a repeat gets 201 only for a durable event), by `_id`. Events from before `_id` held the key have it only in the
-// field, which the local database must scan for: reusedKeys never looks there, the writer only after an insert was refused on the key.
+// field, which the local database must scan for: the writer looks there only after an insert was refused on the key.
 const majority = { readConcern: { level: 'majority' as const }, projection: { _id: 0 } };
 function insertPort(events: Collection<EventDocument>, hint: Sequence, leases: EventIdLeases, arrivals: ArrivalLog | undefined): SequencedInsertPort {
   return {

@@ -1,9 +1,12 @@
 import type { Db } from 'mongodb';
 import { isDuplicateKey } from './dbErrors';
-import { EVENTS_COLLECTION, seedEventIdHint } from './eventStore';
-import { readableEvent, type ReadableEvent } from './eventDocument';
+import { EVENTS_COLLECTION, seedEventIdHint, TEST_EVENTS_COLLECTION } from './eventStore';
+import { readableEvent, type EventDocument, type ReadableEvent } from './eventDocument';
 import { FEED_CHUNKS_COLLECTION, toChunkDocument } from './feedChunk';
 import { feedHead } from './feedSequencer';
+import { PENDING_NOTIFICATIONS_COLLECTION } from './pendingNotifications';
+import type { KeyMode } from './partnerStore';
+import { openVersionKeys } from './versionKeys';
 
 export const MIGRATIONS_COLLECTION = 'migrations';
 
@@ -12,10 +15,16 @@ interface MigrationDocument {
   done_at: Date;
 }
 
+/** Where stores kept beside the events' database live (the same database, but on the local one). */
+export interface MigrationPlaces {
+  versionKeys: Db;
+  pending: Db;
+}
+
 /** A one-off change to stored data. Each runs once per database, ever: a marker records it. */
 export interface Migration {
   id: string;
-  run(db: Db): Promise<void>;
+  run(db: Db, places: MigrationPlaces): Promise<void>;
 }
 
 /**
@@ -80,20 +89,65 @@ const feedChunksKeyedByString: Migration = {
 
 const isNumbered = (doc: { _id: unknown }): doc is NumberedChunk => typeof doc._id === 'number';
 
-export const MIGRATIONS: readonly Migration[] = [olderEventsGetAKey, eventIdHint, feedChunksKeyedByString];
+/** FHIR versions stored before versions were claimed get their claims (see versionKeys.ts), so a notification naming one with other content is refused. */
+const storedVersionsClaimed: Migration = {
+  id: '2026-12-fhir-version-keys',
+  async run(db, places) {
+    const versionKeys = openVersionKeys(places.versionKeys);
+    const collections: [KeyMode, string][] = [
+      ['live', EVENTS_COLLECTION],
+      ['test', TEST_EVENTS_COLLECTION],
+    ];
+    for (const [mode, name] of collections) {
+      const versions = db.collection<EventDocument>(name).find({ format: 'fhir', control_id: { $exists: true } }, { projection: { _id: 0, idempotency_key: 1, payload_fingerprint: 1 } });
+      const batch: { key: string; fingerprint: string }[] = [];
+      const flush = () => versionKeys.claim(mode, batch.splice(0), CLAIM_TIMEOUT_MS);
+      for await (const doc of versions) {
+        batch.push({ key: doc.idempotency_key, fingerprint: doc.payload_fingerprint });
+        if (batch.length === 1000) await flush();
+      }
+      await flush();
+    }
+  },
+};
+const CLAIM_TIMEOUT_MS = 60_000;
+
+/**
+ * Notification records (write-ahead, see pendingNotifications.ts) moved to a database of their own
+ * on the local database: one left by a write cut short under the earlier build is moved there, so
+ * that it is still completed. Nothing moves where both are the same database.
+ */
+const pendingRecordsMoved: Migration = {
+  id: '2026-12-pending-notifications-place',
+  async run(db, places) {
+    if (places.pending.databaseName === db.databaseName) return;
+    const from = db.collection<{ _id: string }>(PENDING_NOTIFICATIONS_COLLECTION);
+    const to = places.pending.collection<{ _id: string }>(PENDING_NOTIFICATIONS_COLLECTION);
+    for await (const record of from.find({})) {
+      try {
+        await to.insertOne(record);
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err; // moved by another instance
+      }
+      await from.deleteOne({ _id: record._id });
+    }
+  },
+};
+
+export const MIGRATIONS: readonly Migration[] = [olderEventsGetAKey, eventIdHint, feedChunksKeyedByString, storedVersionsClaimed, pendingRecordsMoved];
 
 /**
  * Runs the migrations this database has not had yet, in order, and marks each done. Start-up
  * then costs one read of a small collection, however many events are stored. Two instances
  * starting at once may both run a migration; each is written to be safe to repeat.
  */
-export async function runMigrations(db: Db, migrations: readonly Migration[] = MIGRATIONS): Promise<string[]> {
+export async function runMigrations(db: Db, places: MigrationPlaces = { versionKeys: db, pending: db }, migrations: readonly Migration[] = MIGRATIONS): Promise<string[]> {
   const markers = db.collection<MigrationDocument>(MIGRATIONS_COLLECTION);
   const done = new Set((await markers.find({}, { projection: { _id: 1 } }).toArray()).map((m) => m._id));
   const ran: string[] = [];
   for (const migration of migrations) {
     if (done.has(migration.id)) continue;
-    await migration.run(db);
+    await migration.run(db, places);
     try {
       await markers.insertOne({ _id: migration.id, done_at: new Date() });
     } catch (err) {

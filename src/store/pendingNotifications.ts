@@ -2,10 +2,13 @@ import { createHash } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
 import type { components } from '../../generated/openapi';
 import { AppError } from '../errors';
-import { ensureCollection, isDuplicateKey, maxTimeMS, withinBudget } from './dbErrors';
+import { Batches } from './batches';
+import { ensureCollection, insertFresh, maxTimeMS, withinBudget } from './dbErrors';
 import type { KeyMode } from './partnerStore';
 
 export const PENDING_NOTIFICATIONS_COLLECTION = 'pending_notifications';
+/** On the local database records are written beside the events' inserts, not after them (see stores.ts). */
+export const pendingDatabaseName = (dbName: string): string => `${dbName}_pending`;
 
 /** One event of a notification as the handler read it, before its type was decided. */
 export interface PendingEntry {
@@ -83,6 +86,13 @@ export async function openPendingNotifications(db: Db, options: { indexes: boole
   // the sweep still reads by due time.
   await ensureCollection(db, PENDING_NOTIFICATIONS_COLLECTION);
   if (options.indexes) await records.createIndex({ next_at: 1 }, { name: 'pending_notifications_next_at' });
+  // Records written and deleted while another insert or delete is on its way go together in the
+  // next (one transaction on the local database). True for a record inserted, false for one there.
+  const inserts = new Batches<PendingDocument, boolean>((docs) => insertFresh(records, docs));
+  const deletes = new Batches<string, void>(async (ids) => {
+    await records.deleteMany({ _id: { $in: ids } });
+    return ids.map(() => undefined);
+  });
   return {
     async record(notification, timeoutMs) {
       // An insert sent with no time left would be answered 503 and might still land.
@@ -90,17 +100,7 @@ export async function openPendingNotifications(db: Db, options: { indexes: boole
       const id = recordId(notification);
       const at = new Date();
       // A resend of a notification whose write was cut short finds its record: it stands for both.
-      const inserted = records.insertOne({ _id: id, ...notification, at, next_at: at, attempts: 0 });
-      const fresh = await withinBudget(
-        timeoutMs,
-        inserted.then(
-          () => true,
-          (err: unknown) => {
-            if (isDuplicateKey(err)) return false;
-            throw err;
-          },
-        ),
-      );
+      const fresh = await withinBudget(timeoutMs, inserts.add({ _id: id, ...notification, at, next_at: at, attempts: 0 }));
       if (fresh) return { id, kept: [] };
       // Gone since (completed meanwhile): every event is stored, and this write finds replays.
       const existing = await withinBudget(timeoutMs, records.findOne({ _id: id }, { projection: { entries: 1 } }));
@@ -116,7 +116,7 @@ export async function openPendingNotifications(db: Db, options: { indexes: boole
       await withinBudget(timeoutMs, keepAll());
     },
     async settle(id, timeoutMs) {
-      await withinBudget(timeoutMs, records.deleteOne({ _id: id }));
+      await withinBudget(timeoutMs, deletes.add(id));
     },
     async due(madeBefore, now, limit, timeoutMs) {
       const query = records.find({ at: { $lt: madeBefore }, next_at: { $lte: now } }, { sort: { next_at: 1 }, limit, maxTimeMS: maxTimeMS(timeoutMs) });

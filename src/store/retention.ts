@@ -9,6 +9,8 @@ const ROUNDS_PER_PASS = 20;
 const INDEX_OPTIONS_CONFLICT = 85;
 
 export interface RetentionRule {
+  /** Where the collection is, when not in the retention's own database. */
+  db?: Db;
   collection: string;
   /** The date field that ages a document. */
   field: string;
@@ -31,14 +33,14 @@ export class Retention {
 
   async createIndexes(): Promise<void> {
     if (!this.hasTtlIndexes) return;
-    for (const { collection, field, keepMs } of this.rules) {
+    for (const { db = this.db, collection, field, keepMs } of this.rules) {
       const name = `${field}_ttl`;
       const expireAfterSeconds = Math.max(1, Math.round(keepMs / 1000));
       try {
-        await this.db.collection(collection).createIndex({ [field]: 1 }, { name, expireAfterSeconds });
+        await db.collection(collection).createIndex({ [field]: 1 }, { name, expireAfterSeconds });
       } catch (err) {
         if (!hasErrorCode(err, INDEX_OPTIONS_CONFLICT)) throw err;
-        await this.db.command({ collMod: collection, index: { name, expireAfterSeconds } });
+        await db.command({ collMod: collection, index: { name, expireAfterSeconds } });
       }
     }
   }
@@ -52,8 +54,8 @@ export class Retention {
   async sweep(now: Date): Promise<number> {
     if (this.hasTtlIndexes) return 0;
     let deleted = 0;
-    for (const { collection: name, field, keepMs } of this.rules) {
-      const collection = this.db.collection(name);
+    for (const { db = this.db, collection: name, field, keepMs } of this.rules) {
+      const collection = db.collection(name);
       const cutoff = new Date(now.getTime() - keepMs);
       for (let round = 0; round < ROUNDS_PER_PASS; round++) {
         const ids = (await collection.find({ [field]: { $lt: cutoff } }, { projection: { _id: 1 }, limit: BATCH }).toArray()).map((d) => d._id);

@@ -20,7 +20,8 @@ import { Chunks } from './feedChunk';
 import { createFeedIndex, FeedSequencer } from './feedSequencer';
 import { runMigrations } from './migrations';
 import { openPartnerStore, type PartnerStore } from './partnerStore';
-import { openPendingNotifications, type PendingNotifications } from './pendingNotifications';
+import { openPendingNotifications, pendingDatabaseName, type PendingNotifications } from './pendingNotifications';
+import { openVersionKeys, TEST_VERSION_KEYS_COLLECTION, versionKeysDatabaseName, type VersionKeys } from './versionKeys';
 import { leasesDatabaseName, openLeaseStore, type LeaseStore } from './rateLimitStore';
 
 export interface Stores {
@@ -33,6 +34,8 @@ export interface Stores {
   starts: AppointmentStarts;
   /** Write-ahead records of FHIR notifications being stored. */
   pending: PendingNotifications;
+  /** The content each FHIR version was first sent with. */
+  versionKeys: VersionKeys;
   /** The delivery log's writer (absent when DELIVERY_LOG_DAYS is 0) and its reads. */
   deliveryLog?: DeliveryLog;
   deliveries: DeliveryReads;
@@ -90,13 +93,15 @@ const DAY_MS = 86_400_000;
 export async function openStores(options: StoresOptions): Promise<Stores> {
   const database = await connectDatabase(options);
   try {
-    await runMigrations(database.db);
-    const placement = options.feedPlacement ?? (database.scansOnly ? 'arrivals' : 'marked');
-    const chunks = new Chunks(database.db);
     // On the local database writes to one database take turns: what is written beside the events'
-    // inserts (event_id leases, rate-limit leases, FHIR starts) gets a database of its own, named
+    // inserts (event_id leases, rate-limit leases, FHIR starts, version claims and notification records) gets a database of its own, named
     // by its store, so it runs beside another instance's insert instead of after it.
     const beside = (name: (dbName: string) => string): Db => (database.scansOnly ? database.db.client.db(name(database.db.databaseName)) : database.db);
+    const versionKeysDb = beside(versionKeysDatabaseName);
+    const pendingDb = beside(pendingDatabaseName);
+    await runMigrations(database.db, { versionKeys: versionKeysDb, pending: pendingDb });
+    const placement = options.feedPlacement ?? (database.scansOnly ? 'arrivals' : 'marked');
+    const chunks = new Chunks(database.db);
     const leasesDb = beside(numberingDatabaseName);
     const events = await openEventStore(database.db, {
       leasesDb,
@@ -121,7 +126,10 @@ export async function openStores(options: StoresOptions): Promise<Stores> {
     const retention = kept
       ? new Retention(
           database.db,
-          [...deliveryRetention(Math.max(1, kept.deliveryLogDays) * DAY_MS), { collection: TEST_EVENTS_COLLECTION, field: 'received_at', keepMs: kept.testEventDays * DAY_MS }],
+          [...deliveryRetention(Math.max(1, kept.deliveryLogDays) * DAY_MS), { collection: TEST_EVENTS_COLLECTION, field: 'received_at', keepMs: kept.testEventDays * DAY_MS },
+            // A test version's claim goes with its event.
+            { db: versionKeysDb, collection: TEST_VERSION_KEYS_COLLECTION, field: 'at', keepMs: kept.testEventDays * DAY_MS },
+          ],
           !database.scansOnly,
         )
       : undefined;
@@ -133,7 +141,8 @@ export async function openStores(options: StoresOptions): Promise<Stores> {
       testEvents,
       partnerEvents: openPartnerEvents(database.db),
       starts: openAppointmentStarts(beside(startsDatabaseName)),
-      pending: await openPendingNotifications(database.db, { indexes: !database.scansOnly }),
+      pending: await openPendingNotifications(pendingDb, { indexes: !database.scansOnly }),
+      versionKeys: openVersionKeys(versionKeysDb),
       deliveryLog,
       deliveries: await openDeliveryReads(database.db, { indexes: !database.scansOnly, packed }),
       retention,

@@ -2,7 +2,7 @@ import { MongoClient } from 'mongodb';
 import { AppError } from '../../src/errors';
 import { EVENTS_COLLECTION } from '../../src/store/eventStore';
 import type { Metrics } from '../../src/metrics';
-import { PENDING_NOTIFICATIONS_COLLECTION } from '../../src/store/pendingNotifications';
+import { PENDING_NOTIFICATIONS_COLLECTION, pendingDatabaseName } from '../../src/store/pendingNotifications';
 import { post, type Reply } from './http';
 import { aNotification, anAppointment } from './messageBuilders';
 import { startTestApp, testDatabaseUri, type TestApp } from './testApp';
@@ -28,7 +28,7 @@ export interface Faults {
 export function cutShortApps(dbName: string) {
   const faults: Faults = { failNext: new Set(), hangNext: new Set(), recordFails: false };
   const apps: TestApp[] = [];
-  const records = (app: TestApp) => app.db.collection(PENDING_NOTIFICATIONS_COLLECTION).find({}).toArray();
+  const records = (app: TestApp) => app.db.client.db(pendingDatabaseName(app.db.databaseName)).collection(PENDING_NOTIFICATIONS_COLLECTION).find({}).toArray();
 
   async function anApp(notificationRecovery: { everyMs: number; afterMs: number }, metrics?: Metrics): Promise<TestApp> {
     const app = await startTestApp({
@@ -74,7 +74,7 @@ export function cutShortApps(dbName: string) {
       const client = await MongoClient.connect(testDatabaseUri());
       try {
         const db = client.db(dbName);
-        await Promise.all([db.collection(EVENTS_COLLECTION).deleteMany({}), db.collection(PENDING_NOTIFICATIONS_COLLECTION).deleteMany({})]);
+        await Promise.all([db.collection(EVENTS_COLLECTION).deleteMany({}), client.db(pendingDatabaseName(dbName)).collection(PENDING_NOTIFICATIONS_COLLECTION).deleteMany({})]);
       } finally {
         await client.close();
       }

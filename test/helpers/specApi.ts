@@ -10,10 +10,11 @@ const unused = () => Promise.reject(new Error('not used by this test'));
 /** Handler dependencies that refuse to be used: for tests of the wiring, not of behaviour. */
 export function unusedDeps(): HandlerDeps {
   return {
-    store: { saveEvent: unused, reusedKeys: unused },
-    testStore: { saveEvent: unused, reusedKeys: unused },
+    store: { saveEvent: unused },
+    testStore: { saveEvent: unused },
     starts: { claim: unused, claimFirst: () => undefined },
     pending: { record: unused, remember: unused, settle: unused, due: unused, claim: unused },
+    versionKeys: { claim: unused, reassign: unused },
     checkEvent: () => {
       throw new Error('not used by this test');
     },

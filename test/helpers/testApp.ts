@@ -1,3 +1,4 @@
+import { TEST_VERSION_KEYS_COLLECTION, VERSION_KEYS_COLLECTION, versionKeysDatabaseName } from '../../src/store/versionKeys';
 import { MongoClient, type Collection, type Db, type Document } from 'mongodb';
 import { loadConfig, type Config } from '../../src/config';
 import { createLogger } from '../../src/logger';
@@ -105,6 +106,9 @@ export async function startTestApp(options: {
     logs,
     clear: async () => {
       await events.deleteMany({});
+      // A FHIR version's claim outlives its event (see versionKeys.ts): a test's versions start unclaimed.
+      const claims = client.db(versionKeysDatabaseName(options.dbName));
+      await Promise.all([VERSION_KEYS_COLLECTION, TEST_VERSION_KEYS_COLLECTION].map((name) => claims.collection(name).deleteMany({})));
       logs.length = 0;
     },
     stop: async () => {

@@ -3,7 +3,6 @@ import type { Document } from 'mongodb';
 import { DELIVERIES_COLLECTION, DELIVERY_STATS_COLLECTION, DeliveryLog } from '../../src/store/deliveryLog';
 import { fromDeliveryDocument, type DeliveryRecord } from '../../src/store/deliveryDocument';
 import { allStoredDeliveries, DELIVERY_PACKS_COLLECTION } from '../../src/store/deliveryPacks';
-import { TEST_EVENTS_COLLECTION } from '../../src/store/eventStore';
 import { anEvent, without } from '../helpers/builders';
 import { post } from '../helpers/http';
 import { aPartner } from '../helpers/partners';
@@ -17,7 +16,6 @@ beforeAll(async () => {
 });
 afterAll(() => app.stop());
 
-const DAY_MS = 86_400_000;
 const deliveries = () => app.db.collection<{ _id: string } & Document>(DELIVERIES_COLLECTION);
 
 /** What the log holds once everything recorded so far is written, oldest first, as whole records. */
@@ -125,27 +123,6 @@ describe('the delivery log', () => {
     // One refusal carried two missing fields: it counts once for its type.
     expect(types['value_error~missing']).toBe(1);
     expect(Object.values(types).reduce((a, b) => a + b, 0)).toBe(2);
-  });
-
-  test('when records and test events are past their retention, then a sweep deletes them and keeps the rest', async () => {
-    const now = new Date();
-    const old = (days: number) => new Date(now.getTime() - days * DAY_MS);
-    const record = (id: string, at: Date) => ({ _id: `${String(at.getTime()).padStart(13, '0')}-${id}`, request_id: id, received_at: at, operation: 'receiveAppointmentEvent', partner: app.partner, mode: 'live', client_address: null, status: 201, errors: [], idempotency: 'payload', event_id: 1, replayed: false, latency_ms: 1 });
-    await deliveries().insertMany([record('00000000-0000-4000-8000-000000000001', old(31)), record('00000000-0000-4000-8000-000000000002', old(29))]);
-    // Packs (the local database's form) by their newest record's time.
-    const packs = app.db.collection<{ _id: string } & Document>(DELIVERY_PACKS_COLLECTION);
-    await packs.insertMany([{ _id: 'pack-old', received_at: old(30.5), records: '[]' }, { _id: 'pack-new', received_at: old(29.5), records: '[]' }]);
-    const tests = app.db.collection<{ _id: string } & Document>(TEST_EVENTS_COLLECTION);
-    await tests.deleteMany({});
-    await tests.insertMany([
-      { _id: 'retention-old', event_id: 1, partner: app.partner, received_at: old(8) },
-      { _id: 'retention-new', event_id: 2, partner: app.partner, received_at: old(6) },
-    ]);
-
-    expect(await app.stores.retention!.sweep(now)).toBe(3);
-    expect((await deliveries().find().toArray()).map((d) => d.request_id)).toEqual(['00000000-0000-4000-8000-000000000002']);
-    expect((await packs.find().toArray()).map((d) => d._id)).toEqual(['pack-new']);
-    expect((await tests.find().toArray()).map((d) => d._id)).toEqual(['retention-new']);
   });
 });
 

@@ -90,15 +90,6 @@ describe('FHIR R4 Appointments', () => {
     expect(await app.events.countDocuments({ partner: partner.name })).toBe(0);
   });
 
-  test('when an entry reuses a stored version for other content, then the whole notification is refused before anything is written', async () => {
-    const partner = await aPartner(app.partners);
-    expect((await deliver(partner, anAppointment({ id: 'reuse', comment: 'first' }))).status).toBe(201);
-    const res = await deliver(partner, aNotification([anAppointment({ id: 'fresh' }), anAppointment({ id: 'reuse', comment: 'changed' })]));
-    expect(res.status).toBe(422);
-    expect(res.body.issue).toEqual([expect.objectContaining({ code: 'duplicate', expression: ['Bundle.entry[2].resource.meta.versionId'] })]);
-    expect((await storedOf(partner.name)).map((e) => e.appointment_id)).toEqual(['reuse']);
-  });
-
   test('when a value breaks the event rules, then it is refused at the FHIR element it came from', async () => {
     const partner = await aPartner(app.partners);
     const res = await deliver(partner, anAppointment({ comment: 'x'.repeat(1001) }));

@@ -1,11 +1,13 @@
-import { MongoClient, type Db } from 'mongodb';
+import { MongoClient, type Db, type Document } from 'mongodb';
 import { createLogger } from '../../src/logger';
 import { start } from '../../src/service';
 import { loadConfig } from '../../src/config';
-import { EVENTS_COLLECTION } from '../../src/store/eventStore';
+import { EVENTS_COLLECTION, TEST_EVENTS_COLLECTION } from '../../src/store/eventStore';
+import { TEST_VERSION_KEYS_COLLECTION, VERSION_KEYS_COLLECTION } from '../../src/store/versionKeys';
 import { chunkKey, FEED_CHUNKS_COLLECTION, fromChunkDocument, type ChunkDocument } from '../../src/store/feedChunk';
 import { FEED_HEAD_SEQUENCE } from '../../src/store/feedSequencer';
 import { MIGRATIONS, MIGRATIONS_COLLECTION, runMigrations } from '../../src/store/migrations';
+import { PENDING_NOTIFICATIONS_COLLECTION } from '../../src/store/pendingNotifications';
 import { SEQUENCES_COLLECTION } from '../../src/store/sequences';
 import { dbNameFor, testDatabaseUri } from '../helpers/testApp';
 import { startWireTap } from '../helpers/wireTap';
@@ -47,6 +49,33 @@ describe('start-up and migrations', () => {
     expect(events.map((e) => e.idempotency_key)).toEqual(['legacy:1', 'legacy:2', 'legacy:3']);
     const markers = await db.collection(MIGRATIONS_COLLECTION).find({}).toArray();
     expect(markers.map((m) => m._id)).toEqual(MIGRATIONS.map((m) => m.id));
+  });
+
+  test('when FHIR versions were stored before versions were claimed, then the first start claims each for its content, live and test apart', async () => {
+    const db = freshDb();
+    const fhir = (key: string, fingerprint: string) => ({ _id: key, idempotency_key: key, payload_fingerprint: fingerprint, format: 'fhir', control_id: `Appointment/${key}/_history/1` });
+    await db.collection<{ _id: string } & Document>(EVENTS_COLLECTION).insertMany([fhir('v1', 'A'), { _id: 'json', idempotency_key: 'json', payload_fingerprint: 'J' }]);
+    await db.collection<{ _id: string }>(TEST_EVENTS_COLLECTION).insertOne(fhir('t1', 'T'));
+
+    await runMigrations(db);
+
+    const claimed = async (name: string) => (await db.collection(name).find({}).toArray()).map((d) => d._id as unknown as string).sort();
+    expect(await claimed(VERSION_KEYS_COLLECTION)).toEqual(['c|v1|A', 'k|v1']);
+    expect(await claimed(TEST_VERSION_KEYS_COLLECTION)).toEqual(['c|t1|T', 'k|t1']);
+  });
+
+  test('when notification records were left where the earlier build kept them, then each is moved to where records are kept now', async () => {
+    const db = freshDb();
+    const place = client.db(`${db.databaseName}_records`);
+    await db.collection<{ _id: string } & Document>(PENDING_NOTIFICATIONS_COLLECTION).insertMany([{ _id: 'r1', partner: 'p', attempts: 0 }, { _id: 'r2', partner: 'p', attempts: 2 }]);
+
+    await runMigrations(db, { versionKeys: db, pending: place });
+
+    expect(await db.collection(PENDING_NOTIFICATIONS_COLLECTION).countDocuments()).toBe(0);
+    expect(await place.collection(PENDING_NOTIFICATIONS_COLLECTION).find({}).sort({ _id: 1 }).toArray()).toEqual([
+      { _id: 'r1', partner: 'p', attempts: 0 },
+      { _id: 'r2', partner: 'p', attempts: 2 },
+    ]);
   });
 
   test('when the service starts again, then it reads no events at all: start-up does not grow with the data', async () => {

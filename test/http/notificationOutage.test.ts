@@ -1,4 +1,4 @@
-import { PENDING_NOTIFICATIONS_COLLECTION } from '../../src/store/pendingNotifications';
+import { PENDING_NOTIFICATIONS_COLLECTION, pendingDatabaseName } from '../../src/store/pendingNotifications';
 import { eventually } from '../helpers/eventually';
 import { post } from '../helpers/http';
 import { aNotification, anAppointment } from '../helpers/messageBuilders';
@@ -82,7 +82,7 @@ describe('notifications through a real database outage', () => {
     expect([...replies.values()].some((status) => status === 503)).toBe(true);
 
     // The service completes what was cut; no sender resends anything.
-    await eventually(async () => expect(await app.db.collection(PENDING_NOTIFICATIONS_COLLECTION).countDocuments()).toBe(0), 60_000);
+    await eventually(async () => expect(await app.db.client.db(pendingDatabaseName(app.db.databaseName)).collection(PENDING_NOTIFICATIONS_COLLECTION).countDocuments()).toBe(0), 60_000);
     const counts = await storedCounts();
     const partial = [...counts].filter(([, count]) => count !== 3);
     expect(partial).toEqual([]);

@@ -76,11 +76,32 @@ describe('a notification whose write is cut short is completed, never left in pa
     expect(await records(app)).toHaveLength(0);
   });
 
-  test('when an event of a record is refused on completion (its id now names other content), then the record is dropped and the error is logged without the events', async () => {
+  test('when a version of a cut-short notification comes again with other content, then 422 and nothing of it is stored, and the notification is completed with the content it was first sent with', async () => {
+    const cut = await anApp(NO_RECOVERY);
+    faults.failNext.add('claimed-b');
+    expect((await deliver(cut, three('claimed'))).status).toBe(503);
+    const other = aNotification([anAppointment({ id: 'claimed-new' }), anAppointment({ id: 'claimed-b', comment: 'changed since' })]);
+    const res = await deliver(cut, other);
+    expect(res.status).toBe(422);
+    expect(res.body.issue).toEqual([expect.objectContaining({ code: 'duplicate', expression: ['Bundle.entry[2].resource.meta.versionId'] })]);
+    expect(await storedOf(cut, 'claimed-new')).toEqual([]);
+    await retire(cut);
+
+    const metrics = new Metrics();
+    const next = await anApp({ everyMs: 100, afterMs: 0 }, metrics);
+    await eventually(async () => {
+      expect(await records(next)).toHaveLength(0);
+      expect(await outcomes(metrics)).toEqual({ completed: 1, refused: 0, failed: 0 });
+    }, 15_000);
+    expect(await storedOf(next, 'claimed')).toEqual(['claimed-a', 'claimed-b', 'claimed-c']);
+    expect(await next.events.countDocuments({ notes: 'changed since' })).toBe(0);
+  });
+
+  test('when an event of a record is refused on completion (its version was stored on its own with other content), then the record is dropped and the error is logged without the events', async () => {
     const cut = await anApp(NO_RECOVERY);
     faults.failNext.add('taken-b');
     expect((await deliver(cut, three('taken'))).status).toBe(503);
-    // Before the service completes it, the same version of taken-b comes with other content.
+    // Before the service completes it, the same version of taken-b is stored on its own with other content.
     const other = aNotification([anAppointment({ id: 'taken-b', comment: 'changed since' })]);
     expect((await deliver(cut, other)).status).toBe(201);
     await retire(cut);

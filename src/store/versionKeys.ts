@@ -1,0 +1,84 @@
+import type { Collection, Db } from 'mongodb';
+import { AppError } from '../errors';
+import { Batches } from './batches';
+import { insertFresh, withinBudget } from './dbErrors';
+import type { Idempotency } from './eventDocument';
+import type { KeyMode } from './partnerStore';
+
+export const VERSION_KEYS_COLLECTION = 'fhir_version_keys';
+/** Test-mode keys: apart from live ones, and deleted with the test events' retention. */
+export const TEST_VERSION_KEYS_COLLECTION = 'test_fhir_version_keys';
+/** On the local database the keys are written beside the events' inserts, not after them (see stores.ts). */
+export const versionKeysDatabaseName = (dbName: string): string => `${dbName}_version_keys`;
+
+/** One claimed key: `k|<key>` (the key is taken) or `c|<key>|<fingerprint>` (taken for this content). */
+export interface VersionKeyDocument {
+  _id: string;
+  /** When it was claimed: test-mode keys are deleted by it. */
+  at: Date;
+}
+
+/**
+ * The content each FHIR version key (a resource version: Appointment/<id>/_history/<versionId>)
+ * was first sent with, claimed before any event of a request is written. A notification is
+ * stored all or none, so a version whose key names other content must be found before its first
+ * event is written; on the local database a lookup by `_id` reads every stored event, while a
+ * unique insert is checked against an index. So each version claims two keys with one insert:
+ * the key alone, and the key with its content's fingerprint. A key new in both is new; the pair
+ * already there is the same content again (a resend, or a delivery whose write was cut short);
+ * the key already there without the pair is other content, and is refused.
+ *
+ * A claim stays even when its request is refused or fails: a FHIR version names one content for
+ * good, and a write cut short is completed with the content it claimed. Only a stored event
+ * outranks a claim: a lone Appointment, claimed beside its write, hands the key to its content.
+ */
+export interface VersionKeys {
+  /** Claims each key for its content; resolves with the positions whose key names other content. */
+  claim(mode: KeyMode, idempotencies: readonly Pick<Idempotency, 'key' | 'fingerprint'>[], timeoutMs: number): Promise<number[]>;
+  /** Hands a key to this content alone, once an event of it is stored: claims of other content for it are deleted. */
+  reassign(mode: KeyMode, idempotency: Pick<Idempotency, 'key' | 'fingerprint'>, timeoutMs: number): Promise<void>;
+}
+
+type Version = Pick<Idempotency, 'key' | 'fingerprint'>;
+
+/**
+ * How long claims gather before each insert. Each insert has a cost of its own, far above that
+ * of one more document (on the local database): a few milliseconds, spent while a lone
+ * Appointment's write is on its way anyway, make the inserts fewer.
+ */
+const CLAIM_LINGER_MS = 5;
+
+export function openVersionKeys(db: Db): VersionKeys {
+  // Claims asked for while an insert is on its way go together in the next (one transaction on
+  // the local database, where each insert of its own would take its turn).
+  const claims = (collection: Collection<VersionKeyDocument>) => new Batches<Version, boolean>((versions) => claimAll(collection, versions), 1000, CLAIM_LINGER_MS);
+  const collections: Record<KeyMode, Collection<VersionKeyDocument>> = { live: db.collection(VERSION_KEYS_COLLECTION), test: db.collection(TEST_VERSION_KEYS_COLLECTION) };
+  const byMode: Record<KeyMode, Batches<Version, boolean>> = { live: claims(collections.live), test: claims(collections.test) };
+  return {
+    async claim(mode, idempotencies, timeoutMs) {
+      if (idempotencies.length === 0) return [];
+      // An insert sent with no time left would be answered 503 and might still land.
+      if (timeoutMs <= 0) throw new AppError('database_unavailable');
+      const refused = await withinBudget(timeoutMs, Promise.all(idempotencies.map(({ key, fingerprint }) => byMode[mode].add({ key, fingerprint }))));
+      return refused.flatMap((other, i) => (other ? [i] : []));
+    },
+    async reassign(mode, { key, fingerprint }, timeoutMs) {
+      if (timeoutMs <= 0) throw new AppError('database_unavailable');
+      // Only after a partner's contradictory deliveries: a scan on the local database is acceptable.
+      const others = { $regex: `^${escapeRegExp(`c|${key}|`)}`, $ne: `c|${key}|${fingerprint}` };
+      await withinBudget(timeoutMs, collections[mode].deleteMany({ _id: others }));
+    },
+  };
+}
+
+/** Claims each version with one insert; resolves with, for each, whether its key names other content. */
+async function claimAll(collection: Collection<VersionKeyDocument>, versions: Version[]): Promise<boolean[]> {
+  const at = new Date();
+  // Every pair before any key alone: a key is never taken without its content's pair, even by an
+  // insert cut short on a database that stops at the first failure.
+  const docs = [...versions.map(({ key, fingerprint }) => ({ _id: `c|${key}|${fingerprint}`, at })), ...versions.map(({ key }) => ({ _id: `k|${key}`, at }))];
+  const fresh = await insertFresh(collection, docs);
+  return versions.map((_, i) => !fresh[versions.length + i] && fresh[i]!);
+}
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
