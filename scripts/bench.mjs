@@ -423,7 +423,7 @@ if (report.formats) {
   const f = report.formats;
   const row = (name, label) => `${label} ${f.perSecond[name]}${name === 'json' ? '' : ` (${f.ratioToJson[name]} of JSON; median of the rounds' own ratios ${f.pairedRatioToJson[name]})`}`;
   lines.push(
-    `Input formats at concurrency ${f.concurrency}, ${f.rounds} rotating rounds of ${f.seconds} s (accepted events/s, median): ${row('json', 'JSON')}, ${row('hl7v2', 'HL7 v2')}, ${row('fhir', 'FHIR version 1')}, ${row('fhirV2', 'FHIR version 2')}${f.notifications ? `; after the rounds, FHIR notifications of 3 Appointments ${f.notifications.perSecond} (${f.notifications.ratioToJson} of JSON; ${f.notifications.refused} refused)` : ''}; stored ${f.stored.json} JSON, ${f.stored.hl7v2} HL7 v2 and ${f.stored.fhir} FHIR events for ${f.accepted.json}, ${f.accepted.hl7v2} and ${f.accepted.fhir + f.accepted.fhirV2 + (f.notifications?.acceptedEvents ?? 0)} accepted, ${Object.values(f.refused).reduce((a, b) => a + b, 0)} refused.`,
+    `Input formats at concurrency ${f.concurrency}, ${f.rounds} rotating rounds of ${f.seconds} s (accepted events/s, median): ${row('json', 'JSON')}, ${row('hl7v2', 'HL7 v2')}, ${row('fhir', 'FHIR version 1')}, ${row('fhirV2', 'FHIR version 2')}, ${row('notification', `FHIR notifications of ${f.eventsPerNotification} Appointments`)}; stored ${f.stored.json} JSON, ${f.stored.hl7v2} HL7 v2 and ${f.stored.fhir} FHIR events for ${f.accepted.json}, ${f.accepted.hl7v2} and ${f.accepted.fhir + f.accepted.fhirV2 + f.accepted.notification} accepted, ${Object.values(f.refused).reduce((a, b) => a + b, 0)} refused.`,
   );
 }
 lines.push(...readingLines(report));

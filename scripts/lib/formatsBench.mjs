@@ -4,8 +4,9 @@
 // (its start is recorded in the background) and as version 2 of an appointment booked for the
 // first time (its start is claimed before the event is written, to tell a booking from a move:
 // the costliest case). And as a subscription notification of three such Appointments, which
-// writes its events behind a write-ahead record (one insert and one delete more). Also checks
-// every accepted event is stored.
+// claims its versions and writes its events behind a write-ahead record (one insert and one
+// delete more); its rate counts events, three per request. Also checks every accepted event is
+// stored.
 import { median } from './stats.mjs';
 
 
@@ -14,7 +15,7 @@ let sequence = 0;
 const NOTIFIED = 3;
 const hl7Time = (date) => `${date.toISOString().replace(/[-:T]/g, '').slice(0, 14)}+0000`;
 
-/** The three bodies of one new event, with the media type each is sent as. */
+/** The bodies of new events, with the media type each is sent as and the events each carries (default 1). */
 export const FORMATS = {
   json: {
     contentType: 'application/json',
@@ -46,14 +47,8 @@ export const FORMATS = {
   },
   fhir: { contentType: 'application/fhir+json', path: '/webhook/appointment/fhir', body: () => fhirBooked('1') },
   fhirV2: { contentType: 'application/fhir+json', path: '/webhook/appointment/fhir', body: () => fhirBooked('2') },
+  notification: { contentType: 'application/fhir+json', path: '/webhook/appointment/fhir', body: () => fhirNotification(), events: NOTIFIED },
 };
-
-/**
- * Measured after the rotation, not in it: on the local database each of its Appointments is
- * first looked for by `_id` (a scan there), and what is still running when a request ends in 503
- * would slow the next format's round.
- */
-const NOTIFICATION = { contentType: 'application/fhir+json', path: '/webhook/appointment/fhir', body: () => fhirNotification() };
 
 /** A subscription notification (R4 Backport) carrying NOTIFIED booked Appointments of new appointments. */
 function fhirNotification() {
@@ -87,7 +82,6 @@ export async function formatsCompared({ service, stopProcess, load, MongoClient,
   const origin = new URL(svc.url).origin;
   const runs = Object.fromEntries(Object.keys(FORMATS).map((name) => [name, []]));
   const names = Object.keys(FORMATS);
-  const notifications = [];
   try {
     for (let round = 1; round <= rounds; round++) {
       // Rotate which format goes first, so none always runs on a warmer machine.
@@ -95,12 +89,11 @@ export async function formatsCompared({ service, stopProcess, load, MongoClient,
       for (const name of order) {
         const format = FORMATS[name];
         log(`bench: ${name}, round ${round} of ${rounds}...`);
-        runs[name].push(await load(`${origin}${format.path}`, concurrency, { ...svc.auth, 'Content-Type': format.contentType }, format.body, seconds));
+        const run = await load(`${origin}${format.path}`, concurrency, { ...svc.auth, 'Content-Type': format.contentType }, format.body, seconds);
+        // Events, not requests: a notification carries several.
+        const events = format.events ?? 1;
+        runs[name].push({ ...run, perSecond: run.perSecond * events, acceptedEvents: run.ok * events });
       }
-    }
-    for (let round = 1; round <= Math.min(2, rounds); round++) {
-      log(`bench: FHIR notifications of ${NOTIFIED}, run ${round}...`);
-      notifications.push(await load(`${origin}${NOTIFICATION.path}`, concurrency, { ...svc.auth, 'Content-Type': NOTIFICATION.contentType }, NOTIFICATION.body, seconds));
     }
   } finally {
     await stopProcess(svc.child);
@@ -115,8 +108,6 @@ export async function formatsCompared({ service, stopProcess, load, MongoClient,
   }
   const perSecond = Object.fromEntries(names.map((name) => [name, median(runs[name].map((r) => r.perSecond))]));
   const paired = (name) => +median(runs[name].map((r, i) => r.perSecond / runs.json[i].perSecond)).toFixed(3);
-  // Events, not requests: a notification carries several.
-  const notified = median(notifications.map((r) => r.perSecond * NOTIFIED));
   return {
     concurrency,
     seconds,
@@ -124,15 +115,8 @@ export async function formatsCompared({ service, stopProcess, load, MongoClient,
     perSecond,
     ratioToJson: Object.fromEntries(names.filter((n) => n !== 'json').map((n) => [n, +(perSecond[n] / perSecond.json).toFixed(3)])),
     pairedRatioToJson: Object.fromEntries(names.filter((n) => n !== 'json').map((n) => [n, paired(n)])),
-    accepted: Object.fromEntries(names.map((name) => [name, runs[name].reduce((n, r) => n + r.ok, 0)])),
-    notifications: {
-      perSecond: notified,
-      ratioToJson: +(notified / perSecond.json).toFixed(3),
-      acceptedEvents: notifications.reduce((n, r) => n + r.ok * NOTIFIED, 0),
-      refused: notifications.reduce((n, r) => n + r.other + r.errors, 0),
-      p50: median(notifications.map((r) => r.p50 ?? 0)),
-      runs: notifications,
-    },
+    eventsPerNotification: NOTIFIED,
+    accepted: Object.fromEntries(names.map((name) => [name, runs[name].reduce((n, r) => n + r.acceptedEvents, 0)])),
     refused: Object.fromEntries(names.map((name) => [name, runs[name].reduce((n, r) => n + r.other + r.errors, 0)])),
     stored,
     runs,
