@@ -52,14 +52,18 @@ export interface AppointmentStarts {
 
 const asBooked = (at: { start: Date; as_of: Date } | null): BookedStart | undefined => (at ? { start: at.start, asOf: at.as_of } : undefined);
 
-/** How long a first version's start waits to be written with others (see Batches). */
+/**
+ * How long starts gather before an insert (see Batches): a claim for a later version waits while
+ * its event queues for the write anyway; a first version's start is written after the reply.
+ */
+const CLAIM_LINGER_MS = 3;
 const FIRST_LINGER_MS = 20;
 
 export function openAppointmentStarts(db: Db, remembered = 10_000): AppointmentStarts {
   const starts = db.collection<StartDocument>(APPOINTMENT_STARTS_COLLECTION);
   const recent = new RecentMap<string, StartDocument>(remembered);
   // True for each document inserted; false when its `_id` was taken (the appointment was booked before).
-  const inserts = new Batches<StartDocument, boolean>((docs) => insertFresh(starts, docs));
+  const inserts = new Batches<StartDocument, boolean>((docs) => insertFresh(starts, docs), 1000, CLAIM_LINGER_MS);
   // First versions' starts, recorded after the reply: gathered longer, into fewer inserts.
   const firstInserts = new Batches<StartDocument, boolean>((docs) => insertFresh(starts, docs), 1000, FIRST_LINGER_MS);
   const replaceAll = (docs: StartDocument[]) =>

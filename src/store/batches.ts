@@ -4,13 +4,14 @@
  * time, so a busy service makes fewer, larger calls, and an idle one answers at once.
  */
 export class Batches<Item, Result> {
-  private waiting: { item: Item; resolve: (result: Result) => void; reject: (err: unknown) => void }[] = [];
+  private waiting: { item: Item; since: number; resolve: (result: Result) => void; reject: (err: unknown) => void }[] = [];
   private running = false;
 
   /**
    * `run` answers a batch: one result per item, in the same order; a failure fails the whole
-   * batch. `lingerMs`: each call first waits that long, gathering more (where a call costs far
-   * more than an item, and its items can wait).
+   * batch. `lingerMs`: a call waits until its oldest item has waited that long, gathering more
+   * (where a call costs far more than an item, and its items can wait); a call on its way counts
+   * as waiting, so no item waits for two lingers.
    */
   constructor(
     private readonly run: (items: Item[]) => Promise<Result[]>,
@@ -19,7 +20,7 @@ export class Batches<Item, Result> {
   ) {}
 
   add(item: Item): Promise<Result> {
-    const result = new Promise<Result>((resolve, reject) => this.waiting.push({ item, resolve, reject }));
+    const result = new Promise<Result>((resolve, reject) => this.waiting.push({ item, since: performance.now(), resolve, reject }));
     // Started once the current task is done, so what it asked for goes together.
     if (!this.running) {
       this.running = true;
@@ -31,7 +32,8 @@ export class Batches<Item, Result> {
   private async drain(): Promise<void> {
     try {
       while (this.waiting.length > 0) {
-        if (this.lingerMs > 0) await new Promise((resolve) => setTimeout(resolve, this.lingerMs));
+        const lingered = performance.now() - this.waiting[0]!.since;
+        if (lingered < this.lingerMs) await new Promise((resolve) => setTimeout(resolve, this.lingerMs - lingered));
         const batch = this.waiting.splice(0, this.maxBatch);
         try {
           const results = await this.run(batch.map((w) => w.item));
