@@ -26,7 +26,7 @@ export interface VersionKeyDocument {
  * unique insert is checked against an index. So each version claims two keys with one insert:
  * the key alone, and the key with its content's fingerprint. A key new in both is new; the pair
  * already there is the same content again (a resend, or a delivery whose write was cut short);
- * the key already there without the pair is other content, and is refused.
+ * the key already there without the pair is other content, and is refused (its pair deleted again).
  *
  * A claim stays even when its request is refused or fails: a FHIR version names one content for
  * good, and a write cut short is completed with the content it claimed. Only a stored event
@@ -62,23 +62,40 @@ export function openVersionKeys(db: Db): VersionKeys {
       const refused = await withinBudget(timeoutMs, Promise.all(idempotencies.map(({ key, fingerprint }) => byMode[mode].add({ key, fingerprint }))));
       return refused.flatMap((other, i) => (other ? [i] : []));
     },
-    async reassign(mode, { key, fingerprint }, timeoutMs) {
+    async reassign(mode, version, timeoutMs) {
       if (timeoutMs <= 0) throw new AppError('database_unavailable');
       // Only after a partner's contradictory deliveries: a scan on the local database is acceptable.
-      const others = { $regex: `^${escapeRegExp(`c|${key}|`)}`, $ne: `c|${key}|${fingerprint}` };
-      await withinBudget(timeoutMs, collections[mode].deleteMany({ _id: others }));
+      const own = pairId(version);
+      const handOver = async () => {
+        await collections[mode].deleteMany({ _id: { $regex: `^${escapeRegExp(`c|${version.key}|`)}`, $ne: own } });
+        await insertFresh(collections[mode], [{ _id: own, at: new Date() }]);
+      };
+      await withinBudget(timeoutMs, handOver());
     },
   };
 }
 
-/** Claims each version with one insert; resolves with, for each, whether its key names other content. */
+const pairId = ({ key, fingerprint }: Version): string => `c|${key}|${fingerprint}`;
+
+/**
+ * Claims each version with one insert; resolves with, for each, whether its key names other
+ * content. The pair of a version refused so is deleted again: left, it would pass the same
+ * content as known the next time. A version sent twice in one batch gets its first answer.
+ */
 async function claimAll(collection: Collection<VersionKeyDocument>, versions: Version[]): Promise<boolean[]> {
   const at = new Date();
   // Every pair before any key alone: a key is never taken without its content's pair, even by an
   // insert cut short on a database that stops at the first failure.
-  const docs = [...versions.map(({ key, fingerprint }) => ({ _id: `c|${key}|${fingerprint}`, at })), ...versions.map(({ key }) => ({ _id: `k|${key}`, at }))];
+  const docs = [...versions.map((version) => ({ _id: pairId(version), at })), ...versions.map(({ key }) => ({ _id: `k|${key}`, at }))];
   const fresh = await insertFresh(collection, docs);
-  return versions.map((_, i) => !fresh[versions.length + i] && fresh[i]!);
+  const first = new Map<string, boolean>();
+  versions.forEach((version, i) => {
+    if (!first.has(pairId(version))) first.set(pairId(version), !fresh[versions.length + i] && fresh[i]!);
+  });
+  const released = [...first].flatMap(([pair, other]) => (other ? [pair] : []));
+  // Rare (a partner's contradictory versions): a scan on the local database is acceptable here.
+  if (released.length > 0) await collection.deleteMany({ _id: { $in: released } });
+  return versions.map((version) => first.get(pairId(version))!);
 }
 
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

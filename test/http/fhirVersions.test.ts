@@ -41,4 +41,13 @@ describe('a FHIR version names one content', () => {
       ['named', 'second'],
     ]);
   });
+
+  test('when a lone Appointment is refused for a version stored with other content, then a notification with that content is refused too, before anything is written', async () => {
+    const partner = await aPartner(app.partners);
+    expect((await deliver(partner, anAppointment({ id: 'kept', comment: 'first' }))).status).toBe(201);
+    expect((await deliver(partner, anAppointment({ id: 'kept', comment: 'changed' }))).status).toBe(422);
+    const res = await deliver(partner, aNotification([anAppointment({ id: 'beside' }), anAppointment({ id: 'kept', comment: 'changed' })]));
+    expect(res.status).toBe(422);
+    expect((await storedOf(partner.name)).map((e) => [e.appointment_id, e.notes])).toEqual([['kept', 'first']]);
+  });
 });

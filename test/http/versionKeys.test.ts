@@ -34,6 +34,13 @@ describe('FHIR version claims', () => {
     await keys.claim('live', [version('v1', 'A'), version('v2', 'B')], 5000);
     expect(await keys.claim('live', [version('v9', 'Z'), version('v2', 'changed'), version('v1', 'A'), version('v1', 'other')], 5000)).toEqual([1, 3]);
     expect(await keys.claim('live', [version('v9', 'Z')], 5000)).toEqual([]);
+    // Refused, not taken: the same other content is refused again.
+    expect(await keys.claim('live', [version('v2', 'changed')], 5000)).toEqual([0]);
+  });
+
+  test('when one batch holds the same refused version twice, then both are refused', async () => {
+    await keys.claim('live', [version('v1', 'A')], 5000);
+    expect(await keys.claim('live', [version('v1', 'B'), version('v1', 'B')], 5000)).toEqual([0, 1]);
   });
 
   test('when a version was claimed as a test-mode one, then the live version of the same key is claimed apart', async () => {
