@@ -1,8 +1,9 @@
 import { MongoClient } from 'mongodb';
 import { AppError } from '../../src/errors';
 import { EVENTS_COLLECTION } from '../../src/store/eventStore';
-import type { Metrics } from '../../src/metrics';
+import { Metrics } from '../../src/metrics';
 import { PENDING_NOTIFICATIONS_COLLECTION, pendingDatabaseName } from '../../src/store/pendingNotifications';
+import { eventually } from './eventually';
 import { post, type Reply } from './http';
 import { aNotification, anAppointment } from './messageBuilders';
 import { startTestApp, testDatabaseUri, type TestApp } from './testApp';
@@ -55,6 +56,20 @@ export function cutShortApps(dbName: string) {
     return app;
   }
 
+  /** webhook_notifications_completed_total by outcome. */
+  const outcomes = async (metrics: Metrics) => Object.fromEntries((await metrics.notificationsCompleted.get()).values.map((v) => [v.labels.outcome, v.value]));
+
+  /** Starts an instance that takes records up at once, and waits until none is left and its outcomes are `expected`. */
+  async function sweptBy(expected: { completed: number; refused: number; failed: number }): Promise<TestApp> {
+    const metrics = new Metrics();
+    const next = await anApp({ everyMs: 100, afterMs: 0 }, metrics);
+    await eventually(async () => {
+      expect(await records(next)).toHaveLength(0);
+      expect(await outcomes(metrics)).toEqual(expected);
+    }, 15_000);
+    return next;
+  }
+
   return {
     faults,
     anApp,
@@ -87,7 +102,7 @@ export function cutShortApps(dbName: string) {
       const docs = await app.events.find({ appointment_id: { $regex: `^${prefix}-` } }).toArray();
       return docs.map((d) => d.appointment_id as string).sort();
     },
-    /** webhook_notifications_completed_total by outcome. */
-    outcomes: async (metrics: Metrics) => Object.fromEntries((await metrics.notificationsCompleted.get()).values.map((v) => [v.labels.outcome, v.value])),
+    outcomes,
+    sweptBy,
   };
 }

@@ -1,10 +1,9 @@
-import { Metrics } from '../../src/metrics';
 import { cutShortApps, NO_RECOVERY } from '../helpers/cutShort';
 import { eventually } from '../helpers/eventually';
 import { aNotification, anAppointment } from '../helpers/messageBuilders';
 import { dbNameFor } from '../helpers/testApp';
 
-const { faults, anApp, records, retire, cleanUp, deliver, three, storedOf, outcomes } = cutShortApps(dbNameFor(__filename));
+const { faults, anApp, records, retire, cleanUp, deliver, three, storedOf, sweptBy } = cutShortApps(dbNameFor(__filename));
 afterEach(cleanUp);
 
 describe('a notification whose write is cut short is completed, never left in part', () => {
@@ -22,12 +21,7 @@ describe('a notification whose write is cut short is completed, never left in pa
     expect(record!.entries).toHaveLength(3);
     await retire(cut);
 
-    const metrics = new Metrics();
-    const next = await anApp({ everyMs: 100, afterMs: 0 }, metrics);
-    await eventually(async () => {
-      expect(await records(next)).toHaveLength(0);
-      expect(await outcomes(metrics)).toEqual({ completed: 1, refused: 0, failed: 0 });
-    }, 15_000);
+    const next = await sweptBy({ completed: 1, refused: 0, failed: 0 });
     expect(await storedOf(next, 'cut')).toEqual(['cut-a', 'cut-b', 'cut-c']);
     const ids = (await next.events.find({ appointment_id: { $regex: '^cut-' } }).toArray()).map((d) => d.event_id as number);
     expect(new Set(ids).size).toBe(3);
@@ -89,12 +83,7 @@ describe('a notification whose write is cut short is completed, never left in pa
     expect(await storedOf(cut, 'claimed-new')).toEqual([]);
     await retire(cut);
 
-    const metrics = new Metrics();
-    const next = await anApp({ everyMs: 100, afterMs: 0 }, metrics);
-    await eventually(async () => {
-      expect(await records(next)).toHaveLength(0);
-      expect(await outcomes(metrics)).toEqual({ completed: 1, refused: 0, failed: 0 });
-    }, 15_000);
+    const next = await sweptBy({ completed: 1, refused: 0, failed: 0 });
     expect(await storedOf(next, 'claimed')).toEqual(['claimed-a', 'claimed-b', 'claimed-c']);
     expect(await next.events.countDocuments({ notes: 'changed since' })).toBe(0);
   });
@@ -108,12 +97,7 @@ describe('a notification whose write is cut short is completed, never left in pa
     expect((await deliver(cut, other)).status).toBe(201);
     await retire(cut);
 
-    const metrics = new Metrics();
-    const next = await anApp({ everyMs: 100, afterMs: 0 }, metrics);
-    await eventually(async () => {
-      expect(await records(next)).toHaveLength(0);
-      expect(await outcomes(metrics)).toEqual({ completed: 0, refused: 1, failed: 0 });
-    }, 15_000);
+    const next = await sweptBy({ completed: 0, refused: 1, failed: 0 });
     const line = JSON.parse(next.logs.find((l) => l.includes('cannot be completed'))!) as Record<string, unknown>;
     expect(line).toMatchObject({ level: 50, code: 'idempotency_key_reused', events: 3, partner: cut.partner, mode: 'live', attempt: 1 });
     expect(typeof line.record).toBe('string');
