@@ -64,7 +64,7 @@ export async function storeFhirEvents(
   let saved: SavedEvent[];
   try {
     saved = await saveAll(budget, deps, sender, items, entries && writeRecord);
-    await loneClaim?.settled(budget.remainingMs);
+    await loneClaim?.settled();
   } catch (err) {
     // Cut short: the record keeps what was decided, which a later claim could no longer tell (a
     // newer version may be booked meanwhile), once every claim is answered, however late (the
@@ -91,18 +91,21 @@ async function claimVersions(deps: StoringDeps, budget: WaitBudget, mode: KeyMod
 }
 
 /**
- * Claims a lone Appointment's version beside its write (see versionKeys.ts), which alone decides
- * the reply: one write, whole or not at all. `settled`, once the write is done, waits for the
- * claim. If the version was claimed for other content (by a notification refused, or cut short
- * and not completed yet), the event now stored holds the version, and the claim is handed to it.
+ * Claims a lone Appointment's version beside its write (see versionKeys.ts): one write, whole or
+ * not at all, whose outcome the claim does not change. `settled`, once the write is done, waits
+ * for the claim (a claim that fails fails the request with 503, though the event is stored: a
+ * resend is a replay and claims again). If the version was claimed for other content (by a
+ * notification refused, or cut short and not completed yet), the event now stored holds the
+ * version, and the claim is handed to it.
  */
-function claimBeside(deps: StoringDeps, budget: WaitBudget, mode: KeyMode, item: MessageEvent): { settled: (remainingMs: number) => Promise<void> } {
+function claimBeside(deps: StoringDeps, budget: WaitBudget, mode: KeyMode, item: MessageEvent): { settled: () => Promise<void> } {
   const claim = deps.versionKeys.claim(mode, [item.idempotency], budget.remainingMs);
   // A write that fails first leaves the claim unawaited: its own failure must not go unhandled.
   claim.catch(() => undefined);
   return {
-    async settled(remainingMs) {
-      if ((await claim).length > 0) await deps.versionKeys.reassign(mode, item.idempotency, remainingMs);
+    async settled() {
+      const other = (await budget.spend(() => claim)).length > 0;
+      if (other) await budget.spend((remainingMs) => deps.versionKeys.reassign(mode, item.idempotency, remainingMs));
     },
   };
 }

@@ -1,7 +1,8 @@
 /**
  * Group commit for small database calls: what requests ask for while a call is on its way is
  * sent together in the next one, and each request gets its own item's result. One call at a
- * time, so a busy service makes fewer, larger calls, and an idle one answers at once.
+ * time, so a busy service makes fewer, larger calls, and an idle one answers at once (unless the
+ * batches linger, see the constructor).
  */
 export class Batches<Item, Result> {
   private waiting: { item: Item; since: number; resolve: (result: Result) => void; reject: (err: unknown) => void }[] = [];

@@ -93,7 +93,7 @@ const isNumbered = (doc: { _id: unknown }): doc is NumberedChunk => typeof doc._
 const storedVersionsClaimed: Migration = {
   id: '2026-12-fhir-version-keys',
   async run(db, places) {
-    const versionKeys = openVersionKeys(places.versionKeys);
+    const versionKeys = await openVersionKeys(places.versionKeys);
     const collections: [KeyMode, string][] = [
       ['live', EVENTS_COLLECTION],
       ['test', TEST_EVENTS_COLLECTION],

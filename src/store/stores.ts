@@ -142,7 +142,7 @@ export async function openStores(options: StoresOptions): Promise<Stores> {
       partnerEvents: openPartnerEvents(database.db),
       starts: openAppointmentStarts(beside(startsDatabaseName)),
       pending: await openPendingNotifications(pendingDb, { indexes: !database.scansOnly }),
-      versionKeys: openVersionKeys(versionKeysDb),
+      versionKeys: await openVersionKeys(versionKeysDb),
       deliveryLog,
       deliveries: await openDeliveryReads(database.db, { indexes: !database.scansOnly, packed }),
       retention,

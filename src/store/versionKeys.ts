@@ -1,7 +1,7 @@
 import type { Collection, Db } from 'mongodb';
 import { AppError } from '../errors';
 import { Batches } from './batches';
-import { insertFresh, withinBudget } from './dbErrors';
+import { ensureCollection, insertFresh, withinBudget } from './dbErrors';
 import type { Idempotency } from './eventDocument';
 import type { KeyMode } from './partnerStore';
 
@@ -11,22 +11,28 @@ export const TEST_VERSION_KEYS_COLLECTION = 'test_fhir_version_keys';
 /** On the local database the keys are written beside the events' inserts, not after them (see stores.ts). */
 export const versionKeysDatabaseName = (dbName: string): string => `${dbName}_version_keys`;
 
-/** One claimed key: `k|<key>` (the key is taken) or `c|<key>|<fingerprint>` (taken for this content). */
+/** One claimed key: `k|<key>` (the key is taken) or `c|<key>|<fingerprint>` (the content is known). */
 export interface VersionKeyDocument {
   _id: string;
+  /** On `k|<key>`: the fingerprint of the content that took the key. */
+  fp?: string;
   /** When it was claimed: test-mode keys are deleted by it. */
   at: Date;
 }
 
 /**
  * The content each FHIR version key (a resource version: Appointment/<id>/_history/<versionId>)
- * was first sent with, claimed before any event of a request is written. A notification is
- * stored all or none, so a version whose key names other content must be found before its first
- * event is written; on the local database a lookup by `_id` reads every stored event, while a
- * unique insert is checked against an index. So each version claims two keys with one insert:
- * the key alone, and the key with its content's fingerprint. A key new in both is new; the pair
- * already there is the same content again (a resend, or a delivery whose write was cut short);
- * the key already there without the pair is other content, and is refused (its pair deleted again).
+ * was first sent with. A notification is stored all or none, so a version whose key names other
+ * content must be found before its first event is written; on the local database a lookup by
+ * `_id` reads the whole collection, while a unique insert is checked against an index. So each
+ * version claims two documents with one insert: the key (`k|`, holding the content's
+ * fingerprint) and the pair of key and fingerprint (`c|`). The key new: a new version, now taken.
+ * The pair already there: content known for the key (a resend, a write cut short). Only the key
+ * there, not the pair: other content, or the same content claimed at this moment by another
+ * process whose documents went in interleaved with these; then, and only then, the key's
+ * fingerprint is read (a scan on the local database, for a rare case). Other content is refused,
+ * and its pair deleted again, so that a pair names the key's content alone (but for the moment
+ * between the insert and the delete).
  *
  * A claim stays even when its request is refused or fails: a FHIR version names one content for
  * good, and a write cut short is completed with the content it claimed. Only a stored event
@@ -48,12 +54,15 @@ type Version = Pick<Idempotency, 'key' | 'fingerprint'>;
  */
 const CLAIM_LINGER_MS = 5;
 
-export function openVersionKeys(db: Db): VersionKeys {
+export async function openVersionKeys(db: Db): Promise<VersionKeys> {
   // Claims asked for while an insert is on its way go together in the next (one transaction on
   // the local database, where each insert of its own would take its turn).
   const claims = (collection: Collection<VersionKeyDocument>) => new Batches<Version, boolean>((versions) => claimAll(collection, versions), 1000, CLAIM_LINGER_MS);
   const collections: Record<KeyMode, Collection<VersionKeyDocument>> = { live: db.collection(VERSION_KEYS_COLLECTION), test: db.collection(TEST_VERSION_KEYS_COLLECTION) };
   const byMode: Record<KeyMode, Batches<Version, boolean>> = { live: claims(collections.live), test: claims(collections.test) };
+  // Made now, not by the first claims of several processes at once (slow on the local database).
+  await ensureCollection(db, VERSION_KEYS_COLLECTION);
+  await ensureCollection(db, TEST_VERSION_KEYS_COLLECTION);
   return {
     async claim(mode, idempotencies, timeoutMs) {
       if (idempotencies.length === 0) return [];
@@ -68,6 +77,7 @@ export function openVersionKeys(db: Db): VersionKeys {
       const own = pairId(version);
       const handOver = async () => {
         await collections[mode].deleteMany({ _id: { $regex: `^${escapeRegExp(`c|${version.key}|`)}`, $ne: own } });
+        await collections[mode].updateOne({ _id: keyId(version) }, { $set: { fp: version.fingerprint } });
         await insertFresh(collections[mode], [{ _id: own, at: new Date() }]);
       };
       await withinBudget(timeoutMs, handOver());
@@ -76,26 +86,30 @@ export function openVersionKeys(db: Db): VersionKeys {
 }
 
 const pairId = ({ key, fingerprint }: Version): string => `c|${key}|${fingerprint}`;
+const keyId = ({ key }: Pick<Version, 'key'>): string => `k|${key}`;
 
 /**
  * Claims each version with one insert; resolves with, for each, whether its key names other
- * content. The pair of a version refused so is deleted again: left, it would pass the same
- * content as known the next time. A version sent twice in one batch gets its first answer.
+ * content (see VersionKeys). A version sent twice in one batch gets its first answer.
  */
 async function claimAll(collection: Collection<VersionKeyDocument>, versions: Version[]): Promise<boolean[]> {
   const at = new Date();
-  // Every pair before any key alone: a key is never taken without its content's pair, even by an
-  // insert cut short on a database that stops at the first failure.
-  const docs = [...versions.map((version) => ({ _id: pairId(version), at })), ...versions.map(({ key }) => ({ _id: `k|${key}`, at }))];
+  const docs = [...versions.map((version) => ({ _id: pairId(version), at })), ...versions.map((version) => ({ _id: keyId(version), fp: version.fingerprint, at }))];
   const fresh = await insertFresh(collection, docs);
-  const first = new Map<string, boolean>();
+  const first = new Map<string, { version: Version; unsure: boolean }>();
   versions.forEach((version, i) => {
-    if (!first.has(pairId(version))) first.set(pairId(version), !fresh[versions.length + i] && fresh[i]!);
+    if (!first.has(pairId(version))) first.set(pairId(version), { version, unsure: fresh[i]! && !fresh[versions.length + i] });
   });
-  const released = [...first].flatMap(([pair, other]) => (other ? [pair] : []));
-  // Rare (a partner's contradictory versions): a scan on the local database is acceptable here.
+  const unsure = [...first.values()].filter((v) => v.unsure).map((v) => v.version);
+  const owners = new Map<string, string | undefined>();
+  if (unsure.length > 0) {
+    const keys = await collection.find({ _id: { $in: unsure.map(keyId) } }, { projection: { fp: 1 } }).toArray();
+    for (const doc of keys) owners.set(doc._id, doc.fp);
+  }
+  const other = (version: Version) => first.get(pairId(version))!.unsure && owners.get(keyId(version)) !== version.fingerprint;
+  const released = [...first.values()].filter((v) => other(v.version)).map((v) => pairId(v.version));
   if (released.length > 0) await collection.deleteMany({ _id: { $in: released } });
-  return versions.map((version) => first.get(pairId(version))!);
+  return versions.map(other);
 }
 
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -8,7 +8,7 @@ let keys: VersionKeys;
 beforeAll(async () => {
   client = await MongoClient.connect(testDatabaseUri());
   db = client.db(dbNameFor(__filename));
-  keys = openVersionKeys(db);
+  keys = await openVersionKeys(db);
 });
 afterEach(() => Promise.all([VERSION_KEYS_COLLECTION, TEST_VERSION_KEYS_COLLECTION].map((name) => db.collection(name).deleteMany({}))));
 afterAll(async () => {
@@ -60,6 +60,13 @@ describe('FHIR version claims', () => {
     expect(await keys.claim('live', [version('v1', 'B')], 5000)).toEqual([0]);
     await keys.reassign('live', version('v1', 'B'), 5000);
     expect(await keys.claim('live', [version('v1', 'B'), version('v1', 'A'), version('v1.5', 'A')], 5000)).toEqual([1]);
+  });
+
+  test('when the key is there without its pair (claims of one content interleaved), then its own content is read from the key and passes, and other content does not', async () => {
+    await db.collection<{ _id: string; fp: string }>(VERSION_KEYS_COLLECTION).insertOne({ _id: 'k|half', fp: 'A' });
+    expect(await keys.claim('live', [version('half', 'B')], 5000)).toEqual([0]);
+    expect(await keys.claim('live', [version('half', 'A')], 5000)).toEqual([]);
+    expect(await keys.claim('live', [version('half', 'B')], 5000)).toEqual([0]);
   });
 
   test('when no time is left, then 503 and nothing is claimed', async () => {
