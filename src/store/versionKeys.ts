@@ -75,9 +75,10 @@ export async function openVersionKeys(db: Db): Promise<VersionKeys> {
       if (timeoutMs <= 0) throw new AppError('database_unavailable');
       // Only after a partner's contradictory deliveries: a scan on the local database is acceptable.
       const own = pairId(version);
+      // The key first: a claim of the earlier content made after it reads the new owner and is refused.
       const handOver = async () => {
+        await collections[mode].updateOne({ _id: keyId(version) }, { $set: { fp: version.fingerprint, at: new Date() } });
         await collections[mode].deleteMany({ _id: { $regex: `^${escapeRegExp(`c|${version.key}|`)}`, $ne: own } });
-        await collections[mode].updateOne({ _id: keyId(version) }, { $set: { fp: version.fingerprint } });
         await insertFresh(collections[mode], [{ _id: own, at: new Date() }]);
       };
       await withinBudget(timeoutMs, handOver());
