@@ -70,9 +70,22 @@ export function cutShortApps(dbName: string) {
     return next;
   }
 
+  const deliver = (app: TestApp, body: unknown): Promise<Reply> => post(`${app.url}/webhook/appointment/fhir`, body, { 'Content-Type': 'application/fhir+json', ...app.auth });
+  /** A notification of three Appointments, `<prefix>-a` to `<prefix>-c`. */
+  const three = (prefix: string) => aNotification(['a', 'b', 'c'].map((x) => anAppointment({ id: `${prefix}-${x}` })));
+
+  /** An instance that takes no record up, on which three(prefix) was cut short at `<prefix>-b`: 503, its record left. */
+  async function cutAt(prefix: string): Promise<TestApp> {
+    const app = await anApp(NO_RECOVERY);
+    faults.failNext.add(`${prefix}-b`);
+    expect((await deliver(app, three(prefix))).status).toBe(503);
+    return app;
+  }
+
   return {
     faults,
     anApp,
+    cutAt,
     records,
     /** Stops an instance, as a crash or a deploy would, before the test goes on. */
     retire: async (app: TestApp): Promise<void> => {
@@ -94,9 +107,8 @@ export function cutShortApps(dbName: string) {
         await client.close();
       }
     },
-    deliver: (app: TestApp, body: unknown): Promise<Reply> => post(`${app.url}/webhook/appointment/fhir`, body, { 'Content-Type': 'application/fhir+json', ...app.auth }),
-    /** A notification of three Appointments, `<prefix>-a` to `<prefix>-c`. */
-    three: (prefix: string) => aNotification(['a', 'b', 'c'].map((x) => anAppointment({ id: `${prefix}-${x}` }))),
+    deliver,
+    three,
     /** The appointment ids stored for this prefix, once per stored event. */
     storedOf: async (app: TestApp, prefix: string): Promise<string[]> => {
       const docs = await app.events.find({ appointment_id: { $regex: `^${prefix}-` } }).toArray();

@@ -3,15 +3,12 @@ import { eventually } from '../helpers/eventually';
 import { aNotification, anAppointment } from '../helpers/messageBuilders';
 import { dbNameFor } from '../helpers/testApp';
 
-const { faults, anApp, records, retire, cleanUp, deliver, three, storedOf, sweptBy } = cutShortApps(dbNameFor(__filename));
+const { faults, anApp, cutAt, records, retire, cleanUp, deliver, three, storedOf, sweptBy } = cutShortApps(dbNameFor(__filename));
 afterEach(cleanUp);
 
 describe('a notification whose write is cut short is completed, never left in part', () => {
   test('when the database fails between the events of a notification, then 503, a record of the notification stays, and another instance completes it: each event stored once', async () => {
-    const cut = await anApp(NO_RECOVERY);
-    faults.failNext.add('cut-b');
-    const res = await deliver(cut, three('cut'));
-    expect(res.status).toBe(503);
+    const cut = await cutAt('cut');
     expect(await storedOf(cut, 'cut')).toEqual(['cut-a', 'cut-c']);
     const [record, ...more] = await records(cut);
     expect(more).toHaveLength(0);
@@ -73,9 +70,7 @@ describe('a notification whose write is cut short is completed, never left in pa
   });
 
   test('when a version of a cut-short notification comes again with other content, then 422 and nothing of it is stored, and the notification is completed with the content it was first sent with', async () => {
-    const cut = await anApp(NO_RECOVERY);
-    faults.failNext.add('claimed-b');
-    expect((await deliver(cut, three('claimed'))).status).toBe(503);
+    const cut = await cutAt('claimed');
     const other = aNotification([anAppointment({ id: 'claimed-new' }), anAppointment({ id: 'claimed-b', comment: 'changed since' })]);
     const res = await deliver(cut, other);
     expect(res.status).toBe(422);
@@ -89,9 +84,7 @@ describe('a notification whose write is cut short is completed, never left in pa
   });
 
   test('when an event of a record is refused on completion (its version was stored on its own with other content), then the record is dropped and the error is logged without the events', async () => {
-    const cut = await anApp(NO_RECOVERY);
-    faults.failNext.add('taken-b');
-    expect((await deliver(cut, three('taken'))).status).toBe(503);
+    const cut = await cutAt('taken');
     // Before the service completes it, the same version of taken-b is stored on its own with other content.
     const other = aNotification([anAppointment({ id: 'taken-b', comment: 'changed since' })]);
     expect((await deliver(cut, other)).status).toBe(201);

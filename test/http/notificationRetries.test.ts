@@ -5,14 +5,12 @@ import { aNotification, anAppointment } from '../helpers/messageBuilders';
 import { dbNameFor, type TestApp } from '../helpers/testApp';
 import { sleep } from '../helpers/time';
 
-const { faults, anApp, records, retire, cleanUp, deliver, three, storedOf, outcomes, sweptBy } = cutShortApps(dbNameFor(__filename));
+const { faults, anApp, cutAt, records, retire, cleanUp, deliver, three, storedOf, outcomes, sweptBy } = cutShortApps(dbNameFor(__filename));
 afterEach(cleanUp);
 
 describe('completing notifications cut short: retries, waits, decisions and stops', () => {
   test('when completing fails, then the record is tried again later and completed, each failure counted', async () => {
-    const cut = await anApp(NO_RECOVERY);
-    faults.failNext.add('retry-b');
-    expect((await deliver(cut, three('retry'))).status).toBe(503);
+    const cut = await cutAt('retry');
     await retire(cut);
 
     // The first attempt fails as the request did; the next completes it.
@@ -72,9 +70,7 @@ describe('completing notifications cut short: retries, waits, decisions and stop
   });
 
   test('when the service stops while a completion hangs, then it stops all the same, and the record stays for the next sweep', async () => {
-    const cut = await anApp(NO_RECOVERY);
-    faults.failNext.add('hung-b');
-    expect((await deliver(cut, three('hung'))).status).toBe(503);
+    const cut = await cutAt('hung');
     await retire(cut);
 
     faults.hangNext.add('hung-b');
