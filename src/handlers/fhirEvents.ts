@@ -46,10 +46,10 @@ export async function storeFhirEvents(
   });
   refuseLongIds(items);
   const lone = inputs.length === 1 && explicit.recorded === undefined;
-  if (!lone) await claimVersions(deps, budget, sender.mode, inputs, items);
+  if (!lone) await claimVersions(deps, budget, sender.mode, items);
   const loneClaim = lone && inputs[0]!.controlId !== undefined ? claimBeside(deps, budget, sender.mode, items[0]!) : undefined;
   // Only a lone Appointment may come without a version, so every entry of a record has its key.
-  const entries = inputs.length > 1 && explicit.recorded === undefined ? inputs.map((input) => pendingEntry(input)) : undefined;
+  const entries = !lone && explicit.recorded === undefined ? inputs.map((input) => pendingEntry(input)) : undefined;
   let recorded = explicit.recorded;
   let decisions: Decisions | undefined;
   const decide = (kept: readonly PendingEntry['eventType'][] = []) =>
@@ -82,12 +82,14 @@ export async function storeFhirEvents(
   return { saved, source: items[0]!.idempotency.source };
 }
 
-/** Refuses the request if one of its versions was first sent with other content (see versionKeys.ts). */
-async function claimVersions(deps: StoringDeps, budget: WaitBudget, mode: KeyMode, inputs: readonly FhirInput[], items: readonly MessageEvent[]): Promise<void> {
-  // A lone Appointment without a version is keyed as a JSON event is, and has nothing to claim.
-  const versioned = items.filter((_, i) => inputs[i]!.controlId !== undefined);
-  const reused = await budget.spend((remainingMs) => deps.versionKeys.claim(mode, versioned.map((item) => item.idempotency), remainingMs));
-  if (reused.length > 0) throw new AppError('idempotency_key_reused', reused.map((i) => reusedItem(versioned[i]!.keyLoc)));
+/**
+ * Refuses a notification (or a record being completed) if one of its versions was first sent
+ * with other content (see versionKeys.ts). Only a lone Appointment comes without a version, so
+ * every item here has one.
+ */
+async function claimVersions(deps: StoringDeps, budget: WaitBudget, mode: KeyMode, items: readonly MessageEvent[]): Promise<void> {
+  const reused = await budget.spend((remainingMs) => deps.versionKeys.claim(mode, items.map((item) => item.idempotency), remainingMs));
+  if (reused.length > 0) throw new AppError('idempotency_key_reused', reused.map((i) => reusedItem(items[i]!.keyLoc)));
 }
 
 /**

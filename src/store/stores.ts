@@ -94,8 +94,9 @@ export async function openStores(options: StoresOptions): Promise<Stores> {
   const database = await connectDatabase(options);
   try {
     // On the local database writes to one database take turns: what is written beside the events'
-    // inserts (event_id leases, rate-limit leases, FHIR starts, version claims and notification records) gets a database of its own, named
-    // by its store, so it runs beside another instance's insert instead of after it.
+    // inserts (event_id leases, rate-limit leases, FHIR starts, version claims and notification
+    // records) gets a database of its own, named by its store, so it runs beside another
+    // instance's insert instead of after it.
     const beside = (name: (dbName: string) => string): Db => (database.scansOnly ? database.db.client.db(name(database.db.databaseName)) : database.db);
     const versionKeysDb = beside(versionKeysDatabaseName);
     const pendingDb = beside(pendingDatabaseName);
@@ -126,7 +127,9 @@ export async function openStores(options: StoresOptions): Promise<Stores> {
     const retention = kept
       ? new Retention(
           database.db,
-          [...deliveryRetention(Math.max(1, kept.deliveryLogDays) * DAY_MS), { collection: TEST_EVENTS_COLLECTION, field: 'received_at', keepMs: kept.testEventDays * DAY_MS },
+          [
+            ...deliveryRetention(Math.max(1, kept.deliveryLogDays) * DAY_MS),
+            { collection: TEST_EVENTS_COLLECTION, field: 'received_at', keepMs: kept.testEventDays * DAY_MS },
             // A test version's claim goes with its event.
             { db: versionKeysDb, collection: TEST_VERSION_KEYS_COLLECTION, field: 'at', keepMs: kept.testEventDays * DAY_MS },
           ],
