@@ -3,7 +3,7 @@ import type { Db } from 'mongodb';
 import { readableEvent, type EventDocument, type ReadableEvent } from './eventDocument';
 import { EVENTS_COLLECTION, EVENT_ID_SEQUENCE } from './eventStore';
 import { arrivalsOf } from './feedArrivals';
-import { decodeEvents, fromChunkDocument, type Chunk } from './feedChunk';
+import { decodeEvents, decodeHoles, fromChunkDocument, type Chunk, type Hole } from './feedChunk';
 import type { Placement } from './feedPlacement';
 import { PlacedIds } from './placedIds';
 import { sequence } from './sequences';
@@ -23,27 +23,25 @@ export interface ArrivalPlacementOptions {
 
 /**
  * The placement for the local database (FerretDB on SQLite), which answers every query by reading
- * the whole collection and holds its one write lock for seconds on an update of many events.
- * So events are never updated there, and searched only to repair: writers list what they stored
- * in arrivals (feedArrivals.ts), the sequencer reads those (a collection it keeps nearly empty by
- * deleting, at the start of each pass, every arrival whose events are all placed), and what is
- * placed is kept as event_ids in memory (PlacedIds: small, as events are placed nearly in order),
- * rebuilt from the chunks when a sequencer starts or loses a race.
+ * the whole collection and holds its one write lock for seconds on an update of many events. So
+ * events are never updated there: writers list what they stored in arrivals (feedArrivals.ts),
+ * the sequencer reads those (deleting each pass the arrivals whose events are all placed), and
+ * what is placed is kept as event_ids in memory (PlacedIds), rebuilt from the chunks when a
+ * sequencer starts or loses a race.
  *
- * An event can be stored without its arrival: its writer crashed before telling, or its insert
- * was answered with an error after it was stored. Such an event shows as a number missing below
- * events already known (or below the highest event_id stored): once that has lasted `graceMs`, the
- * events above the placed ones are read (one scan) and those not placed are placed. A sequencer
- * that starts also reads them once, for events stored while none ran. The newest events of an
- * instance that crashed stay out of the feed until another event is stored or a sequencer starts:
- * a limit of the local database only (MongoDB finds unplaced events through an index).
+ * An event stored without its arrival (its writer crashed before telling, or its insert was
+ * answered with an error after it was stored) shows as a number missing below events already
+ * known or below the highest event_id stored: once that has lasted `graceMs`, the events above the
+ * placed ones are read (one scan). A sequencer that starts also reads them once. The newest events
+ * of an instance that crashed stay out of the feed until another event is stored or a sequencer
+ * starts: a limit of the local database only (MongoDB finds unplaced events through an index).
  *
- * Numbers can also stay missing for good: writers lease event_ids per batch (eventIdLeases.ts), and
- * a lease's numbers left unused (a repeat or a refused event mid-batch, an insert whose outcome was
- * unknown, a crash) are never handed out again. Every number below one already stored when the gap
- * began was leased before it, so one still missing after the grace and a full scan is such a hole:
- * it is counted as placed (so what is kept in memory stays small and the search stops), and looked
- * for again, less and less often, for an insert that was slower still.
+ * Writers take event_ids in blocks (eventIdLeases.ts) and tell, in their arrivals, the numbers of
+ * each block that no event will hold: these count as placed at once, and each chunk keeps those
+ * counted since the one before, for a sequencer that reads the chunks again. Numbers can also stay
+ * missing untold (an insert whose outcome was unknown, a crash). Every number below one stored
+ * when the gap began was leased before it, so one still missing after the grace and a full scan
+ * is such a hole: counted as placed, and looked for again, less and less often.
  */
 export function arrivalPlacement(db: Db, options: ArrivalPlacementOptions): Placement {
   const events = db.collection<EventDocument>(EVENTS_COLLECTION);
@@ -58,6 +56,7 @@ export function arrivalPlacement(db: Db, options: ArrivalPlacementOptions): Plac
   let highestSeen = 0;
   /** Numbers counted as placed though no chunk holds them (holes), and when to look for them again. */
   const abandoned = new Set<number>();
+  let told: Hole[] = []; // numbers writers told unused, not yet kept in a chunk written here
   let late: { ids: number[]; due: number; wait: number }[] = [];
   const inChunk = (id: number) => placed.has(id) && !abandoned.has(id);
   /** Search the events at the next chance, without a grace: after a start, and while searches keep finding events. */
@@ -129,6 +128,7 @@ export function arrivalPlacement(db: Db, options: ArrivalPlacementOptions): Plac
   }
 
   return {
+    holes: () => [...told],
     async unplaced(limit) {
       // Arrivals whose events the pass before placed (or held only events placed already).
       await deleteSpent();
@@ -138,6 +138,13 @@ export function arrivalPlacement(db: Db, options: ArrivalPlacementOptions): Plac
         const arrived = decodeEvents(arrival.events);
         held.set(arrival._id, arrived.map((e) => e.event_id));
         for (const event of arrived) if (!inChunk(event.event_id)) fresh.set(event.event_id, event);
+        // Told unused: placed, never looked for; merged, lest repeats alone (a block a batch, no chunk) grow the list.
+        for (const [first, last] of decodeHoles(arrival.holes)) {
+          placed.addRange(first, last);
+          const end = told.at(-1);
+          if (end?.[1] === first - 1) told[told.length - 1] = [end[0], last];
+          else told.push([first, last]);
+        }
       }
       await lookAgain(fresh);
       await fillGap(fresh, limit);
@@ -145,6 +152,8 @@ export function arrivalPlacement(db: Db, options: ArrivalPlacementOptions): Plac
       return [...fresh.values()].sort((a, b) => a.event_id - b.event_id).slice(0, limit);
     },
     record(chunk) {
+      const kept = new Set(chunk.holes?.map((hole) => hole.join()));
+      told = told.filter((hole) => !kept.has(hole.join()));
       // Arrivals whose events are all placed now are deleted by the next pass, once for all its
       // chunks: a delete reads every arrival on the local database, so one per chunk would cost
       // as much as the pass.
@@ -171,11 +180,13 @@ export function arrivalPlacement(db: Db, options: ArrivalPlacementOptions): Plac
             known.add(event.event_id);
             highestSeen = Math.max(highestSeen, event.event_id);
           }
+          for (const [first, last] of chunk.holes ?? []) known.addRange(first, last);
         }
         if (count === (newest?.number ?? 0)) {
           // Holes stay holes (unless another sequencer found their events after all).
           for (const id of abandoned) if (known.has(id)) abandoned.delete(id);
           else known.add(id);
+          for (const [first, last] of told) known.addRange(first, last);
           placed = known;
           // Events stored while no sequencer ran may have no arrival (a writer that crashed): looked for at once.
           scanNow = true;

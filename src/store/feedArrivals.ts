@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
 import { readableEvent, type EventDocument, type ReadableEvent } from './eventDocument';
-import { encodeEvents } from './feedChunk';
+import { encodeEvents, encodeHoles, type Hole } from './feedChunk';
 import { ThrottledWrite } from './throttledWrite';
 
 export const FEED_ARRIVALS_COLLECTION = 'feed_arrivals';
@@ -11,21 +11,26 @@ const ARRIVAL_INTERVAL_MS = 100;
 const EVENTS_PER_ARRIVAL = 2000;
 /** Events waiting for an arrival at most (while the database refuses them); the gap search finds any dropped. */
 const MAX_PENDING = 50_000;
+/** Unused ranges waiting at most, likewise. */
+const MAX_PENDING_HOLES = 20_000;
 
 /** Events one instance stored, told to the feed sequencer; deleted once they are placed. */
 export interface ArrivalDocument {
   _id: string;
   /** The events' readable fields, encoded by encodeEvents. */
   events: string;
+  /** Numbers of the writer's event_id blocks that no event will ever hold, encoded by encodeHoles (absent when none). */
+  holes?: string;
   created_at: Date;
 }
 
 export const arrivalsOf = (db: Db): Collection<ArrivalDocument> => db.collection<ArrivalDocument>(FEED_ARRIVALS_COLLECTION);
 
 /** The arrival of these events, as a writer tells it. */
-export const anArrival = (id: string, events: readonly ReadableEvent[]): ArrivalDocument => ({
+export const anArrival = (id: string, events: readonly ReadableEvent[], holes: readonly Hole[] = []): ArrivalDocument => ({
   _id: id,
   events: encodeEvents(events.map(readableEvent)),
+  ...(holes.length > 0 ? { holes: encodeHoles(holes) } : {}),
   created_at: new Date(),
 });
 
@@ -36,9 +41,12 @@ export const anArrival = (id: string, events: readonly ReadableEvent[]): Arrival
  * at most, holding every event stored since the last. The sequencer reads these (a collection
  * it keeps nearly empty) instead of the events. An arrival lost to a crash delays its events,
  * never loses them: the sequencer looks among the events for a gap that outlives its grace.
+ * Arrivals also tell the numbers of the writer's blocks that no event will hold, so that the
+ * sequencer need not wait a grace for each of them.
  */
 export class ArrivalLog {
   private pending: EventDocument[] = [];
+  private holes: Hole[] = [];
   private readonly writes: ThrottledWrite;
   private readonly prefix = randomUUID();
   private written = 0;
@@ -47,15 +55,17 @@ export class ArrivalLog {
     this.writes = new ThrottledWrite(
       async () => {
         const events = this.pending.splice(0, EVENTS_PER_ARRIVAL);
+        const holes = this.holes.splice(0, EVENTS_PER_ARRIVAL);
         try {
-          await arrivals.insertOne(anArrival(`${this.prefix}-${++this.written}`, events));
+          await arrivals.insertOne(anArrival(`${this.prefix}-${++this.written}`, events, holes));
         } catch (err) {
           // Nothing is lost: they go with the next arrival (or, after a crash, the gap search finds them).
           this.pending = events.concat(this.pending);
+          this.holes = holes.concat(this.holes);
           throw err;
         }
       },
-      () => this.pending.length > 0,
+      () => this.pending.length > 0 || this.holes.length > 0,
       ARRIVAL_INTERVAL_MS,
     );
   }
@@ -65,6 +75,13 @@ export class ArrivalLog {
     if (events.length === 0) return;
     this.pending.push(...events);
     if (this.pending.length > MAX_PENDING) this.pending.splice(0, this.pending.length - MAX_PENDING);
+    this.writes.poke();
+  }
+
+  /** Numbers first to last will never be stored. */
+  skip(first: number, last: number): void {
+    this.holes.push([first, last]);
+    if (this.holes.length > MAX_PENDING_HOLES) this.holes.splice(0, this.holes.length - MAX_PENDING_HOLES);
     this.writes.poke();
   }
 

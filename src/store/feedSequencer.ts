@@ -117,6 +117,7 @@ export class FeedSequencer {
         number: head.id + 1,
         first_position: head.next_position,
         events: fresh.slice(from, from + this.options.chunkSize).map(readableEvent),
+        holes: this.placement.holes?.(),
       };
       // Until the chunk is recorded, no pass may read unplaced events (see above): if anything
       // fails from here, the next pass reads the newest chunk again and records it first.

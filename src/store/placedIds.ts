@@ -29,4 +29,15 @@ export class PlacedIds {
     this.upTo = id;
     while (this.above.delete(this.upTo + 1)) this.upTo += 1;
   }
+
+  /** Adds first to last (inclusive): a block's unused numbers, often right after `through`. */
+  addRange(first: number, last: number): void {
+    if (first > this.upTo + 1) {
+      for (let id = first; id <= last; id++) this.above.add(id);
+      return;
+    }
+    for (let id = this.upTo + 1; id <= last; id++) this.above.delete(id);
+    this.upTo = Math.max(this.upTo, last);
+    while (this.above.delete(this.upTo + 1)) this.upTo += 1;
+  }
 }

@@ -3,7 +3,7 @@ import { toUnnumberedDocument, type EventDocument } from '../../src/store/eventD
 import { EVENTS_COLLECTION } from '../../src/store/eventStore';
 import { arrivalPlacement } from '../../src/store/arrivalPlacement';
 import { anArrival, arrivalsOf } from '../../src/store/feedArrivals';
-import { Chunks, chunkKey, FEED_CHUNKS_COLLECTION, fromChunkDocument, type Chunk, type ChunkDocument } from '../../src/store/feedChunk';
+import { Chunks, chunkKey, FEED_CHUNKS_COLLECTION, fromChunkDocument, type Chunk, type ChunkDocument, type Hole } from '../../src/store/feedChunk';
 import type { Placement } from '../../src/store/feedPlacement';
 import { FeedSequencer } from '../../src/store/feedSequencer';
 import { anEvent } from './builders';
@@ -15,8 +15,8 @@ export interface SequencerBench {
   stored: number;
   /** A steady clock for the arrival placement, moved by the tests. */
   clock: number;
-  /** Stores events as a writer does: the events, then (unless `arrival` is false) their arrival. */
-  storeEvents: (count: number, firstId?: number, arrival?: boolean) => Promise<void>;
+  /** Stores events as a writer does: the events, then (unless `arrival` is false) their arrival, with the numbers told unused. */
+  storeEvents: (count: number, firstId?: number, arrival?: boolean, holes?: Hole[]) => Promise<void>;
   arrivals: (on: Db) => Placement;
   sequencer: (placement: (db: Db) => Placement, instance?: string, leaseMs?: number) => FeedSequencer;
   /** Passes until two in a row place nothing. */
@@ -49,14 +49,14 @@ export function sequencerBench(file: string): SequencerBench {
     db: () => db,
     stored: 0,
     clock: 0,
-    async storeEvents(count, firstId = bench.stored + 1, arrival = true) {
+    async storeEvents(count, firstId = bench.stored + 1, arrival = true, holes = []) {
       const docs = Array.from({ length: count }, (_, i) => ({
         ...toUnnumberedDocument(anEvent() as never, new Date(), 'p', { key: `k-${firstId + i}`, fingerprint: 'f' }),
         event_id: firstId + i,
       }));
       bench.stored = Math.max(bench.stored, firstId + count - 1);
-      await db.collection<EventDocument>(EVENTS_COLLECTION).insertMany(docs);
-      if (arrival) await arrivalsOf(db).insertOne(anArrival(`arrival-${firstId}`, docs));
+      if (count > 0) await db.collection<EventDocument>(EVENTS_COLLECTION).insertMany(docs);
+      if (arrival) await arrivalsOf(db).insertOne(anArrival(`arrival-${firstId}`, docs, holes));
     },
     arrivals: (on: Db): Placement => arrivalPlacement(on, { graceMs: 5_000, now: () => bench.clock }),
     sequencer: (placement: (db: Db) => Placement, instance = 'a', leaseMs = 10_000) =>

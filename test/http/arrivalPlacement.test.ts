@@ -105,4 +105,54 @@ describe('the arrival placement', () => {
     await drain(seq);
     expect(await placedIds()).toEqual([1, 2, 5, 6, 3]);
   });
+
+  test('when writers tell the numbers of their blocks they left unused, then those count as placed at once and are never searched for', async () => {
+    const seq = sequencer(arrivals);
+    await drain(seq);
+    // Two writers' blocks of 100: the first used 1-3, the second 101-102.
+    await storeEvents(3, 1, true, [[4, 100]]);
+    await storeEvents(2, 101, true, [[103, 200]]);
+    await drain(seq);
+    expect(await placedIds()).toEqual([1, 2, 3, 101, 102]);
+
+    // A told number is no gap: were one stored after all (it cannot be), no search would find it.
+    await storeEvents(1, 50, false);
+    bench.clock += 60_000;
+    await drain(seq);
+    expect(await placedIds()).toEqual([1, 2, 3, 101, 102]);
+    // An untold number still is: 201's insert landed without its arrival and is found after the grace.
+    await storeEvents(1, 201, false);
+    await storeEvents(1, 203, true, [[204, 300]]);
+    await drain(seq);
+    bench.clock += 5_000;
+    await drain(seq);
+    expect(await placedIds()).toEqual([1, 2, 3, 101, 102, 203, 201]);
+  });
+
+  test('when a sequencer reads the chunks again, then the numbers told unused are still counted placed, from the chunks that kept them', async () => {
+    const first = sequencer(arrivals, 'a');
+    await drain(first);
+    await storeEvents(2, 1, true, [[3, 100]]);
+    await drain(first);
+    expect((await bench.chunks()).flatMap((c) => c.holes ?? [])).toEqual([[3, 100]]);
+
+    // Another sequencer starts (it searches the events once): a told number is not searched for.
+    await storeEvents(1, 50, false);
+    const second = sequencer(arrivals, 'b', 0);
+    await storeEvents(1, 101, true);
+    await drain(second);
+    expect(await placedIds()).toEqual([1, 2, 101]);
+  });
+
+  test('when batches of repeats alone tell whole blocks one after another, then the chunk keeps them as one range', async () => {
+    const seq = sequencer(arrivals);
+    await drain(seq);
+    await storeEvents(0, 1, true, [[1, 100]]);
+    await storeEvents(0, 101, true, [[101, 200]]);
+    await drain(seq);
+    await storeEvents(1, 201, true, [[202, 300]]);
+    await drain(seq);
+
+    expect((await bench.chunks()).map((c) => [c.events.map((e) => e.event_id), c.holes])).toEqual([[[201], [[1, 200], [202, 300]]]]);
+  });
 });

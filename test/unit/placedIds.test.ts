@@ -25,4 +25,20 @@ describe('PlacedIds', () => {
     placed.add(1);
     expect([placed.through, placed.outOfOrder]).toEqual([2, 0]);
   });
+
+  test('when ranges and ids are added in any order, then it holds exactly their ids, as if each were added alone', () => {
+    const item = fc.oneof(fc.integer({ min: 1, max: 200 }).map((id) => [id, id] as const), fc.tuple(fc.integer({ min: 1, max: 200 }), fc.integer({ min: 0, max: 30 })).map(([first, n]) => [first, first + n] as const));
+    fc.assert(
+      fc.property(fc.array(item, { maxLength: 40 }), (items) => {
+        const ranged = new PlacedIds();
+        const single = new PlacedIds();
+        for (const [first, last] of items) {
+          ranged.addRange(first, last);
+          for (let id = first; id <= last; id++) single.add(id);
+        }
+        for (let id = 1; id <= 232; id++) expect(ranged.has(id)).toBe(single.has(id));
+        expect([ranged.through, ranged.outOfOrder]).toEqual([single.through, single.outOfOrder]);
+      }),
+    );
+  });
 });
