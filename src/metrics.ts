@@ -139,7 +139,7 @@ export class Metrics {
           this.inc(numbering()[field]);
         },
       });
-    total('webhook_event_id_leases_total', 'Ranges of event_ids leased (one per batch of events written).', 'leases');
+    total('webhook_event_id_leases_total', 'Blocks of event_ids taken (one per batch of events written, more for a batch larger than a block).', 'leases');
     total('webhook_event_id_conflicts_total', 'Event numbering attempts refused because another instance took the lease or the event_id first.', 'conflicts');
     total('webhook_event_id_retries_total', 'Event numbering attempts made again after such a refusal.', 'retries');
     const ping = () => this.pingDatabase();

@@ -1,157 +1,165 @@
 import type { Collection, Db } from 'mongodb';
 import { ensureCollection, isDuplicateKey } from './dbErrors';
 
-/** Where the local database keeps the leases: a database of their own (see stores.ts). */
+/** Where the local database keeps the blocks: a database of their own (see stores.ts). */
 export const numberingDatabaseName = (dbName: string): string => `${dbName}_ids`;
 
-/** Leased ranges of event_ids, one document per lease; test-mode events have their own. */
+/** Leased blocks of event_ids, one document per block; test-mode events have their own. */
+export const EVENT_ID_BLOCKS_COLLECTION = 'event_id_blocks';
+export const TEST_EVENT_ID_BLOCKS_COLLECTION = 'test_event_id_blocks';
+/** The variable-size leases of builds before 1.5.3: read once, for where the first block starts. */
 export const EVENT_ID_LEASES_COLLECTION = 'event_id_leases';
 export const TEST_EVENT_ID_LEASES_COLLECTION = 'test_event_id_leases';
 
-interface LeaseDocument {
-  /** The lease's number: 1, 2, 3... with no number skipped. */
+/** Event_ids in one block: block b holds (b - 1) × BLOCK_SIZE + 1 to b × BLOCK_SIZE. */
+export const BLOCK_SIZE = 100;
+
+interface BlockDocument {
+  /** The block's number: 1, 2, 3... with no number skipped. */
   _id: number;
-  /** How many event_ids it holds. */
-  count: number;
-  /** Its first event_id; null when its taker did not know it (see lease): it follows the lease before. */
-  first: number | null;
+  /** When its taker sent the insert (this process's clock): blocks are deleted by it. */
+  at: Date;
 }
 
 /**
- * Leases kept below the newest; older ones are deleted now and then. Leases are taken one after
- * another, each at least one round trip: KEEP of them take seconds, far longer than TRUST_MS, so a
- * writer never holds knowledge of a deleted lease (and can never insert one again).
+ * What a writer knows of the newest block is trusted this long, from when the insert or read that
+ * told it was sent; blocks are deleted only once older than PRUNE_AGE_MS, and never the newest
+ * KEEP. So a writer could insert a deleted block again (and reuse its numbers) only with an
+ * insert that took PRUNE_AGE_MS - TRUST_MS (50 s) to land.
  */
-const KEEP = 2_000;
+const TRUST_MS = 10_000;
+const PRUNE_AGE_MS = 60_000;
+const KEEP = 100;
 const PRUNE_EVERY = 200;
-/** What a writer knows of the newest lease is read again when older than this. */
-const TRUST_MS = 250;
+/** Blocks lost one after another before the newest is read instead of tried one by one. */
+const MAX_PROBES = 8;
 
 /** Numbering figures since start, for the metrics. */
 export interface NumberingStats {
-  /** Leases taken. */
+  /** Blocks taken. */
   leases: number;
-  /** Numbering attempts refused because another instance took the lease (or, in the writer, the event_id). */
+  /** Numbering attempts refused because another instance took the block (or, in the writer, the event_id). */
   conflicts: number;
   /** Attempts made again after such a refusal. */
   retries: number;
-  /** Time spent taking leases, lost attempts included (what numbering costs each batch). */
+  /** Time spent taking blocks, lost attempts included (what numbering costs each batch). */
   leaseSeconds: number;
 }
 
 interface Known {
-  lease: number;
-  /** Its last event_id. */
-  last: number;
+  block: number;
+  /** performance.now() when the call that told it was sent. */
   at: number;
 }
 
+const rangeOf = (block: number): { first: number; last: number } => ({ first: (block - 1) * BLOCK_SIZE + 1, last: block * BLOCK_SIZE });
+
 /**
- * Hands out event_ids in leases: lease n+1 is the range right after lease n, taken by inserting
- * document n+1, which a unique `_id` lets only one instance do (atomic on FerretDB as on MongoDB,
- * where an update is not atomic on FerretDB). Leases are contiguous and taken one after another,
- * so a lease taken after another ended holds larger numbers: that is what makes an event received
- * after another's 201 get a larger event_id (the writer takes a batch's lease after its events
- * were received).
+ * Hands out event_ids in fixed blocks: block b+1 is taken by inserting document b+1, which a
+ * unique `_id` lets only one instance do (atomic on FerretDB as on MongoDB, where an update is not
+ * atomic on FerretDB). Blocks are numbered without gaps and taken one after another, so a block
+ * taken after another ended holds larger numbers: that is what makes an event received after
+ * another's 201 get a larger event_id (the writer takes a batch's block after its events were
+ * received).
  *
- * An instance that finds n+1 taken tries n+2 at once, without first reading n+1 (so the instance
- * that lost does not fall a round trip behind the one that won, again and again), inserting it
- * without its first event_id; once it holds it, it reads n+1, and its range follows. Lost twice,
- * it reads every lease above what it knew (a few small documents) and goes on from the newest,
- * rather than crawl up one lease at a time behind instances that keep taking them. (Reading
- * before every lease while others are busy was measured: fewer conflicts, more time per lease.)
+ * A block's numbers follow from its number alone, so an instance that finds b+1 taken tries b+2
+ * at once and reads nothing: a lost race costs one refused insert, which the local database
+ * checks against an index, where any read there scans the collection (35 ms at 2,000 small
+ * documents, against 0.5 ms for a refused insert). The price is sparse event_ids: numbers of a
+ * block its batch did not need are never handed out; the writer reports them to the feed.
  *
- * Where to start: what this instance last leased (when recent), else the newest lease (a sort: a
- * scan of at most KEEP small documents on FerretDB, after an idle second), else the first lease
- * starts above every event stored (or reserved in the event_id hint). No hint of the newest lease
- * is kept: on FerretDB, updates from several instances slow every write to the database.
+ * Where to start: the newest block this instance took or saw (when recent), else the newest
+ * block (a sort: a scan of the blocks of the last minute on FerretDB), else the first block starts
+ * above every event stored, reserved in the event_id hint, or leased by an earlier build.
  */
 export class EventIdLeases {
   private known: Known | undefined;
   readonly stats: NumberingStats = { leases: 0, conflicts: 0, retries: 0, leaseSeconds: 0 };
 
   constructor(
-    private readonly leases: Collection<LeaseDocument>,
-    /** The highest event_id stored or reserved, for the first lease ever. */
-    private readonly highestStored: () => Promise<number>,
+    private readonly blocks: Collection<BlockDocument>,
+    /** The highest event_id stored, reserved or leased before blocks, for the first block ever. */
+    private readonly highestBefore: () => Promise<number>,
     private readonly now: () => number = () => performance.now(),
   ) {}
 
-  /** `count` event_ids that no other lease holds, above those of every lease taken before. */
-  async lease(count: number): Promise<{ first: number; last: number }> {
+  /** A block of event_ids that no other writer holds, above those of every block taken before. */
+  async lease(): Promise<{ first: number; last: number }> {
     const started = performance.now();
     try {
-      return await this.take(count);
+      return rangeOf(await this.take());
     } finally {
       this.stats.leaseSeconds += (performance.now() - started) / 1000;
     }
   }
 
-  private async take(count: number): Promise<{ first: number; last: number }> {
+  private async take(): Promise<number> {
     let known = this.known && this.now() - this.known.at < TRUST_MS ? this.known : await this.newest();
-    // A lease's outcome may be unknown: until this one is settled, the database is asked anew.
+    // A block's outcome may be unknown: until this one is settled, the database is asked anew.
     this.known = undefined;
     let lost = 0;
     for (;;) {
+      const block = known.block + 1;
+      const sent = this.now();
       try {
-        await this.leases.insertOne({ _id: known.lease + lost + 1, count, first: lost === 0 ? known.last + 1 : null });
-        break;
+        await this.blocks.insertOne({ _id: block, at: new Date() });
+        this.known = { block, at: sent };
+        this.stats.leases += 1;
+        if (block % PRUNE_EVERY === 0) this.prune(block);
+        return block;
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
         this.stats.conflicts += 1;
         this.stats.retries += 1;
-        // Lost twice: others are further ahead than one lease; read where they are.
-        if (++lost >= 2) [known, lost] = [await this.newestAfter(known), 0];
+        // Taken: others are at least that far. Far behind them, the newest is read instead.
+        lost += 1;
+        if (lost < MAX_PROBES) {
+          known = { block, at: sent };
+        } else {
+          known = await this.newest();
+          lost = 0;
+        }
       }
     }
-    const lease = known.lease + lost + 1;
-    // The lease lost to, read now: ours follows it.
-    const first = lost === 0 ? known.last + 1 : (await this.after(known)).last + 1;
-    this.known = { lease, last: first + count - 1, at: this.now() };
-    this.stats.leases += 1;
-    if (lease % PRUNE_EVERY === 0 && lease > KEEP) void this.leases.deleteMany({ _id: { $lt: lease - KEEP } }).catch(() => undefined);
-    return { first, last: first + count - 1 };
   }
 
-  /** Creates the collection before any lease (see ensureCollection). */
+  private prune(newest: number): void {
+    const filter = { _id: { $lt: newest - KEEP }, at: { $lt: new Date(Date.now() - PRUNE_AGE_MS) } };
+    void this.blocks.deleteMany(filter).catch(() => undefined);
+  }
+
+  /** Creates the collection before any block (see ensureCollection). */
   prepare(): Promise<void> {
-    return ensureCollection(this.leases.db, this.leases.collectionName);
+    return ensureCollection(this.blocks.db, this.blocks.collectionName);
   }
 
-  /** The lease right after `known`, and its last event_id. */
-  private async after(known: Known): Promise<Known> {
-    const doc = await this.leases.findOne({ _id: known.lease + 1 });
-    if (!doc) throw new Error(`event_id lease ${known.lease + 1} is gone`);
-    return { lease: doc._id, last: (doc.first ?? known.last + 1) + doc.count - 1, at: this.now() };
-  }
-
-  /** The newest lease after `known` (one read of the few leases above it), and its last event_id. */
-  private async newestAfter(known: Known): Promise<Known> {
-    const docs = (await this.leases.find({ _id: { $gt: known.lease } }).toArray()).sort((a, b) => a._id - b._id);
-    let newest = known;
-    for (const doc of docs) {
-      if (doc._id !== newest.lease + 1) break;
-      newest = { lease: doc._id, last: (doc.first ?? newest.last + 1) + doc.count - 1, at: this.now() };
-    }
-    return newest;
-  }
-
-  /** The newest lease and its last event_id, read back to the nearest lease that states its first. */
+  /** The newest block, or where the first will follow: above every number used before. */
   private async newest(): Promise<Known> {
-    const [top] = await this.leases.find({}, { sort: { _id: -1 }, limit: 1 }).toArray();
-    if (!top) return { lease: 0, last: await this.highestStored(), at: this.now() };
-    const chain = [top];
-    while (chain[0]!.first === null) {
-      const doc = await this.leases.findOne({ _id: chain[0]!._id - 1 });
-      if (!doc) throw new Error(`event_id lease ${chain[0]!._id - 1} is gone`);
-      chain.unshift(doc);
-    }
-    const held = chain.reduce((sum, doc) => sum + doc.count, 0);
-    return { lease: top._id, last: chain[0]!.first + held - 1, at: this.now() };
+    const at = this.now();
+    const [top] = await this.blocks.find({}, { sort: { _id: -1 }, limit: 1, projection: { _id: 1 } }).toArray();
+    if (top) return { block: top._id, at };
+    return { block: Math.ceil((await this.highestBefore()) / BLOCK_SIZE), at };
   }
 }
 
-/** The leases of the events in one collection (live or test). */
-export function eventIdLeases(db: Db, collection: string, highestStored: () => Promise<number>): EventIdLeases {
-  return new EventIdLeases(db.collection<LeaseDocument>(collection), highestStored);
+/**
+ * The highest event_id the variable-size leases of builds before 1.5.3 handed out (0 when there are
+ * none): the first block starts above it. Each lease states its first event_id, or follows the one
+ * before it.
+ */
+export async function highestLeasedBefore(db: Db, collection: string): Promise<number> {
+  const leases = await db.collection<{ _id: number; count: number; first: number | null }>(collection).find({}).toArray();
+  leases.sort((a, b) => a._id - b._id);
+  // The oldest kept may follow a lease deleted since: the walk starts at the first that states its start.
+  let last: number | undefined;
+  for (const lease of leases) {
+    if (lease.first !== null) last = lease.first + lease.count - 1;
+    else if (last !== undefined) last += lease.count;
+  }
+  return last ?? 0;
+}
+
+/** The blocks of the events in one collection (live or test). */
+export function eventIdLeases(db: Db, collection: string, highestBefore: () => Promise<number>): EventIdLeases {
+  return new EventIdLeases(db.collection<BlockDocument>(collection), highestBefore);
 }

@@ -15,7 +15,7 @@ import {
 import { RecentMap } from '../recentMap';
 import type { ArrivalLog } from './feedArrivals';
 import { sequence, type Sequence } from './sequences';
-import { eventIdLeases, EVENT_ID_LEASES_COLLECTION, TEST_EVENT_ID_LEASES_COLLECTION, type EventIdLeases, type NumberingStats } from './eventIdLeases';
+import { EVENT_ID_BLOCKS_COLLECTION, EVENT_ID_LEASES_COLLECTION, eventIdLeases, highestLeasedBefore, TEST_EVENT_ID_BLOCKS_COLLECTION, TEST_EVENT_ID_LEASES_COLLECTION, type EventIdLeases, type NumberingStats } from './eventIdLeases';
 import { WaitBudget } from './waitBudget';
 import { EventWriter, type EventWriterOptions, type InsertOutcome, type SequencedInsertPort, type WriteResult } from './eventWriter';
 
@@ -70,9 +70,12 @@ export async function openEventStore(db: Db, options: EventStoreOptions): Promis
   const events = db.collection<EventDocument>(mode === 'test' ? TEST_EVENTS_COLLECTION : EVENTS_COLLECTION);
   await ensureIndexes(events);
   const hint = sequence(db, mode === 'test' ? TEST_EVENT_ID_SEQUENCE : EVENT_ID_SEQUENCE);
-  // The first lease ever starts above every event stored, and above numbers reserved in the hint.
-  const leaseCollection = mode === 'test' ? TEST_EVENT_ID_LEASES_COLLECTION : EVENT_ID_LEASES_COLLECTION;
-  const leases = eventIdLeases(options.leasesDb ?? db, leaseCollection, async () => Math.max(await hint.read(), await scanHighest(events)));
+  // The first block ever starts above every event stored, numbers reserved in the hint, and
+  // numbers leased by a build before blocks.
+  const leasesDb = options.leasesDb ?? db;
+  const [blocks, before] = mode === 'test' ? [TEST_EVENT_ID_BLOCKS_COLLECTION, TEST_EVENT_ID_LEASES_COLLECTION] : [EVENT_ID_BLOCKS_COLLECTION, EVENT_ID_LEASES_COLLECTION];
+  const highestBefore = async () => Math.max(await hint.read(), await scanHighest(events), await highestLeasedBefore(leasesDb, before));
+  const leases = eventIdLeases(leasesDb, blocks, highestBefore);
   await leases.prepare();
   const port = insertPort(events, hint, leases, options.arrivals);
   // Event types still being decided (FHIR bookings or moves), settled while their events queue.
@@ -166,7 +169,8 @@ export async function seedEventIdHint(db: Db): Promise<void> {
 const majority = { readConcern: { level: 'majority' as const }, projection: { _id: 0 } };
 function insertPort(events: Collection<EventDocument>, hint: Sequence, leases: EventIdLeases, arrivals: ArrivalLog | undefined): SequencedInsertPort {
   return {
-    lease: (count) => leases.lease(count),
+    lease: () => leases.lease(),
+    skip: (first, last) => arrivals?.skip(first, last),
     recordHighest: (highest) => hint.raise(highest),
     async findByIdempotencyKey(key) {
       return (await events.findOne({ _id: key }, majority)) ?? (await events.findOne({ idempotency_key: key }, majority));

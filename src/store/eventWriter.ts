@@ -7,10 +7,12 @@ import { fail, succeed, unavailable, WriteQueue, type QueuedWrite } from './writ
 /** What the writer needs from the database; store/eventStore.ts provides it over the events collection. */
 export interface SequencedInsertPort {
   /**
-   * Leases `count` event_ids: numbers no other writer holds, all above those of every lease taken
-   * before this call (see eventIdLeases.ts). Throws when the database does not answer.
+   * Leases a block of event_ids: numbers no other writer holds, all above those of every block
+   * taken before this call (see eventIdLeases.ts). Throws when the database does not answer.
    */
-  lease(count: number): Promise<{ first: number; last: number }>;
+  lease(): Promise<{ first: number; last: number }>;
+  /** Numbers of a block that will never be stored (told to the feed, which then need not wait for them). */
+  skip(first: number, last: number): void;
   /** Records the highest event_id stored (a hint: the feed reads it to know events lie beyond what it placed). */
   recordHighest(highest: number): Promise<void>;
   /**
@@ -72,19 +74,21 @@ const READY_WAIT_MS = 250;
  * local database (FerretDB) runs findAndModify as read-then-write, and concurrent increments
  * hand out the same number and even move the counter backwards. A unique index is atomic on both.
  *
- * So each batch leases its event_ids (eventIdLeases.ts: one unique insert, exactly as many
- * numbers as the batch holds), after its events were received: a lease taken after another
- * batch's 201s holds larger numbers, so an event received after another event's 201 always gets
- * a larger event_id, whichever instance takes it. Several instances never contend for the same
- * numbers, only for the next lease, which costs two lookups by `_id` when lost. The unique index
- * on event_id stays as the last word: a number found taken (a writer outside the leases, such as
- * an older build during an upgrade) sends the rest of the batch to a new lease.
+ * So each batch takes a block of event_ids (eventIdLeases.ts: one unique insert), after its events
+ * were received: a block taken after another batch's 201s holds larger numbers, so an event
+ * received after another event's 201 always gets a larger event_id, whichever instance takes it.
+ * Several instances never contend for the same numbers, only for the next block, which costs a
+ * refused insert when lost. A batch larger than its block goes on in the next. The unique index
+ * on event_id stays as the last word: a number found taken (a writer outside the blocks, such as
+ * an older build during an upgrade) sends the rest of the batch to a new block.
  *
- * Holes: a lease's numbers left unused (an event refused or found to be a repeat mid-batch, an
- * insert whose outcome is unknown, a crash between lease and insert) are never handed out again.
- * The feed passes over them once they have outlived their grace (arrivalPlacement.ts). Events
- * that queue while a batch is in flight go together in the next one, which is what keeps
- * throughput up (writeQueue.ts bounds that queue and gives each write a deadline).
+ * Holes: numbers of a block not stored (the rest of the block, an event refused or found to be a
+ * repeat mid-batch) are never handed out again, and are told to the feed once the batch is done
+ * (`skip`), so that it does not wait for them. Numbers sent in an insert whose outcome is unknown
+ * may be stored, and are not told: the feed passes over them once they outlive their grace
+ * (arrivalPlacement.ts), as over those of a crash. Events that queue while a batch is in flight
+ * go together in the next one, which is what keeps throughput up (writeQueue.ts bounds that queue
+ * and gives each write a deadline).
  *
  * A document refused by the unique idempotency key is a repeat: the stored event is handed back
  * as a replay (or, if it is not yet acknowledged by a majority, the repeat is told to come back).
@@ -130,28 +134,39 @@ export class EventWriter {
   }
 
   private async writeBatch(batch: Pending[]): Promise<void> {
-    let pending = await this.whenReady(batch.filter((p) => !p.settled));
+    /** The batch's block: numbers not yet used, and whether the rest may be told unused when the batch ends. */
+    const leased: { next: number; last: number; told: boolean } = { next: 1, last: 0, told: true };
+    try {
+      await this.numberAndInsert(await this.whenReady(batch.filter((p) => !p.settled)), leased);
+    } finally {
+      // Numbers never sent in an insert: no event will ever hold them.
+      if (leased.told && leased.next <= leased.last) this.port.skip(leased.next, leased.last);
+    }
+  }
+
+  private async numberAndInsert(pending: Pending[], leased: { next: number; last: number; told: boolean }): Promise<void> {
     /** How often each event found its event_id taken. */
     const conflicts = new Map<Pending, number>();
-    /** The batch's leased numbers not yet used (the whole lease is the batch's, whatever happens). */
-    let leased: { next: number; last: number } | undefined;
     while (pending.length > 0) {
       let outcome: InsertOutcome;
       let docs: EventDocument[];
       let first: number;
       try {
-        if (!leased || leased.last - leased.next + 1 < pending.length) {
-          const lease = await this.port.lease(pending.length);
-          leased = { next: lease.first, last: lease.last };
-          // A write answered 503 while the lease was taken must not be stored after all: its
-          // number is left unused (a hole), and the sender's retry stores it once.
+        if (leased.next > leased.last) {
+          const block = await this.port.lease();
+          Object.assign(leased, { next: block.first, last: block.last, told: true });
+          // A write answered 503 while the block was taken must not be stored after all: its
+          // number is left unused, and the sender's retry stores it once.
           pending = pending.filter((p) => !p.settled);
           if (pending.length === 0) return;
         }
         first = leased.next;
-        docs = pending.map((p, i) => ({ event_id: first + i, ...p.doc }));
+        // A batch larger than its block goes on in the next.
+        docs = pending.slice(0, leased.last - first + 1).map((p, i) => ({ event_id: first + i, ...p.doc }));
         const started = performance.now();
         let stored = 0;
+        // Sent: until the outcome is known, these numbers may be stored.
+        leased.next = first + docs.length;
         try {
           outcome = await this.port.insertOrdered(docs);
           stored = outcome.inserted;
@@ -159,7 +174,7 @@ export class EventWriter {
           this.options.onInsert?.(docs.length, stored, (performance.now() - started) / 1000);
         }
       } catch (err) {
-        // Unknown outcome: the lease's numbers are abandoned; the partner retries on 503.
+        // Unknown outcome: the numbers sent are abandoned; the partner retries on 503.
         const appError = this.options.classify(err);
         for (const p of pending) fail(p, appError);
         return;
@@ -168,7 +183,10 @@ export class EventWriter {
       // The failed document's number was not stored: the rest of the batch goes on from it.
       leased.next = first + outcome.inserted;
       if (outcome.inserted > 0) this.hint.raise(first + outcome.inserted - 1);
-      if (!outcome.failure) return;
+      if (!outcome.failure) {
+        pending = pending.slice(docs.length).filter((p) => !p.settled);
+        continue;
+      }
 
       const failed = pending[outcome.inserted];
       if (!failed) return;
@@ -194,8 +212,10 @@ export class EventWriter {
         // Stored by another request, but not yet acknowledged by a majority: not replayable yet.
         fail(failed, new AppError('idempotency_in_progress'));
       } else {
-        // A writer outside the leases took this event_id: the rest goes to a new lease.
-        leased = undefined;
+        // A writer outside the blocks took this event_id: the rest goes to a new block. What is
+        // left of this one may be that writer's too, so it is not told unused (the feed finds
+        // out for itself, after a grace).
+        Object.assign(leased, { next: 1, last: 0, told: false });
         const lost = (conflicts.get(failed) ?? 0) + 1;
         conflicts.set(failed, lost);
         this.options.onConflict?.(lost <= this.maxIdConflicts);

@@ -5,6 +5,7 @@ import { sleep } from '../helpers/time';
 describe('the event_id hint', () => {
   test('when raising the hint hangs, then writes go on without waiting for it, and the hint catches up once it answers', async () => {
     const db = new MemoryEvents();
+    db.blockSize = 1; // one number per write: the hint is the count of writes
     const port = db.port();
     let release!: () => void;
     const hanging = new Promise<void>((r) => (release = r));
@@ -33,6 +34,7 @@ describe('the event_id hint', () => {
 
   test('when raising the hint fails, then it is raised again after the next batch', async () => {
     const db = new MemoryEvents();
+    db.blockSize = 1; // one number per write: the hint is the count of writes
     const port = db.port();
     let fail = true;
     const writer = new EventWriter(
@@ -56,6 +58,7 @@ describe('the event_id hint', () => {
 
   test('when many batches are stored in a moment, then the hint is raised a few times, not once per batch, and a flush makes it exact', async () => {
     const db = new MemoryEvents();
+    db.blockSize = 1; // one number per write: the hint is the count of writes
     const port = db.port();
     let raises = 0;
     const writer = new EventWriter({ ...port, recordHighest: (highest) => (raises++, port.recordHighest(highest)) }, { timeoutMs: 1000, classify });

@@ -3,20 +3,25 @@ import { sleep } from '../helpers/time';
 import { classify, doc, MemoryEvents, rejection } from './support/memoryEvents';
 
 describe('EventWriter', () => {
-  test('when many events arrive at once, then they are numbered 1..n in few batched inserts', async () => {
+  test('when many events arrive at once, then they are numbered in order in few batched inserts, and unused numbers of their blocks are told', async () => {
     const db = new MemoryEvents();
     db.delayMs = 2;
+    db.blockSize = 64;
     const writer = new EventWriter(db.port(), { timeoutMs: 5000, classify });
 
     const written = (await Promise.all(Array.from({ length: 100 }, (_, i) => writer.write(doc(`e${i}`))))).map((r) => r.doc);
 
-    expect(written.map((d) => d.event_id).sort((a, b) => a - b)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+    const ids = written.map((d) => d.event_id);
+    expect([new Set(ids).size, ids]).toEqual([100, [...ids].sort((a, b) => a - b)]);
     for (const [i, d] of written.entries()) expect(d.appointment_id).toBe(`e${i}`);
     expect(db.inserts).toBeLessThan(10);
-    expect(db.contiguous()).toBe(true);
+    // A batch larger than its block goes on in the next, not in a block of its own.
+    expect(db.leased).toBeLessThanOrEqual(3 * 64);
+    await sleep(1); // told once the batch's writes are answered
+    expect(db.accountedFor()).toBe(true);
   });
 
-  test('when three writers share one database, then ids are unique, without holes, and a write after an acknowledgement gets a larger id', async () => {
+  test('when three writers share one database, then ids are unique, every leased number is stored or told unused, and a write after an acknowledgement gets a larger id', async () => {
     const db = new MemoryEvents();
     db.delayMs = 3;
     const writers = [0, 1, 2].map(() => new EventWriter(db.port(), { timeoutMs: 10000, classify }));
@@ -34,7 +39,8 @@ describe('EventWriter', () => {
     await Promise.all(writers.flatMap((w) => [client(w, 40), client(w, 40)]));
 
     expect(db.stored.size).toBe(240);
-    expect(db.contiguous()).toBe(true);
+    await sleep(1); // the last batches tell their unused numbers once their writes are answered
+    expect(db.accountedFor()).toBe(true);
     expect(violations).toBe(0);
   });
 
@@ -42,11 +48,11 @@ describe('EventWriter', () => {
     const db = new MemoryEvents();
     const writer = new EventWriter(db.port(), { timeoutMs: 5000, classify });
     expect((await writer.write(doc('a'))).doc.event_id).toBe(1);
-    const { first } = db.leaseNow(3);
+    const { first } = db.leaseNow();
     db.insertNow([0, 1, 2].map((i) => ({ event_id: first + i, ...doc('other') })));
 
-    expect((await writer.write(doc('b'))).doc.event_id).toBe(5);
-    expect(db.contiguous()).toBe(true);
+    expect((await writer.write(doc('b'))).doc.event_id).toBe(21);
+    expect(db.skipped.slice(0, 9)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10]);
   });
 
   test('when the database says a duplicate was on event_id (a writer outside the leases), then the writer does not look the key up and numbers the event again from a new lease', async () => {
@@ -57,12 +63,14 @@ describe('EventWriter', () => {
     const conflicts: boolean[] = [];
     const writer = new EventWriter({ ...port, findByIdempotencyKey: (key) => (lookups++, port.findByIdempotencyKey(key)) }, { timeoutMs: 5000, classify, onConflict: (retried) => conflicts.push(retried) });
     db.insertNow([{ event_id: 1, ...doc('older-build') }]);
-    expect((await writer.write(doc('mine'))).doc.event_id).toBe(2);
+    expect((await writer.write(doc('mine'))).doc.event_id).toBe(11);
     expect(lookups).toBe(0);
     expect(conflicts).toEqual([true]);
+    // The rest of the block the older build wrote into may be its too: not told unused.
+    expect(db.skipped.filter((id) => id <= 10)).toEqual([]);
   });
 
-  test('when the database refuses one document, then only that event fails (500) and the others are numbered without a hole', async () => {
+  test('when the database refuses one document, then only that event fails (500) and the others are numbered on from its number', async () => {
     const db = new MemoryEvents();
     const writer = new EventWriter(db.port(), { timeoutMs: 5000, classify });
     let openGate!: () => void;
@@ -90,8 +98,8 @@ describe('EventWriter', () => {
     expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: 'internal' });
     expect([...db.stored.values()].map((d) => [d.event_id, d.appointment_id])).toEqual([
       [1, 'held'],
-      [2, 'a'],
-      [3, 'c'],
+      [11, 'a'],
+      [12, 'c'],
     ]);
   });
 
@@ -106,8 +114,9 @@ describe('EventWriter', () => {
     const err = await rejection(writer.write(doc('lost-reply')));
     expect(err.code).toBe('database_unavailable');
 
-    expect((await writer.write(doc('next'))).doc.event_id).toBe(2);
-    expect(db.contiguous()).toBe(true);
+    // The number sent is not told unused (it may be stored); the rest of its block is.
+    expect(db.skipped).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect((await writer.write(doc('next'))).doc.event_id).toBe(11);
   });
 
   test('when an event keeps finding its event_id taken (writers outside the leases), then it fails with database_unavailable instead of looping', async () => {
@@ -130,8 +139,11 @@ describe('EventWriter', () => {
     expect(original.replayed).toBe(false);
     expect(repeat).toEqual({ doc: original.doc, replayed: true });
     expect(db.stored.size).toBe(1);
-    // The repeat's leased number stays unused (a hole the feed passes over), never handed out again.
-    expect((await writer.write(doc('third'))).doc.event_id).toBe(3);
+    // The repeat's number stays unused, never handed out again, and is told unused.
+    expect((await writer.write(doc('third'))).doc.event_id).toBe(21);
+    await sleep(1); // the batch tells its unused numbers once its writes are answered
+    expect(db.skipped).toContain(12);
+    expect(db.accountedFor()).toBe(true);
   });
 
   test('when a repeat sits in the middle of a batch, then the events around it are stored and numbered without a hole', async () => {
@@ -152,8 +164,9 @@ describe('EventWriter', () => {
     const [a, repeat, c] = await Promise.all(batch);
     expect(repeat!.replayed).toBe(true);
     expect(repeat!.doc.event_id).toBe(1);
-    expect([a!.doc.event_id, c!.doc.event_id]).toEqual([3, 4]);
-    expect(db.contiguous()).toBe(true);
+    expect([a!.doc.event_id, c!.doc.event_id]).toEqual([12, 13]);
+    await sleep(1); // the batch tells its unused numbers once its writes are answered
+    expect(db.accountedFor()).toBe(true);
   });
 
   test('when the idempotency key is taken by an event not yet acknowledged by a majority, then the repeat gets idempotency_in_progress (409)', async () => {
@@ -171,9 +184,9 @@ describe('EventWriter', () => {
     const db = new MemoryEvents();
     const port = db.port();
     let leaseGiven: () => void = () => undefined;
-    const slowLease: typeof port.lease = async (count) => {
+    const slowLease: typeof port.lease = async () => {
       await new Promise<void>((resolve) => (leaseGiven = resolve));
-      return port.lease(count);
+      return port.lease();
     };
     const writer = new EventWriter({ ...port, lease: slowLease }, { timeoutMs: 30, classify });
 

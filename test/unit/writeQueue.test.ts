@@ -61,7 +61,8 @@ describe('the write queue', () => {
     expect(results.filter((r) => r === 'database_unavailable')).toHaveLength(500);
     const stored = [...db.stored.values()].sort((a, b) => a.event_id - b.event_id).map((d) => d.appointment_id);
     expect(stored).toEqual(['in-flight', ...Array.from({ length: 500 }, (_, i) => `q-${2 * i + 1}`)]);
-    expect(db.contiguous()).toBe(true);
+    await sleep(1); // the batch tells its unused numbers once its writes are answered
+    expect(db.accountedFor()).toBe(true);
   });
 
   test('when a write is given no time left, then it fails at once and nothing is queued', async () => {

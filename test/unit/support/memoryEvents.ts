@@ -19,13 +19,20 @@ export class MemoryEvents {
   hint = 0;
   /** The last event_id leased. */
   leased = 0;
+  /** How many event_ids each block holds. */
+  blockSize = 10;
+  /** Numbers the writers told unused, in the order told. */
+  readonly skipped: number[] = [];
 
   port(): SequencedInsertPort {
     return {
       findByIdempotencyKey: async (key) => [...this.stored.values()].find((d) => d.idempotency_key === key && !this.unacknowledged.has(d.event_id)) ?? null,
-      lease: async (count) => {
+      lease: async () => {
         await this.pause();
-        return this.leaseNow(count);
+        return this.leaseNow();
+      },
+      skip: (first, last) => {
+        for (let id = first; id <= last; id++) this.skipped.push(id);
       },
       recordHighest: async (highest) => {
         this.hint = Math.max(this.hint, highest);
@@ -40,8 +47,8 @@ export class MemoryEvents {
     };
   }
 
-  /** Leases `count` numbers, as an instance does before its insert. */
-  leaseNow(count: number): { first: number; last: number } {
+  /** Leases the next block (`count` numbers, default a block), as an instance does before its insert. */
+  leaseNow(count = this.blockSize): { first: number; last: number } {
     this.leased += count;
     return { first: this.leased - count + 1, last: this.leased };
   }
@@ -69,6 +76,12 @@ export class MemoryEvents {
   contiguous(): boolean {
     const ids = [...this.stored.keys()].sort((a, b) => a - b);
     return ids.every((id, i) => id === i + 1);
+  }
+
+  /** True when every number leased is either stored or told unused, and none is both. */
+  accountedFor(): boolean {
+    const ids = [...this.stored.keys(), ...this.skipped].sort((a, b) => a - b);
+    return ids.length === this.leased && ids.every((id, i) => id === i + 1);
   }
 }
 
