@@ -663,7 +663,8 @@ export interface components {
              * Format: int64
              * @description Assigned by the receiver: unique, never reused, and larger than the
              *     `event_id` of any event whose 201 was sent before this event arrived.
-             *     Numbers may have gaps.
+             *     Not consecutive: numbers are handed out in blocks, so jumps of a
+             *     hundred or more are normal.
              */
             readonly event_id: number;
             /**
