@@ -2,8 +2,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Db } from 'mongodb';
 import { readableEvent, type EventDocument, type ReadableEvent } from './eventDocument';
 import { EVENTS_COLLECTION, EVENT_ID_SEQUENCE } from './eventStore';
-import { arrivalsOf } from './feedArrivals';
-import { decodeEvents, decodeHoles, fromChunkDocument, type Chunk, type Hole } from './feedChunk';
+import { arrivalsOf, decodeHoles } from './feedArrivals';
+import { decodeEvents, fromChunkDocument, type Chunk } from './feedChunk';
 import type { Placement } from './feedPlacement';
 import { PlacedIds } from './placedIds';
 import { sequence } from './sequences';
@@ -37,11 +37,12 @@ export interface ArrivalPlacementOptions {
  * starts: a limit of the local database only (MongoDB finds unplaced events through an index).
  *
  * Writers take event_ids in blocks (eventIdLeases.ts) and tell, in their arrivals, the numbers of
- * each block that no event will hold: these count as placed at once, and each chunk keeps those
- * counted since the one before, for a sequencer that reads the chunks again. Numbers can also stay
- * missing untold (an insert whose outcome was unknown, a crash). Every number below one stored
- * when the gap began was leased before it, so one still missing after the grace and a full scan
- * is such a hole: counted as placed, and looked for again, less and less often.
+ * each block that no event will hold: these count as placed at once. Numbers can also stay missing
+ * untold (an insert whose outcome was unknown, a crash). Every number below one stored when the
+ * gap began was leased before it, so one still missing after the grace and a full scan is such a
+ * hole: counted as placed, and looked for again, less and less often. Each chunk keeps how far
+ * every number is placed or counted (`through`): a sequencer reading the chunks again starts from
+ * there, so it neither holds every event_id above an old hole nor searches again for holes.
  */
 export function arrivalPlacement(db: Db, options: ArrivalPlacementOptions): Placement {
   const events = db.collection<EventDocument>(EVENTS_COLLECTION);
@@ -56,7 +57,6 @@ export function arrivalPlacement(db: Db, options: ArrivalPlacementOptions): Plac
   let highestSeen = 0;
   /** Numbers counted as placed though no chunk holds them (holes), and when to look for them again. */
   const abandoned = new Set<number>();
-  let told: Hole[] = []; // numbers writers told unused, not yet kept in a chunk written here
   let late: { ids: number[]; due: number; wait: number }[] = [];
   const inChunk = (id: number) => placed.has(id) && !abandoned.has(id);
   /** Search the events at the next chance, without a grace: after a start, and while searches keep finding events. */
@@ -128,7 +128,12 @@ export function arrivalPlacement(db: Db, options: ArrivalPlacementOptions): Plac
   }
 
   return {
-    holes: () => [...told],
+    through(events) {
+      const ids = new Set(events.map((e) => e.event_id));
+      let through = placed.through;
+      while (placed.has(through + 1) || ids.has(through + 1)) through += 1;
+      return through;
+    },
     async unplaced(limit) {
       // Arrivals whose events the pass before placed (or held only events placed already).
       await deleteSpent();
@@ -138,13 +143,8 @@ export function arrivalPlacement(db: Db, options: ArrivalPlacementOptions): Plac
         const arrived = decodeEvents(arrival.events);
         held.set(arrival._id, arrived.map((e) => e.event_id));
         for (const event of arrived) if (!inChunk(event.event_id)) fresh.set(event.event_id, event);
-        // Told unused: placed, never looked for; merged, lest repeats alone (a block a batch, no chunk) grow the list.
-        for (const [first, last] of decodeHoles(arrival.holes)) {
-          placed.addRange(first, last);
-          const end = told.at(-1);
-          if (end?.[1] === first - 1) told[told.length - 1] = [end[0], last];
-          else told.push([first, last]);
-        }
+        // Numbers a writer told unused: placed, never looked for.
+        for (const [first, last] of decodeHoles(arrival.holes)) placed.addRange(first, last);
       }
       await lookAgain(fresh);
       await fillGap(fresh, limit);
@@ -152,8 +152,6 @@ export function arrivalPlacement(db: Db, options: ArrivalPlacementOptions): Plac
       return [...fresh.values()].sort((a, b) => a.event_id - b.event_id).slice(0, limit);
     },
     record(chunk) {
-      const kept = new Set(chunk.holes?.map((hole) => hole.join()));
-      told = told.filter((hole) => !kept.has(hole.join()));
       // Arrivals whose events are all placed now are deleted by the next pass, once for all its
       // chunks: a delete reads every arrival on the local database, so one per chunk would cost
       // as much as the pass.
@@ -180,13 +178,12 @@ export function arrivalPlacement(db: Db, options: ArrivalPlacementOptions): Plac
             known.add(event.event_id);
             highestSeen = Math.max(highestSeen, event.event_id);
           }
-          for (const [first, last] of chunk.holes ?? []) known.addRange(first, last);
+          if (chunk.through) known.addRange(1, chunk.through);
         }
         if (count === (newest?.number ?? 0)) {
           // Holes stay holes (unless another sequencer found their events after all).
           for (const id of abandoned) if (known.has(id)) abandoned.delete(id);
           else known.add(id);
-          for (const [first, last] of told) known.addRange(first, last);
           placed = known;
           // Events stored while no sequencer ran may have no arrival (a writer that crashed): looked for at once.
           scanNow = true;

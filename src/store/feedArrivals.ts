@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
 import { readableEvent, type EventDocument, type ReadableEvent } from './eventDocument';
-import { encodeEvents, encodeHoles, type Hole } from './feedChunk';
+import { encodeEvents } from './feedChunk';
 import { ThrottledWrite } from './throttledWrite';
 
 export const FEED_ARRIVALS_COLLECTION = 'feed_arrivals';
@@ -13,6 +13,13 @@ const EVENTS_PER_ARRIVAL = 2000;
 const MAX_PENDING = 50_000;
 /** Unused ranges waiting at most, likewise. */
 const MAX_PENDING_HOLES = 20_000;
+
+/** Event_ids first to last (inclusive) that no event holds: numbers of a writer's block it did not use. */
+export type Hole = [first: number, last: number];
+
+/** Holes as JSON text, as events are (and because the local database stores no nested arrays). */
+export const encodeHoles = (holes: readonly Hole[]): string => JSON.stringify(holes);
+export const decodeHoles = (text: string | undefined): Hole[] => (text === undefined ? [] : (JSON.parse(text) as Hole[]));
 
 /** Events one instance stored, told to the feed sequencer; deleted once they are placed. */
 export interface ArrivalDocument {

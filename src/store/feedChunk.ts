@@ -5,9 +5,6 @@ import type { ReadableEvent } from './eventDocument';
 
 export const FEED_CHUNKS_COLLECTION = 'feed_chunks';
 
-/** Event_ids first to last (inclusive) that no event holds: numbers of a writer's block it did not use. */
-export type Hole = [first: number, last: number];
-
 /** One chunk of the feed: events placed together, at consecutive positions. Never changed once written. */
 export interface Chunk {
   /** 1, 2, 3, …: chunk n+1 is written only after chunk n. */
@@ -15,10 +12,11 @@ export interface Chunk {
   first_position: number;
   events: ReadableEvent[];
   /**
-   * Event_ids that writers told unused, counted placed when this chunk was written: kept so that a
-   * sequencer reading the chunks again knows them (only the local database's placement has any).
+   * Every event_id up to this one was placed, or counted as a number no event holds, when this
+   * chunk was written: a sequencer reading the chunks again starts from it (only the local
+   * database's placement keeps one).
    */
-  holes?: Hole[];
+  through?: number;
 }
 
 /** A chunk as stored. */
@@ -34,8 +32,7 @@ export interface ChunkDocument {
   count: number;
   /** The events, encoded by encodeEvents. */
   events: string;
-  /** Chunk.holes, encoded by encodeHoles (absent when none). */
-  holes?: string;
+  through?: number;
   created_at: Date;
 }
 
@@ -53,10 +50,6 @@ export function encodeEvents(events: readonly ReadableEvent[]): string {
   return JSON.stringify(events);
 }
 
-/** Holes as JSON text, as events are (and because the local database stores no nested arrays). */
-export const encodeHoles = (holes: readonly Hole[]): string => JSON.stringify(holes);
-export const decodeHoles = (text: string | undefined): Hole[] => (text === undefined ? [] : (JSON.parse(text) as Hole[]));
-
 export function decodeEvents(text: string): ReadableEvent[] {
   const events = JSON.parse(text) as Array<ReadableEvent & { timestamp: string; received_at: string }>;
   return events.map((e) => ({ ...e, timestamp: new Date(e.timestamp), received_at: new Date(e.received_at) }));
@@ -68,7 +61,7 @@ export const toChunkDocument = (chunk: Chunk): ChunkDocument => ({
   first_position: chunk.first_position,
   count: chunk.events.length,
   events: encodeEvents(chunk.events),
-  ...(chunk.holes?.length ? { holes: encodeHoles(chunk.holes) } : {}),
+  ...(chunk.through !== undefined ? { through: chunk.through } : {}),
   created_at: new Date(),
 });
 
@@ -76,7 +69,7 @@ export const fromChunkDocument = (doc: ChunkDocument): Chunk => ({
   number: doc.number,
   first_position: doc.first_position,
   events: decodeEvents(doc.events),
-  ...(doc.holes !== undefined ? { holes: decodeHoles(doc.holes) } : {}),
+  ...(doc.through !== undefined ? { through: doc.through } : {}),
 });
 
 /** Chunks a process keeps in memory: readers near the end of the feed then read no database. */

@@ -1,7 +1,7 @@
 import type { Collection, Db } from 'mongodb';
 import type { EventDocument, ReadableEvent } from './eventDocument';
 import { EVENTS_COLLECTION } from './eventStore';
-import { fromChunkDocument, type Chunk, type ChunkDocument, type Hole } from './feedChunk';
+import { fromChunkDocument, type Chunk, type ChunkDocument } from './feedChunk';
 
 /**
  * Which stored events the feed has placed, and which it has not yet. Two ways, one contract:
@@ -17,8 +17,8 @@ export interface Placement {
    * which the sequencer then records and continues from.
    */
   reload(chunks: Collection<ChunkDocument>): Promise<Chunk | null>;
-  /** Numbers counted placed though no event holds them, not yet kept in a chunk: the next chunk keeps them. */
-  holes?(): Hole[];
+  /** How far every event_id is placed, counted as held by no event, or among `events` (a chunk's, kept in it; see Chunk). */
+  through?(events: readonly ReadableEvent[]): number;
 }
 
 const MAJORITY = { readConcern: { level: 'majority' as const } };

@@ -113,12 +113,8 @@ export class FeedSequencer {
     const fresh = await this.placement.unplaced(this.options.chunkSize * CHUNKS_PER_PASS);
     let placed = 0;
     for (let from = 0; from < fresh.length; from += this.options.chunkSize) {
-      const chunk: Chunk = {
-        number: head.id + 1,
-        first_position: head.next_position,
-        events: fresh.slice(from, from + this.options.chunkSize).map(readableEvent),
-        holes: this.placement.holes?.(),
-      };
+      const events = fresh.slice(from, from + this.options.chunkSize).map(readableEvent);
+      const chunk: Chunk = { number: head.id + 1, first_position: head.next_position, events, through: this.placement.through?.(events) };
       // Until the chunk is recorded, no pass may read unplaced events (see above): if anything
       // fails from here, the next pass reads the newest chunk again and records it first.
       this.head = undefined;

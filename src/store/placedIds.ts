@@ -36,8 +36,14 @@ export class PlacedIds {
       for (let id = first; id <= last; id++) this.above.add(id);
       return;
     }
-    for (let id = this.upTo + 1; id <= last; id++) this.above.delete(id);
-    this.upTo = Math.max(this.upTo, last);
+    if (last <= this.upTo) return;
+    // Whichever is shorter: the range may be far longer than the few ids held above `through`.
+    if (last - this.upTo > this.above.size) {
+      for (const id of this.above) if (id <= last) this.above.delete(id);
+    } else {
+      for (let id = this.upTo + 1; id <= last; id++) this.above.delete(id);
+    }
+    this.upTo = last;
     while (this.above.delete(this.upTo + 1)) this.upTo += 1;
   }
 }

@@ -2,6 +2,7 @@ import type { EventDocument } from '../../src/store/eventDocument';
 import { EVENTS_COLLECTION } from '../../src/store/eventStore';
 import { anArrival, arrivalsOf } from '../../src/store/feedArrivals';
 import { SEQUENCES_COLLECTION } from '../../src/store/sequences';
+import type { Placement } from '../../src/store/feedPlacement';
 import { sequencerBench } from '../helpers/sequencerBench';
 
 const bench = sequencerBench(__filename);
@@ -129,30 +130,42 @@ describe('the arrival placement', () => {
     expect(await placedIds()).toEqual([1, 2, 3, 101, 102, 203, 201]);
   });
 
-  test('when a sequencer reads the chunks again, then the numbers told unused are still counted placed, from the chunks that kept them', async () => {
+  test('when a sequencer reads the chunks again, then it starts from how far they say every number is placed or told, and searches nothing below', async () => {
     const first = sequencer(arrivals, 'a');
     await drain(first);
-    await storeEvents(2, 1, true, [[3, 100]]);
+    // As a writer tells them: its events' arrival, then the rest of the block in one of its own.
+    await storeEvents(2, 1, true);
+    await storeEvents(0, 3, true, [[3, 100]]);
     await drain(first);
-    expect((await bench.chunks()).flatMap((c) => c.holes ?? [])).toEqual([[3, 100]]);
+    await storeEvents(1, 101, true, [[102, 200]]);
+    await drain(first);
+    expect((await bench.chunks()).at(-1)!.through).toBe(200);
 
-    // Another sequencer starts (it searches the events once): a told number is not searched for.
+    // Another sequencer starts (it searches the events above what it knows once): 50 was told unused.
     await storeEvents(1, 50, false);
-    const second = sequencer(arrivals, 'b', 0);
-    await storeEvents(1, 101, true);
+    let restarted!: Placement;
+    const second = sequencer((on) => (restarted = arrivals(on)), 'b', 0);
+    await storeEvents(1, 201, true, [[202, 300]]);
     await drain(second);
-    expect(await placedIds()).toEqual([1, 2, 101]);
+    expect(await placedIds()).toEqual([1, 2, 101, 201]);
+    expect(restarted.through!([])).toBe(300);
   });
 
-  test('when batches of repeats alone tell whole blocks one after another, then the chunk keeps them as one range', async () => {
-    const seq = sequencer(arrivals);
-    await drain(seq);
-    await storeEvents(0, 1, true, [[1, 100]]);
-    await storeEvents(0, 101, true, [[101, 200]]);
-    await drain(seq);
-    await storeEvents(1, 201, true, [[202, 300]]);
-    await drain(seq);
+  test('when a sequencer restarts after an untold number was counted a hole, then it does not start from that old gap', async () => {
+    const first = sequencer(arrivals, 'a');
+    await drain(first);
+    await storeEvents(2, 1, true);
+    // 3 is never stored and never told (its writer crashed); 4 is, with the rest of its block.
+    await storeEvents(1, 4, true, [[5, 100]]);
+    await drain(first);
+    bench.clock += 5_000;
+    await drain(first); // the grace is over: 3 is counted a hole
+    await storeEvents(1, 101, true, [[102, 200]]);
+    await drain(first);
 
-    expect((await bench.chunks()).map((c) => [c.events.map((e) => e.event_id), c.holes])).toEqual([[[201], [[1, 200], [202, 300]]]]);
+    let restarted!: Placement;
+    await drain(sequencer((on) => (restarted = arrivals(on)), 'b', 0));
+    expect(restarted.through!([])).toBe(200);
+    expect(await placedIds()).toEqual([1, 2, 4, 101]);
   });
 });
