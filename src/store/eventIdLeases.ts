@@ -17,19 +17,19 @@ export const BLOCK_SIZE = 100;
 interface BlockDocument {
   /** The block's number: 1, 2, 3... with no number skipped. */
   _id: number;
-  /** When its taker sent the insert (this process's clock): blocks are deleted by it. */
-  at: Date;
 }
 
 /**
  * What a writer knows of the newest block is trusted this long, from when the insert or read that
- * told it was sent; blocks are deleted only once older than PRUNE_AGE_MS, and never the newest
- * KEEP. So a writer could insert a deleted block again (and reuse its numbers) only with an
- * insert that took PRUNE_AGE_MS - TRUST_MS (50 s) to land.
+ * told it was sent. An instance deletes only blocks KEEP below one it took at least PRUNE_AGE_MS
+ * before, by its own steady clock (no clocks are compared across machines): all of them existed
+ * then, so a writer could insert one again (and reuse its numbers) only with an insert that took
+ * PRUNE_AGE_MS - TRUST_MS (50 s) to land.
  */
 const TRUST_MS = 10_000;
 const PRUNE_AGE_MS = 60_000;
 const KEEP = 100;
+/** An instance prunes each time it takes a block whose number is a multiple of this. */
 const PRUNE_EVERY = 200;
 /** Blocks lost one after another before the newest is read instead of tried one by one. */
 const MAX_PROBES = 8;
@@ -68,12 +68,14 @@ const rangeOf = (block: number): { first: number; last: number } => ({ first: (b
  * documents, against 0.5 ms for a refused insert). The price is sparse event_ids: numbers of a
  * block its batch did not need are never handed out; the writer reports them to the feed.
  *
- * Where to start: the newest block this instance took or saw (when recent), else the newest
- * block (a sort: a scan of the blocks of the last minute on FerretDB), else the first block starts
+ * Where to start: the newest block this instance took (when recent), else the newest
+ * block (a sort: a scan of the blocks kept, on FerretDB), else the first block starts
  * above every event stored, reserved in the event_id hint, or leased by an earlier build.
  */
 export class EventIdLeases {
   private known: Known | undefined;
+  /** Blocks this instance took, at most one a second: where it may prune from, a minute later. */
+  private taken: Known[] = [];
   readonly stats: NumberingStats = { leases: 0, conflicts: 0, retries: 0, leaseSeconds: 0 };
 
   constructor(
@@ -102,10 +104,11 @@ export class EventIdLeases {
       const block = known.block + 1;
       const sent = this.now();
       try {
-        await this.blocks.insertOne({ _id: block, at: new Date() });
+        await this.blocks.insertOne({ _id: block });
         this.known = { block, at: sent };
         this.stats.leases += 1;
-        if (block % PRUNE_EVERY === 0) this.prune(block);
+        if (!this.taken.length || sent - this.taken.at(-1)!.at >= 1000) this.taken.push(this.known);
+        if (block % PRUNE_EVERY === 0) this.prune();
         return block;
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
@@ -123,9 +126,11 @@ export class EventIdLeases {
     }
   }
 
-  private prune(newest: number): void {
-    const filter = { _id: { $lt: newest - KEEP }, at: { $lt: new Date(Date.now() - PRUNE_AGE_MS) } };
-    void this.blocks.deleteMany(filter).catch(() => undefined);
+  private prune(): void {
+    const old = this.taken.filter(({ at }) => this.now() - at >= PRUNE_AGE_MS).at(-1);
+    if (!old) return;
+    this.taken = this.taken.filter(({ at }) => at > old.at);
+    void this.blocks.deleteMany({ _id: { $lt: old.block - KEEP } }).catch(() => undefined);
   }
 
   /** Creates the collection before any block (see ensureCollection). */

@@ -1,4 +1,4 @@
-// Over 200 lines: the numbering and insert algorithm of one writer, whose parts (batches, id conflicts, repeats, deadlines) only make sense read together.
+// Over 200 lines: the numbering and insert algorithm of one writer, whose parts (batches, blocks, id conflicts, repeats, deadlines) only make sense read together.
 import { AppError } from '../errors';
 import type { EventDocument, UnnumberedEvent } from './eventDocument';
 import { EventIdHint } from './eventIdHint';
@@ -49,7 +49,7 @@ export interface EventWriterOptions {
   maxQueued?: number;
   /** Told each time a write is refused because the queue is full. */
   onQueueFull?: () => void;
-  /** How often one event may find its event_id taken (by a writer outside the leases) before it is answered 503. */
+  /** How often one event may find its event_id taken (by a writer outside the blocks) before it is answered 503. */
   maxIdConflicts?: number;
   /** Turns an unknown-outcome failure into the vocabulary (503 or 500). */
   classify: (err: unknown) => AppError;
@@ -65,6 +65,14 @@ export interface EventWriterOptions {
 }
 
 type Pending = QueuedWrite<UnnumberedEvent, WriteResult>;
+
+/** A batch's block: numbers not yet used; whether the rest may be told unused when the batch ends; a number refused for a reason not named. */
+interface Block {
+  next: number;
+  last: number;
+  told: boolean;
+  doubtful?: number;
+}
 
 /** How long a batch waits for the documents still being decided (see whenReady). */
 const READY_WAIT_MS = 250;
@@ -82,10 +90,10 @@ const READY_WAIT_MS = 250;
  * on event_id stays as the last word: a number found taken (a writer outside the blocks, such as
  * an older build during an upgrade) sends the rest of the batch to a new block.
  *
- * Holes: numbers of a block not stored (the rest of the block, an event refused or found to be a
- * repeat mid-batch) are never handed out again, and are told to the feed once the batch is done
- * (`skip`), so that it does not wait for them. Numbers sent in an insert whose outcome is unknown
- * may be stored, and are not told: the feed passes over them once they outlive their grace
+ * Holes: the numbers of a block left when its batch is done are never handed out again, and are
+ * told to the feed (`skip`), so that it does not wait for them (an event refused or found to be a
+ * repeat mid-batch passes its number to the next). Numbers sent in an insert whose outcome is
+ * unknown may be stored, and are not told: the feed passes over them once they outlive their grace
  * (arrivalPlacement.ts), as over those of a crash. Events that queue while a batch is in flight
  * go together in the next one, which is what keeps throughput up (writeQueue.ts bounds that queue
  * and gives each write a deadline).
@@ -134,17 +142,17 @@ export class EventWriter {
   }
 
   private async writeBatch(batch: Pending[]): Promise<void> {
-    /** The batch's block: numbers not yet used, and whether the rest may be told unused when the batch ends. */
-    const leased: { next: number; last: number; told: boolean } = { next: 1, last: 0, told: true };
+    const leased: Block = { next: 1, last: 0, told: true };
     try {
       await this.numberAndInsert(await this.whenReady(batch.filter((p) => !p.settled)), leased);
     } finally {
-      // Numbers never sent in an insert: no event will ever hold them.
-      if (leased.told && leased.next <= leased.last) this.port.skip(leased.next, leased.last);
+      // Numbers never sent in an insert, or refused for a repeat that did not say its index: no event holds them.
+      const from = leased.doubtful === leased.next ? leased.next + 1 : leased.next;
+      if (leased.told && from <= leased.last) this.port.skip(from, leased.last);
     }
   }
 
-  private async numberAndInsert(pending: Pending[], leased: { next: number; last: number; told: boolean }): Promise<void> {
+  private async numberAndInsert(pending: Pending[], leased: Block): Promise<void> {
     /** How often each event found its event_id taken. */
     const conflicts = new Map<Pending, number>();
     while (pending.length > 0) {
@@ -154,7 +162,7 @@ export class EventWriter {
       try {
         if (leased.next > leased.last) {
           const block = await this.port.lease();
-          Object.assign(leased, { next: block.first, last: block.last, told: true });
+          Object.assign(leased, { next: block.first, last: block.last, told: true, doubtful: undefined });
           // A write answered 503 while the block was taken must not be stored after all: its
           // number is left unused, and the sender's retry stores it once.
           pending = pending.filter((p) => !p.settled);
@@ -208,6 +216,8 @@ export class EventWriter {
       }
       if (existing) {
         succeed(failed, { doc: existing, replayed: true });
+        // A database that does not name the index leaves open that the number was taken too.
+        if (outcome.failure.index === undefined) leased.doubtful = leased.next;
       } else if (outcome.failure.index === 'idempotency_key') {
         // Stored by another request, but not yet acknowledged by a majority: not replayable yet.
         fail(failed, new AppError('idempotency_in_progress'));

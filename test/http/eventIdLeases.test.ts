@@ -17,7 +17,7 @@ beforeAll(async () => {
 beforeEach(() => db.dropDatabase());
 afterAll(() => Promise.all(clients.map((c) => c.close())));
 
-type Blocks = Collection<{ _id: number; at: Date }>;
+type Blocks = Collection<{ _id: number }>;
 const blocksOf = (on: Db): Blocks => on.collection(EVENT_ID_BLOCKS_COLLECTION);
 
 /** Blocks over `collection`, counting its reads; `clock` moves its steady time. */
@@ -58,7 +58,7 @@ describe('event_id blocks', () => {
     const { leases, reads } = countingLeases(blocksOf(db), clock);
     await leases.prepare();
     expect(await leases.lease()).toEqual({ first: 1, last: BLOCK_SIZE });
-    await blocksOf(db).insertMany([2, 3, 4].map((_id) => ({ _id, at: new Date() })));
+    await blocksOf(db).insertMany([2, 3, 4].map((_id) => ({ _id })));
     const readsBefore = reads();
 
     expect(await leases.lease()).toEqual({ first: 4 * BLOCK_SIZE + 1, last: 5 * BLOCK_SIZE });
@@ -71,7 +71,7 @@ describe('event_id blocks', () => {
     const { leases, reads } = countingLeases(blocksOf(db), clock);
     await leases.prepare();
     await leases.lease();
-    await blocksOf(db).insertMany(Array.from({ length: 20 }, (_, i) => ({ _id: i + 2, at: new Date() })));
+    await blocksOf(db).insertMany(Array.from({ length: 20 }, (_, i) => ({ _id: i + 2 })));
 
     clock.now = 10_000;
     const readsBefore = reads();
@@ -80,24 +80,36 @@ describe('event_id blocks', () => {
     expect(leases.stats.conflicts).toBe(0);
 
     // Fresh knowledge, but far behind: eight refused inserts, then one read.
-    await blocksOf(db).insertMany(Array.from({ length: 30 }, (_, i) => ({ _id: i + 23, at: new Date() })));
+    await blocksOf(db).insertMany(Array.from({ length: 30 }, (_, i) => ({ _id: i + 23 })));
     expect(await leases.lease()).toEqual({ first: 52 * BLOCK_SIZE + 1, last: 53 * BLOCK_SIZE });
     expect(reads() - readsBefore).toBe(2);
     expect(leases.stats.conflicts).toBe(8);
   });
 
-  test('when blocks are older than a minute and far below the newest, then they are deleted, and the newest are kept', async () => {
-    const { leases } = countingLeases(blocksOf(db));
+  test('when an instance took a block a minute ago by its own clock, then it deletes the blocks more than 100 below that one, and no others', async () => {
+    const clock = { now: 0 };
+    const { leases } = countingLeases(blocksOf(db), clock);
     await leases.prepare();
-    const old = new Date(Date.now() - 120_000);
-    await blocksOf(db).insertMany(Array.from({ length: 150 }, (_, i) => ({ _id: i + 1, at: old })));
-    await blocksOf(db).insertMany(Array.from({ length: 49 }, (_, i) => ({ _id: i + 151, at: new Date() })));
+    const others = async (from: number, to: number) => blocksOf(db).insertMany(Array.from({ length: to - from + 1 }, (_, i) => ({ _id: from + i })));
+    const left = async () => (await blocksOf(db).find({}, { projection: { _id: 1 } }).toArray()).map((b) => b._id).sort((a, b) => a - b);
+    await others(1, 150);
+    expect(await leases.lease()).toEqual({ first: 150 * BLOCK_SIZE + 1, last: 151 * BLOCK_SIZE });
+    await others(152, 198);
 
-    expect(await leases.lease()).toEqual({ first: 199 * BLOCK_SIZE + 1, last: 200 * BLOCK_SIZE });
-    for (let i = 0; i < 50 && (await blocksOf(db).countDocuments({ _id: { $lt: 100 } })) > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    // Not yet a minute: block 200 is taken, and nothing is deleted.
+    clock.now = 59_999;
+    await leases.lease();
+    await leases.lease();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await left()).toHaveLength(200);
 
-    const left = (await blocksOf(db).find({}, { projection: { _id: 1 } }).toArray()).map((b) => b._id).sort((a, b) => a - b);
-    expect(left).toEqual(Array.from({ length: 101 }, (_, i) => i + 100));
+    // A minute after block 151 was taken, block 400 prunes below 51.
+    await others(201, 398);
+    clock.now = 60_000;
+    await leases.lease();
+    expect(await leases.lease()).toEqual({ first: 399 * BLOCK_SIZE + 1, last: 400 * BLOCK_SIZE });
+    for (let i = 0; i < 50 && (await blocksOf(db).countDocuments({ _id: { $lt: 51 } })) > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(await left()).toEqual(Array.from({ length: 350 }, (_, i) => i + 51));
   });
 
   test('when no block was ever taken, then the first starts above the events stored, the numbers reserved in the hint, and the leases of an earlier build', async () => {

