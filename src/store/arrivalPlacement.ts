@@ -13,6 +13,8 @@ const MAJORITY = { readConcern: { level: 'majority' as const } };
 const RELOAD_ATTEMPTS = 5;
 /** A gap that the events themselves do not fill is looked for again at most this rarely. */
 const MAX_GAP_WAIT_MS = 10 * 60_000;
+/** Holes still looked for that a chunk names at most (the newest). */
+const OPEN_KEPT = 1000;
 
 export interface ArrivalPlacementOptions {
   /** How long an event may go without its arrival before the events are searched for it. */
@@ -22,27 +24,22 @@ export interface ArrivalPlacementOptions {
 }
 
 /**
- * The placement for the local database (FerretDB on SQLite), which answers every query by reading
- * the whole collection and holds its one write lock for seconds on an update of many events. So
- * events are never updated there: writers list what they stored in arrivals (feedArrivals.ts),
- * the sequencer reads those (deleting each pass the arrivals whose events are all placed), and
- * what is placed is kept as event_ids in memory (PlacedIds), rebuilt from the chunks when a
- * sequencer starts or loses a race.
+ * The placement for the local database (FerretDB on SQLite), which reads a whole collection for
+ * every query and holds its one write lock for seconds on an update of many events. So events are
+ * never updated there: writers list what they stored in arrivals (feedArrivals.ts), the sequencer
+ * reads those (deleting the arrivals whose events are all placed), and what is placed is kept as
+ * event_ids in memory (PlacedIds), rebuilt from the chunks when a sequencer starts or loses a race.
  *
- * An event stored without its arrival (its writer crashed before telling, or its insert was
- * answered with an error after it was stored) shows as a number missing below events already
- * known or below the highest event_id stored: once that has lasted `graceMs`, the events above the
- * placed ones are read (one scan). A sequencer that starts also reads them once. The newest events
- * of an instance that crashed stay out of the feed until another event is stored or a sequencer
- * starts: a limit of the local database only (MongoDB finds unplaced events through an index).
- *
- * Writers take event_ids in blocks (eventIdLeases.ts) and tell, in their arrivals, the numbers of
- * each block that no event will hold: these count as placed at once. Numbers can also stay missing
- * untold (an insert whose outcome was unknown, a crash). Every number below one stored when the
- * gap began was leased before it, so one still missing after the grace and a full scan is such a
- * hole: counted as placed, and looked for again, less and less often. Each chunk keeps how far
- * every number is placed or counted (`through`): a sequencer reading the chunks again starts from
- * there, so it neither holds every event_id above an old hole nor searches again for holes.
+ * Writers take event_ids in blocks (eventIdLeases.ts) and tell, in their arrivals, the numbers no
+ * event will hold: these count as placed at once. An event stored without its arrival (its writer
+ * crashed, or its insert was answered with an error after it was stored) shows as a number missing
+ * below events known or below the highest event_id stored: once that has lasted `graceMs`, the
+ * events above the placed ones are read (one scan; a sequencer that starts also reads them once).
+ * A number still missing then was leased and never stored: a hole, counted as placed and looked
+ * for again, less and less often. Each chunk keeps how far every number is placed or counted
+ * (`through`) and the holes still looked for (`open`): a sequencer reading the chunks again
+ * starts from there. The newest events of a crashed instance wait for the next event stored or
+ * sequencer start: a limit of the local database only (MongoDB finds them through an index).
  */
 export function arrivalPlacement(db: Db, options: ArrivalPlacementOptions): Placement {
   const events = db.collection<EventDocument>(EVENTS_COLLECTION);
@@ -128,11 +125,13 @@ export function arrivalPlacement(db: Db, options: ArrivalPlacementOptions): Plac
   }
 
   return {
-    through(events) {
+    watermark(events) {
       const ids = new Set(events.map((e) => e.event_id));
       let through = placed.through;
       while (placed.has(through + 1) || ids.has(through + 1)) through += 1;
-      return through;
+      // Counted holes still looked for: whoever reads the chunks again looks for them too.
+      const open = [...abandoned].filter((id) => id <= through && !ids.has(id)).sort((a, b) => a - b);
+      return { through, open: open.slice(-OPEN_KEPT) };
     },
     async unplaced(limit) {
       // Arrivals whose events the pass before placed (or held only events placed already).
@@ -152,9 +151,7 @@ export function arrivalPlacement(db: Db, options: ArrivalPlacementOptions): Plac
       return [...fresh.values()].sort((a, b) => a.event_id - b.event_id).slice(0, limit);
     },
     record(chunk) {
-      // Arrivals whose events are all placed now are deleted by the next pass, once for all its
-      // chunks: a delete reads every arrival on the local database, so one per chunk would cost
-      // as much as the pass.
+      // Arrivals all placed are deleted by the next pass, once for all its chunks (a delete reads every arrival here).
       for (const { event_id } of chunk.events) {
         placed.add(event_id);
         abandoned.delete(event_id);
@@ -163,27 +160,32 @@ export function arrivalPlacement(db: Db, options: ArrivalPlacementOptions): Plac
       return Promise.resolve();
     },
     async reload(chunks) {
-      // The newest chunk must come from the same read as the placed ids: one written meanwhile by
-      // another sequencer would otherwise be the head while an older one it wrote is unknown.
-      // A read that missed a chunk (a gap in the numbers) is made again, a few times.
+      // The newest chunk comes from the same read as the placed ids (one written meanwhile would
+      // otherwise be the head while an older one is unknown); a read that missed a chunk is made again.
       for (let attempt = 1; ; attempt++) {
         const known = new PlacedIds();
         let newest: Chunk | null = null;
         let count = 0;
+        const found = new Set<number>(); // holes looked for whose events a chunk holds (another sequencer found them)
         for await (const doc of chunks.find({}, MAJORITY)) {
           const chunk = fromChunkDocument(doc);
           count++;
           if (!newest || chunk.number > newest.number) newest = chunk;
           for (const event of chunk.events) {
             known.add(event.event_id);
+            if (abandoned.has(event.event_id)) found.add(event.event_id);
             highestSeen = Math.max(highestSeen, event.event_id);
           }
           if (chunk.through) known.addRange(1, chunk.through);
         }
         if (count === (newest?.number ?? 0)) {
-          // Holes stay holes (unless another sequencer found their events after all).
-          for (const id of abandoned) if (known.has(id)) abandoned.delete(id);
+          // Holes stay holes, still looked for (unless a chunk holds their events), and so do those
+          // the newest chunk's sequencer was looking for (no chunk holds those: see watermark).
+          for (const id of abandoned) if (found.has(id)) abandoned.delete(id);
           else known.add(id);
+          const restored = (newest?.open ?? []).filter((id) => !abandoned.has(id));
+          for (const id of restored) abandoned.add(id);
+          if (restored.length > 0) late.push({ ids: restored, due: now() + options.graceMs, wait: options.graceMs });
           placed = known;
           // Events stored while no sequencer ran may have no arrival (a writer that crashed): looked for at once.
           scanNow = true;

@@ -17,6 +17,8 @@ export interface Chunk {
    * database's placement keeps one).
    */
   through?: number;
+  /** Numbers up to `through` counted as held by no event after a search, still looked for (a write may land late). */
+  open?: number[];
 }
 
 /** A chunk as stored. */
@@ -33,6 +35,7 @@ export interface ChunkDocument {
   /** The events, encoded by encodeEvents. */
   events: string;
   through?: number;
+  open?: number[];
   created_at: Date;
 }
 
@@ -62,6 +65,7 @@ export const toChunkDocument = (chunk: Chunk): ChunkDocument => ({
   count: chunk.events.length,
   events: encodeEvents(chunk.events),
   ...(chunk.through !== undefined ? { through: chunk.through } : {}),
+  ...(chunk.open?.length ? { open: chunk.open } : {}),
   created_at: new Date(),
 });
 
@@ -70,6 +74,7 @@ export const fromChunkDocument = (doc: ChunkDocument): Chunk => ({
   first_position: doc.first_position,
   events: decodeEvents(doc.events),
   ...(doc.through !== undefined ? { through: doc.through } : {}),
+  ...(doc.open?.length ? { open: doc.open } : {}),
 });
 
 /** Chunks a process keeps in memory: readers near the end of the feed then read no database. */

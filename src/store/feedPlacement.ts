@@ -17,8 +17,8 @@ export interface Placement {
    * which the sequencer then records and continues from.
    */
   reload(chunks: Collection<ChunkDocument>): Promise<Chunk | null>;
-  /** How far every event_id is placed, counted as held by no event, or among `events` (a chunk's, kept in it; see Chunk). */
-  through?(events: readonly ReadableEvent[]): number;
+  /** What a chunk of `events` keeps of what is placed (see Chunk's `through` and `open`). */
+  watermark?(events: readonly ReadableEvent[]): Pick<Chunk, 'through' | 'open'>;
 }
 
 const MAJORITY = { readConcern: { level: 'majority' as const } };

@@ -114,7 +114,7 @@ export class FeedSequencer {
     let placed = 0;
     for (let from = 0; from < fresh.length; from += this.options.chunkSize) {
       const events = fresh.slice(from, from + this.options.chunkSize).map(readableEvent);
-      const chunk: Chunk = { number: head.id + 1, first_position: head.next_position, events, through: this.placement.through?.(events) };
+      const chunk: Chunk = { number: head.id + 1, first_position: head.next_position, events, ...this.placement.watermark?.(events) };
       // Until the chunk is recorded, no pass may read unplaced events (see above): if anything
       // fails from here, the next pass reads the newest chunk again and records it first.
       this.head = undefined;
