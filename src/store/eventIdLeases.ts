@@ -101,13 +101,16 @@ export class EventIdLeases {
     this.known = undefined;
     let lost = 0;
     for (;;) {
+      // A refusal proves only that its block exists, not that it is near the newest: what was known
+      // is trusted from when it was learnt, however many blocks were tried since.
+      if (this.now() - known.at >= TRUST_MS) [known, lost] = [await this.newest(), 0];
       const block = known.block + 1;
       const sent = this.now();
       try {
         await this.blocks.insertOne({ _id: block });
         this.known = { block, at: sent };
         this.stats.leases += 1;
-        if (!this.taken.length || sent - this.taken.at(-1)!.at >= 1000) this.taken.push(this.known);
+        this.remember(this.known);
         if (block % PRUNE_EVERY === 0) this.prune();
         return block;
       } catch (err) {
@@ -117,13 +120,20 @@ export class EventIdLeases {
         // Taken: others are at least that far. Far behind them, the newest is read instead.
         lost += 1;
         if (lost < MAX_PROBES) {
-          known = { block, at: sent };
+          known = { block, at: known.at };
         } else {
           known = await this.newest();
           lost = 0;
         }
       }
     }
+  }
+
+  /** Keeps a block taken, at most one a second, and of those past PRUNE_AGE_MS only the newest. */
+  private remember(taken: Known): void {
+    if (this.taken.length === 0 || taken.at - this.taken.at(-1)!.at >= 1000) this.taken.push(taken);
+    const old = this.taken.findLastIndex(({ at }) => this.now() - at >= PRUNE_AGE_MS);
+    if (old > 0) this.taken.splice(0, old);
   }
 
   private prune(): void {

@@ -210,6 +210,8 @@ export class EventWriter {
         // A duplicate the database says was on event_id is no repeat: nothing to look up.
         if (outcome.failure.index !== 'event_id') existing = await this.port.findByIdempotencyKey(failed.doc.idempotency_key);
       } catch (err) {
+        // Not known to be a repeat: the number may be another writer's.
+        if (outcome.failure.index !== 'idempotency_key') leased.doubtful = leased.next;
         const appError = this.options.classify(err);
         for (const p of [failed, ...rest]) fail(p, appError);
         return;

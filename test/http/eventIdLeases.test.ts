@@ -20,11 +20,15 @@ afterAll(() => Promise.all(clients.map((c) => c.close())));
 type Blocks = Collection<{ _id: number }>;
 const blocksOf = (on: Db): Blocks => on.collection(EVENT_ID_BLOCKS_COLLECTION);
 
-/** Blocks over `collection`, counting its reads; `clock` moves its steady time. */
-function countingLeases(collection: Blocks, clock = { now: 0 }): { leases: EventIdLeases; reads: () => number } {
+/** Blocks over `collection`, counting its reads; `clock` moves its steady time, and each insert moves it by `insertMs`. */
+function countingLeases(collection: Blocks, clock = { now: 0 }, insertMs = 0): { leases: EventIdLeases; reads: () => number } {
   let reads = 0;
   const counted = new Proxy(collection, {
-    get: (target, name, receiver) => (name === 'find' ? (...args: unknown[]) => (reads++, (target.find as (...a: unknown[]) => unknown)(...args)) : Reflect.get(target, name, receiver)),
+    get: (target, name, receiver) => {
+      if (name === 'find') return (...args: unknown[]) => (reads++, (target.find as (...a: unknown[]) => unknown)(...args));
+      if (name === 'insertOne') return (...args: unknown[]) => ((clock.now += insertMs), (target.insertOne as (...a: unknown[]) => unknown)(...args));
+      return Reflect.get(target, name, receiver);
+    },
   });
   return { leases: new EventIdLeases(counted, () => Promise.resolve(0), () => clock.now), reads: () => reads };
 }
@@ -84,6 +88,19 @@ describe('event_id blocks', () => {
     expect(await leases.lease()).toEqual({ first: 52 * BLOCK_SIZE + 1, last: 53 * BLOCK_SIZE });
     expect(reads() - readsBefore).toBe(2);
     expect(leases.stats.conflicts).toBe(8);
+  });
+
+  test('when trying block after block takes longer than what it knew is trusted, then it reads the newest instead of going on', async () => {
+    const clock = { now: 0 };
+    const { leases, reads } = countingLeases(blocksOf(db), clock, 3_000);
+    await leases.prepare();
+    await leases.lease(); // block 1, known from t = 0
+    await blocksOf(db).insertMany(Array.from({ length: 9 }, (_, i) => ({ _id: i + 2 })));
+    const readsBefore = reads();
+
+    // Each insert takes 3 s: once blocks 2 to 4 are refused, 12 s have passed, and the newest (10) is read.
+    expect(await leases.lease()).toEqual({ first: 10 * BLOCK_SIZE + 1, last: 11 * BLOCK_SIZE });
+    expect([leases.stats.conflicts, reads() - readsBefore]).toEqual([3, 1]);
   });
 
   test('when an instance took a block a minute ago by its own clock, then it deletes the blocks more than 100 below that one, and no others', async () => {
