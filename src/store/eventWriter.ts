@@ -144,7 +144,23 @@ export class EventWriter {
   private async writeBatch(batch: Pending[]): Promise<void> {
     const leased: Block = { next: 1, last: 0, told: true };
     try {
-      await this.numberAndInsert(await this.whenReady(batch.filter((p) => !p.settled)), leased);
+      const waiting = batch.filter((p) => !p.settled);
+      const waits = waiting.map((p) => this.options.ready?.(p.doc));
+      // Documents still being decided: the block is taken meanwhile (its events are all here).
+      const early = waits.some((wait) => wait !== undefined) ? this.port.lease() : undefined;
+      early?.catch(() => undefined);
+      const pending = await this.whenReady(waiting, waits);
+      if (early) {
+        try {
+          const block = await early;
+          Object.assign(leased, { next: block.first, last: block.last });
+        } catch (err) {
+          const appError = this.options.classify(err);
+          for (const p of pending) fail(p, appError);
+          return;
+        }
+      }
+      await this.numberAndInsert(pending.filter((p) => !p.settled), leased);
     } finally {
       // Numbers never sent in an insert, or refused for a repeat that did not say its index: no event holds them.
       const from = leased.doubtful === leased.next ? leased.next + 1 : leased.next;
@@ -242,8 +258,7 @@ export class EventWriter {
    * partner, so one slow decision must not hold up the others' events. One not decided by then,
    * or whose decision failed, fails alone (503: the sender sends it again).
    */
-  private async whenReady(pending: Pending[]): Promise<Pending[]> {
-    const waits = pending.map((p) => this.options.ready?.(p.doc));
+  private async whenReady(pending: Pending[], waits: (Promise<void> | undefined)[]): Promise<Pending[]> {
     if (waits.every((wait) => wait === undefined)) return pending;
     const outcomes: (PromiseSettledResult<void> | undefined)[] = waits.map(() => undefined);
     const settled = Promise.all(waits.map((wait, i) => (wait ?? Promise.resolve()).then((value) => void (outcomes[i] = { status: 'fulfilled', value }), (reason: unknown) => void (outcomes[i] = { status: 'rejected', reason }))));

@@ -30,6 +30,30 @@ describe('EventWriter, documents still being decided', () => {
   });
 });
 
+describe('EventWriter, the block of a batch still being decided', () => {
+  test('when a document waits for its decision, then the block is taken meanwhile, and the batch is numbered from it once decided', async () => {
+    const db = new MemoryEvents();
+    let decide: () => void = () => undefined;
+    const decision = new Promise<void>((resolve) => (decide = resolve));
+    const waiting = doc('waiting');
+    const writer = new EventWriter(db.port(), { timeoutMs: 5000, classify, ready: (d) => (d === waiting ? decision : undefined) });
+    const written = writer.write(waiting);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect([db.leased, db.stored.size]).toEqual([10, 0]);
+    decide();
+    expect((await written).doc.event_id).toBe(1);
+    expect(db.leased).toBe(10);
+  });
+
+  test('when every decision of a batch fails, then the block taken meanwhile is told unused', async () => {
+    const db = new MemoryEvents();
+    const writer = new EventWriter(db.port(), { timeoutMs: 5000, classify, ready: () => Promise.reject(new AppError('database_unavailable')) });
+    await expect(writer.write(doc('refused'))).rejects.toMatchObject({ code: 'database_unavailable' });
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    expect([db.stored.size, db.accountedFor()]).toEqual([0, true]);
+  });
+});
+
 describe('EventWriter, a decision that never comes', () => {
   test('when a document is not decided within the bound, then it fails with 503 and the events behind it are written all the same', async () => {
     const db = new MemoryEvents();
