@@ -4,6 +4,21 @@ import { sequencerBench } from '../helpers/sequencerBench';
 const bench = sequencerBench(__filename);
 const { storeEvents, sequencer, placedIds, drain, arrivals } = bench;
 
+/**
+ * A sequencer that placed 1, 2 and 4 and counted 3 a hole: 3's insert had an unknown outcome (never
+ * told), 4 came with the rest of its block told; then the grace went by.
+ */
+async function holeCountedAt3(): Promise<ReturnType<typeof sequencer>> {
+  const first = sequencer(arrivals, 'a');
+  await drain(first);
+  await storeEvents(2, 1, true);
+  await storeEvents(1, 4, true, [[5, 100]]);
+  await drain(first);
+  bench.clock += 5_000;
+  await drain(first);
+  return first;
+}
+
 /** Numbers no event holds: told by writers (the rest of their event_id blocks), or counted after a search. */
 describe('the arrival placement and numbers no event holds', () => {
   test('when writers tell the numbers of their blocks they left unused, then those count as placed at once and are never searched for', async () => {
@@ -51,14 +66,7 @@ describe('the arrival placement and numbers no event holds', () => {
   });
 
   test('when a sequencer restarts after an untold number was counted a hole, then it does not start from that old gap', async () => {
-    const first = sequencer(arrivals, 'a');
-    await drain(first);
-    await storeEvents(2, 1, true);
-    // 3 is never stored and never told (its writer crashed); 4 is, with the rest of its block.
-    await storeEvents(1, 4, true, [[5, 100]]);
-    await drain(first);
-    bench.clock += 5_000;
-    await drain(first); // the grace is over: 3 is counted a hole
+    const first = await holeCountedAt3();
     await storeEvents(1, 101, true, [[102, 200]]);
     await drain(first);
 
@@ -69,14 +77,7 @@ describe('the arrival placement and numbers no event holds', () => {
   });
 
   test('when a number was counted a hole and another sequencer takes over, then the newcomer still looks for it, and a write that lands late is placed once', async () => {
-    const first = sequencer(arrivals, 'a');
-    await drain(first);
-    await storeEvents(2, 1, true);
-    // 3's insert had an unknown outcome: never told; 4 is stored, with the rest of its block.
-    await storeEvents(1, 4, true, [[5, 100]]);
-    await drain(first);
-    bench.clock += 5_000;
-    await drain(first); // 3 is counted a hole, still looked for
+    const first = await holeCountedAt3();
     await storeEvents(1, 101, true, [[102, 200]]);
     await drain(first);
     expect((await bench.chunks()).at(-1)).toMatchObject({ through: 200, open: [3] });
@@ -90,13 +91,7 @@ describe('the arrival placement and numbers no event holds', () => {
   });
 
   test('when a sequencer loses a race after counting a hole, then it still looks for it', async () => {
-    const first = sequencer(arrivals, 'a');
-    await drain(first);
-    await storeEvents(2, 1, true);
-    await storeEvents(1, 4, true, [[5, 100]]);
-    await drain(first);
-    bench.clock += 5_000;
-    await drain(first); // 3 is counted a hole
+    const first = await holeCountedAt3();
     // Another sequencer writes the next chunk: the first loses its next race and reads the chunks again.
     await storeEvents(1, 101, true, [[102, 200]]);
     await drain(sequencer(arrivals, 'b', 0));
