@@ -129,17 +129,18 @@ export class EventIdLeases {
     }
   }
 
-  /** Keeps a block taken, at most one a second, and of those past PRUNE_AGE_MS only the newest. */
+  /** Keeps a block taken, at most one a second; of those past PRUNE_AGE_MS only the newest, first. */
   private remember(taken: Known): void {
     if (this.taken.length === 0 || taken.at - this.taken.at(-1)!.at >= 1000) this.taken.push(taken);
     const old = this.taken.findLastIndex(({ at }) => this.now() - at >= PRUNE_AGE_MS);
     if (old > 0) this.taken.splice(0, old);
   }
 
+  /** Deletes below the block taken a minute ago (the first remembered, once that old). */
   private prune(): void {
-    const old = this.taken.filter(({ at }) => this.now() - at >= PRUNE_AGE_MS).at(-1);
-    if (!old) return;
-    this.taken = this.taken.filter(({ at }) => at > old.at);
+    const old = this.taken[0];
+    if (!old || this.now() - old.at < PRUNE_AGE_MS) return;
+    this.taken.shift();
     void this.blocks.deleteMany({ _id: { $lt: old.block - KEEP } }).catch(() => undefined);
   }
 
