@@ -1,18 +1,26 @@
-import type { Db } from 'mongodb';
+import type { Collection } from 'mongodb';
 import type { KeyMode } from './partnerStore';
 import { RecentMap } from '../recentMap';
-import { insertFresh, takenIndexes, withinBudget } from './dbErrors';
+import { takenIndexes, withinBudget } from './dbErrors';
 import { Batches } from './batches';
+import type { BesideClaims } from './versionKeys';
 
+/** Where starts were kept before they joined the version claims (see migrations.ts). */
 export const APPOINTMENT_STARTS_COLLECTION = 'appointment_starts';
-
-/** The database that holds the starts on the local database (see stores.ts): `<MONGODB_DB>_starts`. */
 export const startsDatabaseName = (dbName: string): string => `${dbName}_starts`;
 
-/** The starts of the two newest booked versions of one appointment of one partner (FHIR `Appointment.start`). */
-interface StartDocument {
-  /** Mode, partner and appointment id: a lookup by `_id` is the one query every database serves from an index. */
+/** A start's `_id` among the mode's claims: `s|` and the JSON of partner and appointment id. */
+export const startId = (partner: string, appointmentId: string): string => `s|${JSON.stringify([partner, appointmentId])}`;
+
+/**
+ * The starts of the two newest booked versions of one appointment of one partner (FHIR
+ * `Appointment.start`), kept with the mode's version claims (see BesideClaims).
+ */
+export interface StartDocument {
+  /** See startId: a lookup by `_id` is the one query every database serves from an index. */
   _id: string;
+  /** When it was written (test-mode claims are deleted by it). */
+  at: Date;
   start: Date;
   /** When that version changed (its meta.lastUpdated): an older version never replaces a newer one. */
   as_of: Date;
@@ -32,8 +40,8 @@ export interface BookedStart {
  * they arrive in.
  *
  * Made for the local database, where one update costs as much as inserting a hundred documents:
- * an appointment's first booking (most of them) is one document added to an insert shared by the
- * requests of the moment; only a later version reads its document (by `_id`) and replaces it.
+ * an appointment's first booking (most of them) is one document added to the insert that claims
+ * the versions of the moment; only a later version reads its document (by `_id`) and replaces it.
  */
 export interface AppointmentStarts {
   /**
@@ -52,23 +60,55 @@ export interface AppointmentStarts {
 
 const asBooked = (at: { start: Date; as_of: Date } | null): BookedStart | undefined => (at ? { start: at.start, asOf: at.as_of } : undefined);
 
-/**
- * How long starts gather before an insert (see Batches): a claim for a later version waits while
- * its event queues for the write anyway; a first version's start is written after the reply.
- */
-const CLAIM_LINGER_MS = 3;
-const FIRST_LINGER_MS = 20;
-
-export function openAppointmentStarts(db: Db, remembered = 10_000): AppointmentStarts {
-  const starts = db.collection<StartDocument>(APPOINTMENT_STARTS_COLLECTION);
+export function openAppointmentStarts(claims: BesideClaims, remembered = 10_000): AppointmentStarts {
+  // Keyed by mode too: the two modes' claims live apart.
   const recent = new RecentMap<string, StartDocument>(remembered);
-  // True for each document inserted; false when its `_id` was taken (the appointment was booked before).
-  const inserts = new Batches<StartDocument, boolean>((docs) => insertFresh(starts, docs), 1000, CLAIM_LINGER_MS);
-  // First versions' starts, recorded after the reply: gathered longer, into fewer inserts.
-  const firstInserts = new Batches<StartDocument, boolean>((docs) => insertFresh(starts, docs), 1000, FIRST_LINGER_MS);
+  const replaces: Record<KeyMode, Batches<StartDocument, void>> = { live: replacing(claims.collection('live')), test: replacing(claims.collection('test')) };
+
+  return {
+    claimFirst(mode, partner, appointmentId, booked) {
+      const _id = startId(partner, appointmentId);
+      const known = `${mode}${_id}`;
+      if (recent.touch(known)) return undefined;
+      const fresh: StartDocument = { _id, at: new Date(), start: booked.start, as_of: booked.asOf, previous: null };
+      recent.set(known, fresh);
+      // Taken: a newer version is stored (this one arrived late, or again); it is read when needed.
+      const forget = () => recent.delete(known);
+      claims.insert(mode, fresh).then((inserted) => inserted || forget(), forget);
+      return undefined;
+    },
+
+    async claim(mode, partner, appointmentId, booked, timeoutMs) {
+      const _id = startId(partner, appointmentId);
+      const known = `${mode}${_id}`;
+      const fresh: StartDocument = { _id, at: new Date(), start: booked.start, as_of: booked.asOf, previous: null };
+      let stored = recent.touch(known);
+      if (!stored) {
+        if (await withinBudget(timeoutMs, claims.insert(mode, fresh))) {
+          recent.set(known, fresh);
+          return undefined;
+        }
+        stored = (await withinBudget(timeoutMs, claims.collection<StartDocument>(mode).findOne({ _id }))) ?? undefined;
+        // Taken, then gone (deleted by hand, or a test claim past its days): start over as a first booking.
+        if (!stored) return this.claim(mode, partner, appointmentId, booked, timeoutMs);
+      }
+      if (booked.asOf.getTime() === stored.as_of.getTime()) return asBooked(stored.previous);
+      if (booked.asOf < stored.as_of) return undefined;
+      // Two instances moving one appointment at the same moment may keep the older of the two
+      // for a while; the next version puts it right.
+      const moved: StartDocument = { _id, at: new Date(), start: booked.start, as_of: booked.asOf, previous: { start: stored.start, as_of: stored.as_of } };
+      await withinBudget(timeoutMs, replaces[mode].add(moved));
+      recent.set(known, moved);
+      return asBooked(moved.previous);
+    },
+  };
+}
+
+/** Replaces starts, gathered (one update costs far more than a document on the local database). */
+function replacing(starts: Collection<StartDocument>): Batches<StartDocument, void> {
   const replaceAll = (docs: StartDocument[]) =>
     starts.bulkWrite(docs.map(({ _id, ...fields }) => ({ replaceOne: { filter: { _id }, replacement: fields, upsert: true } })), { ordered: false });
-  const replaces = new Batches<StartDocument, void>(async (docs) => {
+  return new Batches<StartDocument, void>(async (docs) => {
     try {
       await replaceAll(docs);
     } catch (err) {
@@ -80,40 +120,4 @@ export function openAppointmentStarts(db: Db, remembered = 10_000): AppointmentS
     }
     return docs.map(() => undefined);
   });
-
-  return {
-    claimFirst(mode, partner, appointmentId, booked) {
-      const _id = JSON.stringify([mode, partner, appointmentId]);
-      if (recent.touch(_id)) return undefined;
-      const fresh: StartDocument = { _id, start: booked.start, as_of: booked.asOf, previous: null };
-      recent.set(_id, fresh);
-      // Taken: a newer version is stored (this one arrived late, or again); it is read when needed.
-      const forget = () => recent.delete(_id);
-      firstInserts.add(fresh).then((inserted) => inserted || forget(), forget);
-      return undefined;
-    },
-
-    async claim(mode, partner, appointmentId, booked, timeoutMs) {
-      const _id = JSON.stringify([mode, partner, appointmentId]);
-      const fresh: StartDocument = { _id, start: booked.start, as_of: booked.asOf, previous: null };
-      let stored = recent.touch(_id);
-      if (!stored) {
-        if (await withinBudget(timeoutMs, inserts.add(fresh))) {
-          recent.set(_id, fresh);
-          return undefined;
-        }
-        stored = (await withinBudget(timeoutMs, starts.findOne({ _id }))) ?? undefined;
-        // Taken, then gone (deleted by hand): start over as a first booking.
-        if (!stored) return this.claim(mode, partner, appointmentId, booked, timeoutMs);
-      }
-      if (booked.asOf.getTime() === stored.as_of.getTime()) return asBooked(stored.previous);
-      if (booked.asOf < stored.as_of) return undefined;
-      // Two instances moving one appointment at the same moment may keep the older of the two
-      // for a while; the next version puts it right.
-      const moved: StartDocument = { _id, start: booked.start, as_of: booked.asOf, previous: { start: stored.start, as_of: stored.as_of } };
-      await withinBudget(timeoutMs, replaces.add(moved));
-      recent.set(_id, moved);
-      return asBooked(moved.previous);
-    },
-  };
 }

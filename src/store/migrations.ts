@@ -1,12 +1,13 @@
 import type { Db } from 'mongodb';
-import { isDuplicateKey } from './dbErrors';
+import { insertFresh, isDuplicateKey } from './dbErrors';
 import { EVENTS_COLLECTION, seedEventIdHint, TEST_EVENTS_COLLECTION } from './eventStore';
 import { readableEvent, type EventDocument, type ReadableEvent } from './eventDocument';
 import { FEED_CHUNKS_COLLECTION, toChunkDocument } from './feedChunk';
 import { feedHead } from './feedSequencer';
 import { PENDING_NOTIFICATIONS_COLLECTION } from './pendingNotifications';
 import type { KeyMode } from './partnerStore';
-import { openVersionKeys } from './versionKeys';
+import { openVersionKeys, TEST_VERSION_KEYS_COLLECTION, VERSION_KEYS_COLLECTION } from './versionKeys';
+import { APPOINTMENT_STARTS_COLLECTION, startId, type StartDocument } from './appointmentStarts';
 
 export const MIGRATIONS_COLLECTION = 'migrations';
 
@@ -19,6 +20,8 @@ interface MigrationDocument {
 export interface MigrationPlaces {
   versionKeys: Db;
   pending: Db;
+  /** Where FHIR starts were kept before they joined the version claims. */
+  starts: Db;
 }
 
 /** A one-off change to stored data. Each runs once per database, ever: a marker records it. */
@@ -134,14 +137,38 @@ const pendingRecordsMoved: Migration = {
   },
 };
 
-export const MIGRATIONS: readonly Migration[] = [olderEventsGetAKey, eventIdHint, feedChunksKeyedByString, storedVersionsClaimed, pendingRecordsMoved];
+/**
+ * FHIR starts joined the version claims (see BesideClaims): each start kept apart moves into its
+ * mode's claims, under its new `_id`, and the old collection goes. A start this build recorded
+ * first (another instance already serving) is kept. Safe to repeat and to run from two instances.
+ */
+const startsJoinClaims: Migration = {
+  id: '2026-12-fhir-starts-with-claims',
+  async run(_db, places) {
+    const from = places.starts.collection<Omit<StartDocument, 'at'>>(APPOINTMENT_STARTS_COLLECTION);
+    const to = { live: places.versionKeys.collection<StartDocument>(VERSION_KEYS_COLLECTION), test: places.versionKeys.collection<StartDocument>(TEST_VERSION_KEYS_COLLECTION) };
+    const batch: Record<KeyMode, StartDocument[]> = { live: [], test: [] };
+    const flush = async () => {
+      for (const mode of ['live', 'test'] as const) if (batch[mode].length > 0) await insertFresh(to[mode], batch[mode].splice(0));
+    };
+    for await (const doc of from.find({})) {
+      const [mode, partner, appointmentId] = JSON.parse(doc._id) as [KeyMode, string, string];
+      batch[mode].push({ ...doc, _id: startId(partner, appointmentId), at: new Date() });
+      if (batch.live.length + batch.test.length >= 1000) await flush();
+    }
+    await flush();
+    await from.drop().catch(() => undefined); // already gone: dropped by another instance
+  },
+};
+
+export const MIGRATIONS: readonly Migration[] = [olderEventsGetAKey, eventIdHint, feedChunksKeyedByString, storedVersionsClaimed, pendingRecordsMoved, startsJoinClaims];
 
 /**
  * Runs the migrations this database has not had yet, in order, and marks each done. Start-up
  * then costs one read of a small collection, however many events are stored. Two instances
  * starting at once may both run a migration; each is written to be safe to repeat.
  */
-export async function runMigrations(db: Db, places: MigrationPlaces = { versionKeys: db, pending: db }, migrations: readonly Migration[] = MIGRATIONS): Promise<string[]> {
+export async function runMigrations(db: Db, places: MigrationPlaces = { versionKeys: db, pending: db, starts: db }, migrations: readonly Migration[] = MIGRATIONS): Promise<string[]> {
   const markers = db.collection<MigrationDocument>(MIGRATIONS_COLLECTION);
   const done = new Set((await markers.find({}, { projection: { _id: 1 } }).toArray()).map((m) => m._id));
   const ran: string[] = [];

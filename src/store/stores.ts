@@ -94,13 +94,13 @@ export async function openStores(options: StoresOptions): Promise<Stores> {
   const database = await connectDatabase(options);
   try {
     // On the local database writes to one database take turns: what is written beside the events'
-    // inserts (event_id leases, rate-limit leases, FHIR starts, version claims and notification
+    // inserts (event_id leases, rate-limit leases, FHIR version claims and starts, notification
     // records) gets a database of its own, named by its store, so it runs beside another
     // instance's insert instead of after it.
     const beside = (name: (dbName: string) => string): Db => (database.scansOnly ? database.db.client.db(name(database.db.databaseName)) : database.db);
     const versionKeysDb = beside(versionKeysDatabaseName);
     const pendingDb = beside(pendingDatabaseName);
-    await runMigrations(database.db, { versionKeys: versionKeysDb, pending: pendingDb });
+    await runMigrations(database.db, { versionKeys: versionKeysDb, pending: pendingDb, starts: beside(startsDatabaseName) });
     const placement = options.feedPlacement ?? (database.scansOnly ? 'arrivals' : 'marked');
     const chunks = new Chunks(database.db);
     const leasesDb = beside(numberingDatabaseName);
@@ -130,7 +130,7 @@ export async function openStores(options: StoresOptions): Promise<Stores> {
           [
             ...deliveryRetention(Math.max(1, kept.deliveryLogDays) * DAY_MS),
             { collection: TEST_EVENTS_COLLECTION, field: 'received_at', keepMs: kept.testEventDays * DAY_MS },
-            // A test version's claim goes with its event.
+            // A test version's claims (its key, its appointment's start) go with its event.
             { db: versionKeysDb, collection: TEST_VERSION_KEYS_COLLECTION, field: 'at', keepMs: kept.testEventDays * DAY_MS },
           ],
           !database.scansOnly,
@@ -139,13 +139,14 @@ export async function openStores(options: StoresOptions): Promise<Stores> {
     await retention?.createIndexes();
     const packed = (options.deliveryStorage ?? (database.scansOnly ? 'packs' : 'records')) === 'packs';
     const deliveryLog = kept && kept.deliveryLogDays > 0 ? new DeliveryLog(database.db, { packed, onDropped: kept.onDeliveriesDropped, onError: kept.onDeliveryLogError }) : undefined;
+    const versionKeys = await openVersionKeys(versionKeysDb);
     return {
       events,
       testEvents,
       partnerEvents: openPartnerEvents(database.db),
-      starts: openAppointmentStarts(beside(startsDatabaseName)),
+      starts: openAppointmentStarts(versionKeys.beside),
       pending: await openPendingNotifications(pendingDb, { indexes: !database.scansOnly }),
-      versionKeys: await openVersionKeys(versionKeysDb),
+      versionKeys,
       deliveryLog,
       deliveries: await openDeliveryReads(database.db, { indexes: !database.scansOnly, packed }),
       retention,

@@ -8,7 +8,7 @@ import type { KeyMode } from './partnerStore';
 export const VERSION_KEYS_COLLECTION = 'fhir_version_keys';
 /** Test-mode keys: apart from live ones, and deleted with the test events' retention. */
 export const TEST_VERSION_KEYS_COLLECTION = 'test_fhir_version_keys';
-/** On the local database the keys are written beside the events' inserts, not after them (see stores.ts). */
+/** On the local database the claims are written beside the events' inserts, not after them (see stores.ts). */
 export const versionKeysDatabaseName = (dbName: string): string => `${dbName}_version_keys`;
 
 /** One claimed key: `k|<key>` (the key is taken) or `c|<key>|<fingerprint>` (the content is known). */
@@ -43,23 +43,46 @@ export interface VersionKeys {
   claim(mode: KeyMode, idempotencies: readonly Pick<Idempotency, 'key' | 'fingerprint'>[], timeoutMs: number): Promise<number[]>;
   /** Hands a key to this content alone, once an event of it is stored: claims of other content for it are deleted. */
   reassign(mode: KeyMode, idempotency: Pick<Idempotency, 'key' | 'fingerprint'>, timeoutMs: number): Promise<void>;
+  /** The same collections and inserts for another kind of claim (see BesideClaims). */
+  beside: BesideClaims;
+}
+
+/** A claim of another kind kept with the version keys: its `_id` starts with a prefix of its own. */
+export interface BesideDocument {
+  _id: string;
+  /** When it was written: test-mode claims are deleted by it, as test versions are. */
+  at: Date;
+}
+
+/**
+ * Another kind of claim made by a unique insert at the moment versions are claimed (the booked
+ * starts, see appointmentStarts.ts): kept in the same collections, so that the claims of the
+ * moment go in one insert (on the local database each insert costs far more than a document).
+ */
+export interface BesideClaims {
+  /** Inserts with the next claims: true when inserted, false when its `_id` was taken. */
+  insert(mode: KeyMode, doc: BesideDocument): Promise<boolean>;
+  collection<T extends BesideDocument>(mode: KeyMode): Collection<T>;
 }
 
 type Version = Pick<Idempotency, 'key' | 'fingerprint'>;
+type Claim = { version: Version } | { beside: BesideDocument };
 
 /**
  * How long claims gather before each insert. Each insert has a cost of its own, far above that
  * of one more document (on the local database): a few milliseconds, spent while a lone
- * Appointment's write is on its way anyway, make the inserts fewer.
+ * Appointment's write is on its way anyway, make the inserts fewer. No more than that: a later
+ * version's start, claimed here, decides its event's type, which its write waits for.
  */
-const CLAIM_LINGER_MS = 5;
+const CLAIM_LINGER_MS = 3;
 
 export async function openVersionKeys(db: Db): Promise<VersionKeys> {
   // Claims asked for while an insert is on its way go together in the next (one transaction on
   // the local database, where each insert of its own would take its turn).
-  const claims = (collection: Collection<VersionKeyDocument>) => new Batches<Version, boolean>((versions) => claimAll(collection, versions), 1000, CLAIM_LINGER_MS);
-  const collections: Record<KeyMode, Collection<VersionKeyDocument>> = { live: db.collection(VERSION_KEYS_COLLECTION), test: db.collection(TEST_VERSION_KEYS_COLLECTION) };
-  const byMode: Record<KeyMode, Batches<Version, boolean>> = { live: claims(collections.live), test: claims(collections.test) };
+  const claims = (collection: Collection<VersionKeyDocument>) => new Batches<Claim, boolean>((batch) => claimAll(collection, batch), 1000, CLAIM_LINGER_MS);
+  const names: Record<KeyMode, string> = { live: VERSION_KEYS_COLLECTION, test: TEST_VERSION_KEYS_COLLECTION };
+  const collections: Record<KeyMode, Collection<VersionKeyDocument>> = { live: db.collection(names.live), test: db.collection(names.test) };
+  const byMode: Record<KeyMode, Batches<Claim, boolean>> = { live: claims(collections.live), test: claims(collections.test) };
   // Made now, not by the first claims of several processes at once (slow on the local database).
   await ensureCollection(db, VERSION_KEYS_COLLECTION);
   await ensureCollection(db, TEST_VERSION_KEYS_COLLECTION);
@@ -68,7 +91,7 @@ export async function openVersionKeys(db: Db): Promise<VersionKeys> {
       if (idempotencies.length === 0) return [];
       // An insert sent with no time left would be answered 503 and might still land.
       if (timeoutMs <= 0) throw new AppError('database_unavailable');
-      const refused = await withinBudget(timeoutMs, Promise.all(idempotencies.map(({ key, fingerprint }) => byMode[mode].add({ key, fingerprint }))));
+      const refused = await withinBudget(timeoutMs, Promise.all(idempotencies.map(({ key, fingerprint }) => byMode[mode].add({ version: { key, fingerprint } }))));
       return refused.flatMap((other, i) => (other ? [i] : []));
     },
     async reassign(mode, version, timeoutMs) {
@@ -83,6 +106,10 @@ export async function openVersionKeys(db: Db): Promise<VersionKeys> {
       };
       await withinBudget(timeoutMs, handOver());
     },
+    beside: {
+      insert: (mode, doc) => byMode[mode].add({ beside: doc }),
+      collection: <T extends BesideDocument>(mode: KeyMode) => db.collection<T>(names[mode]),
+    },
   };
 }
 
@@ -90,13 +117,18 @@ const pairId = ({ key, fingerprint }: Version): string => `c|${key}|${fingerprin
 const keyId = ({ key }: Pick<Version, 'key'>): string => `k|${key}`;
 
 /**
- * Claims each version with one insert; resolves with, for each, whether its key names other
- * content (see VersionKeys). A version sent twice in one batch gets its first answer.
+ * Claims each version, and inserts each claim beside them, with one insert; resolves with, for
+ * each version, whether its key names other content (see VersionKeys), and for each claim
+ * beside, whether it was inserted. A version sent twice in one batch gets its first answer.
  */
-async function claimAll(collection: Collection<VersionKeyDocument>, versions: Version[]): Promise<boolean[]> {
+async function claimAll(collection: Collection<VersionKeyDocument>, claims: Claim[]): Promise<boolean[]> {
+  const versions = claims.flatMap((claim) => ('version' in claim ? [claim.version] : []));
+  const besides = claims.flatMap((claim) => ('beside' in claim ? [claim.beside] : []));
   const at = new Date();
-  const docs = [...versions.map((version) => ({ _id: pairId(version), at })), ...versions.map((version) => ({ _id: keyId(version), fp: version.fingerprint, at }))];
-  const fresh = await insertFresh(collection, docs);
+  const docs = [...versions.map((version) => ({ _id: pairId(version), at })), ...versions.map((version) => ({ _id: keyId(version), fp: version.fingerprint, at })), ...besides];
+  const inserted = await insertFresh(collection, docs);
+  const fresh = inserted.slice(0, 2 * versions.length);
+  const besideFresh = inserted.slice(2 * versions.length);
   const first = new Map<string, { version: Version; unsure: boolean }>();
   versions.forEach((version, i) => {
     if (!first.has(pairId(version))) first.set(pairId(version), { version, unsure: fresh[i]! && !fresh[versions.length + i] });
@@ -110,7 +142,9 @@ async function claimAll(collection: Collection<VersionKeyDocument>, versions: Ve
   const other = (version: Version) => first.get(pairId(version))!.unsure && owners.get(keyId(version)) !== version.fingerprint;
   const released = [...first.values()].filter((v) => other(v.version)).map((v) => pairId(v.version));
   if (released.length > 0) await collection.deleteMany({ _id: { $in: released } });
-  return versions.map(other);
+  let v = 0;
+  let b = 0;
+  return claims.map((claim) => ('version' in claim ? other(versions[v++]!) : besideFresh[b++]!));
 }
 
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

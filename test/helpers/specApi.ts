@@ -14,7 +14,16 @@ export function unusedDeps(): HandlerDeps {
     testStore: { saveEvent: unused },
     starts: { claim: unused, claimFirst: () => undefined },
     pending: { record: unused, remember: unused, settle: unused, due: unused, claim: unused },
-    versionKeys: { claim: unused, reassign: unused },
+    versionKeys: {
+      claim: unused,
+      reassign: unused,
+      beside: {
+        insert: unused,
+        collection: () => {
+          throw new Error('not used by this test');
+        },
+      },
+    },
     checkEvent: () => {
       throw new Error('not used by this test');
     },

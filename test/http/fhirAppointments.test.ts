@@ -1,5 +1,6 @@
 import { Metrics } from '../../src/metrics';
-import { APPOINTMENT_STARTS_COLLECTION, startsDatabaseName } from '../../src/store/appointmentStarts';
+import { startId } from '../../src/store/appointmentStarts';
+import { VERSION_KEYS_COLLECTION, versionKeysDatabaseName } from '../../src/store/versionKeys';
 import { TEST_EVENTS_COLLECTION } from '../../src/store/eventStore';
 import { aConsumer, read } from '../helpers/consumers';
 import { post, send } from '../helpers/http';
@@ -57,7 +58,7 @@ describe('FHIR R4 Appointments', () => {
     const resent = await deliver(partner, anAppointment({ id: 'fhir-move', version: '2', start: '2025-01-15T14:00:00+01:00', lastUpdated: '2025-01-08T16:20:00Z' }));
     expect(resent.body.events[0]).toMatchObject({ event_id: moved.body.events[0].event_id, replayed: true, data: { event_type: 'appointment.rescheduled' } });
     expect((await storedOf(partner.name)).map((e) => e.event_type)).toEqual(['appointment.scheduled', 'appointment.rescheduled', 'appointment.scheduled']);
-    expect(await app.db.client.db(startsDatabaseName(app.db.databaseName)).collection(APPOINTMENT_STARTS_COLLECTION).countDocuments({ _id: JSON.stringify(['live', partner.name, 'fhir-move']) as never })).toBe(1);
+    expect(await app.db.client.db(versionKeysDatabaseName(app.db.databaseName)).collection(VERSION_KEYS_COLLECTION).countDocuments({ _id: startId(partner.name, 'fhir-move') as never })).toBe(1);
   });
 
   test('when a notification carries three appointments, then all are stored in entry order, and its resend replays all three', async () => {

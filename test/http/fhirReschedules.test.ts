@@ -1,5 +1,6 @@
 import { AppError } from '../../src/errors';
-import { APPOINTMENT_STARTS_COLLECTION, startsDatabaseName } from '../../src/store/appointmentStarts';
+import { startId } from '../../src/store/appointmentStarts';
+import { VERSION_KEYS_COLLECTION, versionKeysDatabaseName } from '../../src/store/versionKeys';
 import { post } from '../helpers/http';
 import { eventually } from '../helpers/eventually';
 import { aNotification, anAppointment } from '../helpers/messageBuilders';
@@ -71,7 +72,7 @@ describe('FHIR reschedules, whatever order versions arrive in', () => {
   test('when version 1 is answered before its start is written, then the start is written all the same, and another instance compares version 2 with it', async () => {
     const { auth, name } = await aPartner(app.partners);
     expect((await deliver(auth, version('first', 1, '2025-01-10T12:30:00Z'))).status).toBe(201);
-    const stored = () => app.db.client.db(startsDatabaseName(app.db.databaseName)).collection(APPOINTMENT_STARTS_COLLECTION).findOne({ _id: JSON.stringify(['live', name, 'first']) as never });
+    const stored = () => app.db.client.db(versionKeysDatabaseName(app.db.databaseName)).collection(VERSION_KEYS_COLLECTION).findOne({ _id: startId(name, 'first') as never });
     await eventually(async () => expect(await stored()).toMatchObject({ start: new Date('2025-01-10T12:30:00Z'), previous: null }), 5000);
     // A second instance on the same database: nothing of the first in its memory.
     const other = await startTestApp({ dbName: dbNameFor(__filename) });

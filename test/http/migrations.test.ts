@@ -4,6 +4,7 @@ import { start } from '../../src/service';
 import { loadConfig } from '../../src/config';
 import { EVENTS_COLLECTION, TEST_EVENTS_COLLECTION } from '../../src/store/eventStore';
 import { TEST_VERSION_KEYS_COLLECTION, VERSION_KEYS_COLLECTION } from '../../src/store/versionKeys';
+import { APPOINTMENT_STARTS_COLLECTION, startId } from '../../src/store/appointmentStarts';
 import { chunkKey, FEED_CHUNKS_COLLECTION, fromChunkDocument, type ChunkDocument } from '../../src/store/feedChunk';
 import { FEED_HEAD_SEQUENCE } from '../../src/store/feedSequencer';
 import { MIGRATIONS, MIGRATIONS_COLLECTION, runMigrations } from '../../src/store/migrations';
@@ -69,13 +70,35 @@ describe('start-up and migrations', () => {
     const place = client.db(`${db.databaseName}_records`);
     await db.collection<{ _id: string } & Document>(PENDING_NOTIFICATIONS_COLLECTION).insertMany([{ _id: 'r1', partner: 'p', attempts: 0 }, { _id: 'r2', partner: 'p', attempts: 2 }]);
 
-    await runMigrations(db, { versionKeys: db, pending: place });
+    await runMigrations(db, { versionKeys: db, pending: place, starts: db });
 
     expect(await db.collection(PENDING_NOTIFICATIONS_COLLECTION).countDocuments()).toBe(0);
     expect(await place.collection(PENDING_NOTIFICATIONS_COLLECTION).find({}).sort({ _id: 1 }).toArray()).toEqual([
       { _id: 'r1', partner: 'p', attempts: 0 },
       { _id: 'r2', partner: 'p', attempts: 2 },
     ]);
+  });
+
+  test('when FHIR starts were kept apart by the earlier build, then each joins its mode\'s version claims, a start recorded since is kept, and the old collection goes', async () => {
+    const db = freshDb();
+    const old = freshDb();
+    const start = (at: string) => ({ start: new Date(at), as_of: new Date(at), previous: null });
+    await old.collection<{ _id: string } & Document>(APPOINTMENT_STARTS_COLLECTION).insertMany([
+      { _id: JSON.stringify(['live', 'p', 'a1']), ...start('2025-01-10T12:00:00Z') },
+      { _id: JSON.stringify(['test', 'p', 'a1']), ...start('2025-01-11T12:00:00Z') },
+      { _id: JSON.stringify(['live', 'p', 'a2']), ...start('2025-01-12T12:00:00Z') },
+    ]);
+    await db.collection<{ _id: string } & Document>(VERSION_KEYS_COLLECTION).insertOne({ _id: startId('p', 'a2'), at: new Date(), ...start('2025-02-01T12:00:00Z') });
+
+    await runMigrations(db, { versionKeys: db, pending: db, starts: old });
+
+    const starts = async (name: string) => (await db.collection(name).find({ _id: { $regex: '^s\\|' } as never }).toArray()).map((d) => [d._id, (d.start as Date).toISOString()]).sort();
+    expect(await starts(VERSION_KEYS_COLLECTION)).toEqual([
+      [startId('p', 'a1'), '2025-01-10T12:00:00.000Z'],
+      [startId('p', 'a2'), '2025-02-01T12:00:00.000Z'],
+    ]);
+    expect(await starts(TEST_VERSION_KEYS_COLLECTION)).toEqual([[startId('p', 'a1'), '2025-01-11T12:00:00.000Z']]);
+    expect((await old.listCollections({ name: APPOINTMENT_STARTS_COLLECTION }).toArray()).length).toBe(0);
   });
 
   test('when the service starts again, then it reads no events at all: start-up does not grow with the data', async () => {

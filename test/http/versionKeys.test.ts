@@ -6,7 +6,7 @@ let client: MongoClient;
 let db: Db;
 let keys: VersionKeys;
 beforeAll(async () => {
-  client = await MongoClient.connect(testDatabaseUri());
+  client = await MongoClient.connect(testDatabaseUri(), { monitorCommands: true });
   db = client.db(dbNameFor(__filename));
   keys = await openVersionKeys(db);
 });
@@ -19,6 +19,23 @@ afterAll(async () => {
 const version = (key: string, fingerprint: string) => ({ key, fingerprint });
 
 describe('FHIR version claims', () => {
+  test('when versions and claims beside them are made at one moment, then one insert carries them all, each gets its own answer, and the modes stay apart', async () => {
+    const inserts: string[] = [];
+    const seen = (event: { commandName: string; databaseName: string }) => event.commandName === 'insert' && event.databaseName === db.databaseName && inserts.push(event.commandName);
+    client.on('commandStarted', seen);
+    try {
+      const at = new Date();
+      const answers = await Promise.all([keys.claim('live', [version('v1', 'A')], 5000), keys.beside.insert('live', { _id: 's|x', at }), keys.beside.insert('live', { _id: 's|x', at })]);
+      expect(answers).toEqual([[], true, false]);
+      expect(inserts).toHaveLength(1);
+    } finally {
+      client.off('commandStarted', seen);
+    }
+    expect(await keys.beside.insert('test', { _id: 's|x', at: new Date() })).toBe(true);
+    expect(await keys.beside.collection('live').countDocuments({ _id: 's|x' })).toBe(1);
+    expect(await keys.beside.collection('test').countDocuments({ _id: 's|x' })).toBe(1);
+  });
+
   test('when versions are claimed for the first time, then none is refused, and each is taken with its content', async () => {
     expect(await keys.claim('live', [version('v1', 'A'), version('v2', 'B')], 5000)).toEqual([]);
     const ids = (await db.collection(VERSION_KEYS_COLLECTION).find({}).toArray()).map((d) => d._id as unknown as string).sort();
