@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { RecentMap } from '../../src/recentMap';
 
 describe('RecentMap', () => {
@@ -24,5 +25,51 @@ describe('RecentMap', () => {
     const map = new RecentMap<string, number>(0);
     map.set('a', 1);
     expect(map.size).toBe(0);
+  });
+
+  test('when any mix of sets, touches and deletes is made, then exactly the most recent entries are kept, in order of use', () => {
+    const op = fc.tuple(fc.constantFrom('set', 'touch', 'delete'), fc.integer({ min: 0, max: 12 }));
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 6 }), fc.array(op, { maxLength: 300 }), (max, ops) => {
+        const map = new RecentMap<number, number>(max);
+        // The model: keys from least to most recent.
+        let model: number[] = [];
+        ops.forEach(([kind, key], i) => {
+          if (kind === 'set') {
+            map.set(key, i);
+            model = [...model.filter((k) => k !== key), key].slice(-max);
+          } else if (kind === 'touch') {
+            const known = model.includes(key);
+            expect(map.touch(key) !== undefined).toBe(known);
+            if (known) model = [...model.filter((k) => k !== key), key];
+          } else {
+            map.delete(key);
+            model = model.filter((k) => k !== key);
+          }
+        });
+        expect(map.size).toBe(model.length);
+        for (const key of model) expect(map.has(key)).toBe(true);
+        // Sets of new keys forget the kept ones oldest first: after i + 1 of them, model[i] is
+        // kept only if fewer than i + 1 entries had to go.
+        model.forEach((key, i) => {
+          map.set(100 + i, 0);
+          const forgotten = Math.max(0, model.length + i + 1 - max);
+          expect(map.has(key)).toBe(i >= forgotten);
+        });
+      }),
+    );
+  });
+
+  test('when the map is emptied and filled again past its bound, then it forgets the least recent of the new entries', () => {
+    const map = new RecentMap<string, number>(2);
+    map.set('a', 1);
+    map.set('b', 2);
+    map.set('c', 3);
+    map.delete('b');
+    map.delete('c');
+    map.set('d', 4);
+    map.set('e', 5);
+    map.set('f', 6);
+    expect([map.has('d'), map.has('e'), map.has('f'), map.size]).toEqual([false, true, true, 2]);
   });
 });
