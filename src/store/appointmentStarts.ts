@@ -17,7 +17,7 @@ export const startId = (partner: string, appointmentId: string): string => `s|${
  * `Appointment.start`), kept with the mode's version claims (see BesideClaims).
  */
 export interface StartDocument {
-  /** See startId: a lookup by `_id` is the one query every database serves from an index. */
+  /** See startId: a lookup by `_id` (from an index on MongoDB; the local database reads them all, so only when the insert is refused). */
   _id: string;
   /** When it was written (test-mode claims are deleted by it). */
   at: Date;

@@ -9,7 +9,8 @@ export type EventAccepted = components['schemas']['EventAccepted'];
 export interface EventDocument {
   /**
    * The idempotency key again (events stored before this existed have an ObjectId): a lookup by
-   * `_id` alone is the one query the local database (FerretDB on SQLite) serves from an index.
+   * `_id` alone is the one query the local database (FerretDB on SQLite) matches without decoding
+   * every document (it still reads them all: no query of it uses an index).
    */
   _id?: string | ObjectId;
   event_id: number;

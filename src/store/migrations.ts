@@ -139,8 +139,9 @@ const pendingRecordsMoved: Migration = {
 
 /**
  * FHIR starts joined the version claims (see BesideClaims): each start kept apart moves into its
- * mode's claims, under its new `_id`, and the old collection goes. A start this build recorded
- * first (another instance already serving) is kept. Safe to repeat and to run from two instances.
+ * mode's claims, under its new `_id` (where this build recorded one meanwhile, the newer stays),
+ * and the old collection goes. Safe to repeat; a service's workers start together and each runs
+ * it: the first to finish drops the collection under the others' reads, which find it gone.
  */
 const startsJoinClaims: Migration = {
   id: '2026-12-fhir-starts-with-claims',
@@ -149,15 +150,27 @@ const startsJoinClaims: Migration = {
     const to = { live: places.versionKeys.collection<StartDocument>(VERSION_KEYS_COLLECTION), test: places.versionKeys.collection<StartDocument>(TEST_VERSION_KEYS_COLLECTION) };
     const batch: Record<KeyMode, StartDocument[]> = { live: [], test: [] };
     const flush = async () => {
-      for (const mode of ['live', 'test'] as const) if (batch[mode].length > 0) await insertFresh(to[mode], batch[mode].splice(0));
+      for (const mode of ['live', 'test'] as const) {
+        const docs = batch[mode].splice(0);
+        const fresh = docs.length > 0 ? await insertFresh(to[mode], docs) : [];
+        const taken = docs.filter((_, i) => !fresh[i]);
+        const there = new Map(taken.length > 0 ? (await to[mode].find({ _id: { $in: taken.map((d) => d._id) } }).toArray()).map((d) => [d._id, d.as_of]) : []);
+        for (const doc of taken.filter((d) => d.as_of > (there.get(d._id) ?? d.as_of))) await to[mode].replaceOne({ _id: doc._id }, doc);
+      }
     };
-    for await (const doc of from.find({})) {
-      const [mode, partner, appointmentId] = JSON.parse(doc._id) as [KeyMode, string, string];
-      batch[mode].push({ ...doc, _id: startId(partner, appointmentId), at: new Date() });
-      if (batch.live.length + batch.test.length >= 1000) await flush();
+    try {
+      for await (const doc of from.find({})) {
+        const [mode, partner, appointmentId] = JSON.parse(doc._id) as [KeyMode, string, string];
+        batch[mode].push({ ...doc, _id: startId(partner, appointmentId), at: new Date() });
+        if (batch.live.length + batch.test.length >= 1000) await flush();
+      }
+      await flush();
+    } catch (err) {
+      const left = await places.starts.listCollections({ name: APPOINTMENT_STARTS_COLLECTION }, { nameOnly: true }).toArray();
+      if (left.length > 0) throw err;
+      return;
     }
-    await flush();
-    await from.drop().catch(() => undefined); // already gone: dropped by another instance
+    await from.drop(); // one already dropped answers false, no error
   },
 };
 

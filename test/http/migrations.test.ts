@@ -79,7 +79,7 @@ describe('start-up and migrations', () => {
     ]);
   });
 
-  test('when FHIR starts were kept apart by the earlier build, then each joins its mode\'s version claims, a start recorded since is kept, and the old collection goes', async () => {
+  test('when FHIR starts were kept apart by the earlier build, then each joins its mode\'s version claims, where one is there already the newer stays, and the old collection goes', async () => {
     const db = freshDb();
     const old = freshDb();
     const start = (at: string) => ({ start: new Date(at), as_of: new Date(at), previous: null });
@@ -87,8 +87,12 @@ describe('start-up and migrations', () => {
       { _id: JSON.stringify(['live', 'p', 'a1']), ...start('2025-01-10T12:00:00Z') },
       { _id: JSON.stringify(['test', 'p', 'a1']), ...start('2025-01-11T12:00:00Z') },
       { _id: JSON.stringify(['live', 'p', 'a2']), ...start('2025-01-12T12:00:00Z') },
+      { _id: JSON.stringify(['live', 'p', 'a3']), ...start('2025-03-01T12:00:00Z') },
     ]);
-    await db.collection<{ _id: string } & Document>(VERSION_KEYS_COLLECTION).insertOne({ _id: startId('p', 'a2'), at: new Date(), ...start('2025-02-01T12:00:00Z') });
+    await db.collection<{ _id: string } & Document>(VERSION_KEYS_COLLECTION).insertMany([
+      { _id: startId('p', 'a2'), at: new Date(), ...start('2025-02-01T12:00:00Z') },
+      { _id: startId('p', 'a3'), at: new Date(), ...start('2025-01-01T12:00:00Z') },
+    ]);
 
     await runMigrations(db, { versionKeys: db, pending: db, starts: old });
 
@@ -96,8 +100,23 @@ describe('start-up and migrations', () => {
     expect(await starts(VERSION_KEYS_COLLECTION)).toEqual([
       [startId('p', 'a1'), '2025-01-10T12:00:00.000Z'],
       [startId('p', 'a2'), '2025-02-01T12:00:00.000Z'],
+      [startId('p', 'a3'), '2025-03-01T12:00:00.000Z'],
     ]);
     expect(await starts(TEST_VERSION_KEYS_COLLECTION)).toEqual([[startId('p', 'a1'), '2025-01-11T12:00:00.000Z']]);
+    expect((await old.listCollections({ name: APPOINTMENT_STARTS_COLLECTION }).toArray()).length).toBe(0);
+  });
+
+  test('when two workers move many FHIR starts at once, then both finish, and every start is moved once', async () => {
+    const db = freshDb();
+    const old = freshDb();
+    const count = 2500;
+    const docs = Array.from({ length: count }, (_, i) => ({ _id: JSON.stringify(['live', 'p', `a${i}`]), start: new Date(), as_of: new Date(), previous: null }));
+    await old.collection<{ _id: string } & Document>(APPOINTMENT_STARTS_COLLECTION).insertMany(docs);
+    const places = { versionKeys: db, pending: db, starts: old };
+
+    await Promise.all([runMigrations(db, places), runMigrations(db, places)]);
+
+    expect(await db.collection(VERSION_KEYS_COLLECTION).countDocuments({ _id: { $regex: '^s\\|' } as never })).toBe(count);
     expect((await old.listCollections({ name: APPOINTMENT_STARTS_COLLECTION }).toArray()).length).toBe(0);
   });
 
