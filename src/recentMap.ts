@@ -44,8 +44,10 @@ export class RecentMap<K, V> {
     this.write(key, value);
     if (this.entries.size > this.max) {
       this.oldest ??= this.entries.keys();
-      // Never spent while the map is over its bound: every live key lies ahead of it.
-      const next = this.oldest.next();
+      let next = this.oldest.next();
+      // Never spent while the map is over its bound (every live key lies ahead of it); should an
+      // engine differ, a fresh one finds the least recent entry all the same.
+      if (next.done === true) next = (this.oldest = this.entries.keys()).next();
       if (next.done !== true) this.entries.delete(next.value);
     }
   }
@@ -53,6 +55,11 @@ export class RecentMap<K, V> {
   private write(key: K, value: V): void {
     this.entries.delete(key);
     this.entries.set(key, value);
+    this.counted();
+  }
+
+  /** Deletes count too: a map emptied by them would otherwise keep its old tables until written again. */
+  private counted(): void {
     if (++this.writes >= REFRESH_AFTER) {
       this.writes = 0;
       this.oldest = undefined;
@@ -61,6 +68,7 @@ export class RecentMap<K, V> {
 
   delete(key: K): void {
     this.entries.delete(key);
+    this.counted();
   }
 
   get size(): number {

@@ -33,7 +33,7 @@ describe('RecentMap', () => {
     const op = fc.tuple(fc.constantFrom('set', 'touch', 'delete'), fc.integer({ min: 0, max: 12 }));
     fc.assert(
       // Long enough to span the iterator's renewal (every 1,024 writes).
-      fc.property(fc.integer({ min: 1, max: 6 }), fc.array(op, { maxLength: 3000 }), (max, ops) => {
+      fc.property(fc.integer({ min: 1, max: 6 }), fc.array(op, { maxLength: 3000, size: 'max' }), (max, ops) => {
         const map = new RecentMap<number, number>(max);
         // The model: keys from least to most recent.
         let model: number[] = [];
@@ -76,10 +76,15 @@ describe('RecentMap', () => {
     expect([map.has('d'), map.has('e'), map.has('f'), map.size]).toEqual([false, true, true, 2]);
   });
 
-  test('when a few keys are set and touched a million times under a large bound, then the memory held does not grow', () => {
+  test.each([
+    ['under its bound', 0],
+    ['after it once went over its bound and was deleted down to a few keys', 100_001],
+  ])('when a few keys are set and touched a million times %s, then the memory held does not grow', (_, filled) => {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;
     const map = new RecentMap<string, { n: number }>(100_000);
+    for (let i = 0; i < filled; i++) map.set(`f${i}`, { n: i });
+    for (let i = 0; i < filled; i++) map.delete(`f${i}`);
     gc();
     const before = process.memoryUsage().heapUsed;
     for (let i = 0; i < 1_000_000; i++) {
@@ -91,5 +96,18 @@ describe('RecentMap', () => {
     // Each superseded copy of the map's table a held iterator kept alive would show here (over
     // 100 MB when it did).
     expect(process.memoryUsage().heapUsed - before).toBeLessThan(16 * 1024 * 1024);
+  });
+
+  test('when a map that went over its bound is emptied by deletes, then the memory of its entries is let go', () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    const map = new RecentMap<string, number[]>(100_000);
+    for (let i = 0; i <= 100_000; i++) map.set(`f${i}`, [i, i, i, i]);
+    for (let i = 0; i <= 100_000; i++) map.delete(`f${i}`);
+    gc();
+    expect(map.size).toBe(0);
+    expect(process.memoryUsage().heapUsed - before).toBeLessThan(4 * 1024 * 1024);
   });
 });
