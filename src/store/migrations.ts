@@ -1,13 +1,13 @@
 import type { Db } from 'mongodb';
-import { insertFresh, isDuplicateKey } from './dbErrors';
+import { isDuplicateKey } from './dbErrors';
 import { EVENTS_COLLECTION, seedEventIdHint, TEST_EVENTS_COLLECTION } from './eventStore';
 import { readableEvent, type EventDocument, type ReadableEvent } from './eventDocument';
 import { FEED_CHUNKS_COLLECTION, toChunkDocument } from './feedChunk';
 import { feedHead } from './feedSequencer';
 import { PENDING_NOTIFICATIONS_COLLECTION } from './pendingNotifications';
 import type { KeyMode } from './partnerStore';
-import { openVersionKeys, TEST_VERSION_KEYS_COLLECTION, VERSION_KEYS_COLLECTION } from './versionKeys';
-import { APPOINTMENT_STARTS_COLLECTION, startId, type StartDocument } from './appointmentStarts';
+import { openVersionKeys } from './versionKeys';
+import { moveStartsToClaims } from './startsMigration';
 
 export const MIGRATIONS_COLLECTION = 'migrations';
 
@@ -137,41 +137,10 @@ const pendingRecordsMoved: Migration = {
   },
 };
 
-/**
- * FHIR starts joined the version claims (see BesideClaims): each start kept apart moves into its
- * mode's claims, under its new `_id` (where this build recorded one meanwhile, the newer stays),
- * and the old collection goes. Safe to repeat; a service's workers start together and each runs
- * it: the first to finish drops the collection under the others' reads, which find it gone.
- */
+/** FHIR starts joined the version claims (see startsMigration.ts). */
 const startsJoinClaims: Migration = {
   id: '2026-12-fhir-starts-with-claims',
-  async run(_db, places) {
-    const from = places.starts.collection<Omit<StartDocument, 'at'>>(APPOINTMENT_STARTS_COLLECTION);
-    const to = { live: places.versionKeys.collection<StartDocument>(VERSION_KEYS_COLLECTION), test: places.versionKeys.collection<StartDocument>(TEST_VERSION_KEYS_COLLECTION) };
-    const batch: Record<KeyMode, StartDocument[]> = { live: [], test: [] };
-    const flush = async () => {
-      for (const mode of ['live', 'test'] as const) {
-        const docs = batch[mode].splice(0);
-        const fresh = docs.length > 0 ? await insertFresh(to[mode], docs) : [];
-        const taken = docs.filter((_, i) => !fresh[i]);
-        const there = new Map(taken.length > 0 ? (await to[mode].find({ _id: { $in: taken.map((d) => d._id) } }).toArray()).map((d) => [d._id, d.as_of]) : []);
-        for (const doc of taken.filter((d) => d.as_of > (there.get(d._id) ?? d.as_of))) await to[mode].replaceOne({ _id: doc._id }, doc);
-      }
-    };
-    try {
-      for await (const doc of from.find({})) {
-        const [mode, partner, appointmentId] = JSON.parse(doc._id) as [KeyMode, string, string];
-        batch[mode].push({ ...doc, _id: startId(partner, appointmentId), at: new Date() });
-        if (batch.live.length + batch.test.length >= 1000) await flush();
-      }
-      await flush();
-    } catch (err) {
-      const left = await places.starts.listCollections({ name: APPOINTMENT_STARTS_COLLECTION }, { nameOnly: true }).toArray();
-      if (left.length > 0) throw err;
-      return;
-    }
-    await from.drop(); // one already dropped answers false, no error
-  },
+  run: (_db, places) => moveStartsToClaims(places),
 };
 
 export const MIGRATIONS: readonly Migration[] = [olderEventsGetAKey, eventIdHint, feedChunksKeyedByString, storedVersionsClaimed, pendingRecordsMoved, startsJoinClaims];
