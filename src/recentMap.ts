@@ -1,11 +1,11 @@
+/** Writes after which the iterator that finds the least recent entry is made anew (see `oldest`). */
+const REFRESH_AFTER = 1024;
+
 /**
  * A Map of at most `max` entries that forgets the least recently set (or, through `touch`, used)
  * entry when it runs out of room: every in-memory table keyed by client data (rate buckets,
  * partners found, events stored) is one of these, so none can grow without bound.
  */
-/** Writes after which the iterator that finds the least recent entry is made anew (see `oldest`). */
-const REFRESH_AFTER = 1024;
-
 export class RecentMap<K, V> {
   private readonly entries = new Map<K, V>();
   /**

@@ -5,7 +5,7 @@ import { takenIndexes, withinBudget } from './dbErrors';
 import { Batches } from './batches';
 import type { BesideClaims } from './versionKeys';
 
-/** Where starts were kept before they joined the version claims (see migrations.ts). */
+/** Where starts were kept before they joined the version claims (see startsMigration.ts). */
 export const APPOINTMENT_STARTS_COLLECTION = 'appointment_starts';
 export const startsDatabaseName = (dbName: string): string => `${dbName}_starts`;
 
