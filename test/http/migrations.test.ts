@@ -1,4 +1,4 @@
-import { MongoClient, type Db, type Document } from 'mongodb';
+import { type Db, type Document } from 'mongodb';
 import { createLogger } from '../../src/logger';
 import { start } from '../../src/service';
 import { loadConfig } from '../../src/config';
@@ -10,17 +10,11 @@ import { FEED_HEAD_SEQUENCE } from '../../src/store/feedSequencer';
 import { MIGRATIONS, MIGRATIONS_COLLECTION, runMigrations } from '../../src/store/migrations';
 import { PENDING_NOTIFICATIONS_COLLECTION } from '../../src/store/pendingNotifications';
 import { SEQUENCES_COLLECTION } from '../../src/store/sequences';
-import { dbNameFor, testDatabaseUri } from '../helpers/testApp';
+import { freshDatabases } from '../helpers/freshDatabases';
+import { testDatabaseUri } from '../helpers/testApp';
 import { startWireTap } from '../helpers/wireTap';
 
-let client: MongoClient;
-beforeAll(async () => {
-  client = await MongoClient.connect(testDatabaseUri());
-});
-afterAll(() => client.close());
-
-let databases = 0;
-const freshDb = (): Db => client.db(`${dbNameFor(__filename)}_${++databases}`);
+const { client, freshDb } = freshDatabases(__filename);
 
 /** Starts the real service on `db` through a wire tap, and stops it; returns every command it sent. */
 async function startAndStop(db: Db) {
@@ -67,7 +61,7 @@ describe('start-up and migrations', () => {
 
   test('when notification records were left where the earlier build kept them, then each is moved to where records are kept now', async () => {
     const db = freshDb();
-    const place = client.db(`${db.databaseName}_records`);
+    const place = client().db(`${db.databaseName}_records`);
     await db.collection<{ _id: string } & Document>(PENDING_NOTIFICATIONS_COLLECTION).insertMany([{ _id: 'r1', partner: 'p', attempts: 0 }, { _id: 'r2', partner: 'p', attempts: 2 }]);
 
     await runMigrations(db, { versionKeys: db, pending: place, starts: db });

@@ -1,17 +1,10 @@
-import { MongoClient, type Collection, type Db, type Document } from 'mongodb';
+import { type Collection, type Db, type Document } from 'mongodb';
 import { APPOINTMENT_STARTS_COLLECTION, startId } from '../../src/store/appointmentStarts';
 import { moveStartsToClaims } from '../../src/store/startsMigration';
 import { VERSION_KEYS_COLLECTION } from '../../src/store/versionKeys';
-import { dbNameFor, testDatabaseUri } from '../helpers/testApp';
+import { freshDatabases } from '../helpers/freshDatabases';
 
-let client: MongoClient;
-beforeAll(async () => {
-  client = await MongoClient.connect(testDatabaseUri());
-});
-afterAll(() => client.close());
-
-let databases = 0;
-const freshDb = (): Db => client.db(`${dbNameFor(__filename)}_${++databases}`);
+const { freshDb } = freshDatabases(__filename);
 
 type StartDoc = { _id: string } & Document;
 const aStart = (appointment: string, at: string) => ({ _id: JSON.stringify(['live', 'p', appointment]), start: new Date(at), as_of: new Date(at), previous: null });
