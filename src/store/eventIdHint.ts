@@ -1,7 +1,7 @@
 import { ThrottledWrite } from './throttledWrite';
 
 /** The event_id hint is raised at most this often. */
-const HINT_INTERVAL_MS = 100;
+export const HINT_INTERVAL_MS = 100;
 
 /**
  * The hint of the highest event_id taken, as one writer keeps it up to date beside the events

@@ -1,4 +1,5 @@
 import { EventWriter } from '../../src/store/eventWriter';
+import { HINT_INTERVAL_MS } from '../../src/store/eventIdHint';
 import { classify, doc, MemoryEvents } from './support/memoryEvents';
 import { sleep } from '../helpers/time';
 
@@ -62,8 +63,11 @@ describe('the event_id hint', () => {
     const port = db.port();
     let raises = 0;
     const writer = new EventWriter({ ...port, recordHighest: (highest) => (raises++, port.recordHighest(highest)) }, { timeoutMs: 1000, classify });
+    const started = performance.now();
     for (let i = 0; i < 50; i++) await writer.write(doc(`quick-${i}`));
-    expect(raises).toBeLessThanOrEqual(2);
+    // At most one raise starts per interval, however slow the machine is today (once per batch
+    // would be 50; on a quiet machine this is 1 or 2).
+    expect(raises).toBeLessThanOrEqual(Math.floor((performance.now() - started) / HINT_INTERVAL_MS) + 1);
     await writer.flushHint();
     expect(db.hint).toBe(50);
   });
