@@ -18,7 +18,9 @@
 // honest ceilings (alone with --only=cpu; scripts/lib/cpuBench.mjs): the database written in the
 // service's own batches (insertMany of WRITE_BATCH_MAX) against single inserts, and CPU time per
 // request of the service (accepted, 422), a bare node:http server and the framework floor
-// (scripts/lib/floorServer.mjs), BENCH_CPU_PROFILE=<dir> running each under --cpu-prof;
+// (scripts/lib/floorServer.mjs), BENCH_CPU_PROFILE=<dir> running each under --cpu-prof, then the
+// floor against itself plus part of what the service may not drop in BENCH_LADDER_ROUNDS (3)
+// alternating rounds (scripts/lib/floorLadder.mjs);
 // one worker against WORKERS = every core (alone with --only=workers; scripts/lib/workersBench.mjs);
 // event numbering with 1 and 3 instances on one database (alone with --only=numbering;
 // scripts/lib/numberingBench.mjs); --only takes a comma-separated list of parts;
@@ -71,6 +73,8 @@ const FORMAT_ROUNDS = Number(process.env.BENCH_FORMAT_ROUNDS ?? 6);
 const CPU_WRITERS = (process.env.BENCH_CPU_WRITERS ?? '4,16').split(',').map(Number);
 const CPU_CONNECTIONS = Number(process.env.BENCH_CPU_CONNECTIONS ?? 16);
 const CPU_WARMUP_SECONDS = Number(process.env.BENCH_CPU_WARMUP_SECONDS ?? 3);
+/** Rounds of the floor against the floor plus mandated parts (scripts/lib/floorLadder.mjs); 0 skips it. */
+const LADDER_ROUNDS = Number(process.env.BENCH_LADDER_ROUNDS ?? 3);
 const CPU_PROFILE = process.env.BENCH_CPU_PROFILE;
 const WORKER_ROUNDS = Number(process.env.BENCH_WORKERS_ROUNDS ?? 2);
 const NUMBERING_ROUNDS = Number(process.env.BENCH_NUMBERING_ROUNDS ?? 2);
@@ -332,6 +336,7 @@ try {
       service, startProcess, stopProcess, freePort, databaseCeiling, log, bareServerSource, validBody: valid, invalidBody: invalid,
       MongoClient, dbUri: db.uri, makeDocument, batchSize, writers: CPU_WRITERS, connections: CPU_CONNECTIONS, seconds: SECONDS,
       warmupSeconds: CPU_WARMUP_SECONDS, databasePid: db.pid, profileDir: CPU_PROFILE && resolve(CPU_PROFILE), floorScript: join(ROOT, 'scripts/lib/floorServer.mjs'),
+      ladderRounds: LADDER_ROUNDS,
     });
   }
 

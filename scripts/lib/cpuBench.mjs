@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { cpuSeconds } from './cpu.mjs';
+import { mandatedLadder } from './floorLadder.mjs';
 import { mainThreadSeconds, processTree, syscalls, systemSeconds, threadSeconds } from './procStats.mjs';
 
 const TARGETS = { rejectedToFloor: 1.25, acceptedToFloor: 1.75 };
@@ -119,7 +120,7 @@ async function cpuPerRequest({ pid, databasePid, url, headers, body, expected, c
  * in its own process, started and stopped here. `profileDir` runs each under --cpu-prof.
  */
 export async function cpuCompared(deps) {
-  const { service, startProcess, stopProcess, freePort, databaseCeiling, log, bareServerSource, validBody, invalidBody, batchSize, writers, connections, seconds, warmupSeconds, profileDir, floorScript, databasePid } = deps;
+  const { service, startProcess, stopProcess, freePort, databaseCeiling, log, bareServerSource, validBody, invalidBody, batchSize, writers, connections, seconds, warmupSeconds, profileDir, floorScript, databasePid, ladderRounds = 0 } = deps;
   const ceilings = [];
   for (const n of writers) {
     log(`bench: database ceilings with ${n} writers (insertOne; insertMany of ${batchSize})...`);
@@ -160,6 +161,10 @@ export async function cpuCompared(deps) {
   await onLocal('bare', (port) => ['-e', bareServerSource(port)], [['bare', validBody, '201']]);
   await onLocal('floor', (port) => [floorScript, String(port)], [['floorAccepted', validBody, '201'], ['floor422', invalidBody, '422']]);
 
+  const ladder = ladderRounds > 0
+    ? await mandatedLadder({ ...deps, rounds: ladderRounds, headers, bodies: { 201: validBody, 422: invalidBody }, profiled, measure: (m) => cpuPerRequest({ ...measure, ...m }) })
+    : undefined;
+
   const us = (name) => servers[name]?.cpuMicrosPerRequest ?? 0;
   const ratios = {
     acceptedToFloor: ratio(us('serviceAccepted'), us('floorAccepted')),
@@ -177,6 +182,7 @@ export async function cpuCompared(deps) {
     ceilings,
     servers,
     ratios,
+    ladder,
     targets: TARGETS,
     meets: { rejectedToFloor: ratios.rejectedToFloor <= TARGETS.rejectedToFloor, acceptedToFloor: ratios.acceptedToFloor <= TARGETS.acceptedToFloor, rejectedNotAboveAccepted: ratios.rejectedToAccepted <= 1 },
   };

@@ -22,5 +22,25 @@ export function cpuLines(cpu) {
     '',
     `Ratios of CPU per request: service accepted ÷ floor accepted ${cpu.ratios.acceptedToFloor} (target ≤ ${cpu.targets.acceptedToFloor}), service 422 ÷ floor 422 ${cpu.ratios.rejectedToFloor} (target ≤ ${cpu.targets.rejectedToFloor}), service 422 ÷ service accepted ${cpu.ratios.rejectedToAccepted} (target ≤ 1), floor ÷ bare ${cpu.ratios.floorToBare}.`,
   ];
+  if (cpu.ladder) lines.push(...ladderLines(cpu.ladder, cpu.targets));
   return lines;
+}
+
+const STEP_LABELS = {
+  floor: 'the floor',
+  cpu: '+ key, bucket, request id and headers, a log line, metrics',
+  store: '+ the event fingerprinted and written before its 201',
+  deliveries: '+ a delivery record (the delivery log, on by default)',
+};
+
+/** The ladder (scripts/lib/floorLadder.mjs): medians, the ratio of medians, each round's own ratio. */
+function ladderLines(ladder, targets) {
+  const cell = (p) => (p ? `${p.median ?? '–'} µs, ${p.toFloor ?? '–'} (${p.toFloorByRound.map((r) => r ?? '–').join(', ')})` : 'not measured');
+  return [
+    '',
+    `The floor plus part of what the service may not drop, in its plainest form (scripts/lib/floorParts.mjs), ${ladder.rounds} alternating rounds: median CPU µs per request, then the ratio of medians to the floor's (each round's own ratio). The targets: ${targets.acceptedToFloor} (valid), ${targets.rejectedToFloor} (invalid).`,
+    '| step | valid (201) | invalid (422) |',
+    '| --- | --- | --- |',
+    ...ladder.steps.map((s) => `| ${STEP_LABELS[s.name] ?? s.name} | ${cell(s.byPath['201'])} | ${cell(s.byPath['422'])} |`),
+  ];
 }

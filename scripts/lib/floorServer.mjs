@@ -5,7 +5,9 @@
 // fixed reply: 201 for a request that validates, 422 for one that does not. What the service
 // costs beyond this is its own work. Always the bench's own tree (not BENCH_ROOT), so a
 // before/after comparison measures both against the same floor.
-// Run: node scripts/lib/floorServer.mjs <port>
+// With --mandated, the floor also does part of what the service must (scripts/lib/floorParts.mjs),
+// on the database FLOOR_MONGODB_URI, FLOOR_DB_NAME.
+// Run: node scripts/lib/floorServer.mjs <port> [--mandated[=part,...]]
 import { createServer } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -18,11 +20,17 @@ const express = require('express');
 const { parse } = require('yaml');
 const { createApi, libraryRequest } = require(join(ROOT, 'dist/src/http/openapiBackend.js'));
 
+const { mandatedParts, PARTS } = await import(join(ROOT, 'scripts/lib/floorParts.mjs'));
+
 const SPEC = join(ROOT, 'openapi.yaml');
 const spec = parse(readFileSync(SPEC, 'utf8'));
 
+// --mandated alone adds every part; --mandated=key,log adds those (see floorParts.mjs).
+const mandated = process.argv[3]?.match(/^--mandated(?:=(.+))?$/);
+const parts = mandated ? await mandatedParts(ROOT, mandated[1]?.split(',') ?? PARTS) : undefined;
+const ACCEPTED_BODY = { status: 'success', message: 'Event received and stored successfully', event_id: 1, received_at: '2025-01-10T12:30:00.000Z', data: { event_type: 'appointment.scheduled', appointment_id: 'A1', patient_id: 'P1' } };
 const json = (body) => ({ body: JSON.stringify(body), headers: { 'Content-Type': 'application/json; charset=utf-8' } });
-const ACCEPTED = { status: 201, ...json({ status: 'success', message: 'Event received and stored successfully', event_id: 1, received_at: '2025-01-10T12:30:00.000Z', data: { event_type: 'appointment.scheduled', appointment_id: 'A1', patient_id: 'P1' } }) };
+const ACCEPTED = { status: 201, ...json(ACCEPTED_BODY) };
 const INVALID = { status: 422, ...json({ status: 'error', error: { code: 'validation_error', message: 'The request body does not match the schema.', details: [] } }) };
 const NOT_FOUND = { status: 404, ...json({ status: 'error', error: { code: 'not_found' } }) };
 
@@ -54,13 +62,24 @@ app.disable('x-powered-by');
 app.set('etag', false);
 app.use(async (req, res) => {
   try {
+    // Readiness asks without a key; every other request must carry the bench partner's.
+    const seen = req.url === '/readyz' ? undefined : parts?.begin(req, res);
+    if (parts && !seen && req.url !== '/readyz') return void res.status(401).set(NOT_FOUND.headers).send(NOT_FOUND.body);
     const ctx = { request: libraryRequest(req), reply: undefined };
     const text = await readText(req);
     if (text) ctx.request.body = JSON.parse(text);
     await api.handleRequest(ctx.request, ctx);
-    const reply = ctx.reply ?? NOT_FOUND;
+    let reply = ctx.reply ?? NOT_FOUND;
+    let eventId;
+    if (parts && reply === ACCEPTED && req.method === 'POST') {
+      eventId = await parts.store(text, ctx.request.body);
+      reply = { ...ACCEPTED, ...json({ ...ACCEPTED_BODY, event_id: eventId, received_at: new Date().toISOString() }) };
+    }
     res.status(reply.status).set(reply.headers).send(reply.body);
+    if (seen) parts.end(seen, reply.status, eventId);
   } catch {
+    // A failed write or parse: counted by the bench as an unexpected answer, never a second reply.
+    if (res.headersSent) return;
     res.status(400).set(INVALID.headers).send(INVALID.body);
   }
 });
