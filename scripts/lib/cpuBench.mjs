@@ -8,9 +8,9 @@ import autocannon from 'autocannon';
 import { cpuSeconds } from './cpu.mjs';
 import { mandatedLadder } from './floorLadder.mjs';
 import { mainThreadSeconds, processTree, syscalls, systemSeconds, threadSeconds } from './procStats.mjs';
+import { ratio } from './stats.mjs';
 
 const TARGETS = { rejectedToFloor: 1.25, acceptedToFloor: 1.75 };
-const ratio = (a, b) => (b ? +(a / b).toFixed(2) : 0);
 
 /**
  * `insertMany` of `batchSize` documents made as the service makes them, ordered as the service

@@ -4,6 +4,7 @@
 // in the same round, and the medians are reported with every round's own ratio.
 import { createHash } from 'node:crypto';
 import { PARTS } from './floorParts.mjs';
+import { median, ratio } from './stats.mjs';
 
 /** name, the parts it adds (none: the floor itself), the paths it is measured on. */
 export const LADDER = [
@@ -12,13 +13,6 @@ export const LADDER = [
   ['store', ['key', 'headers', 'log', 'metrics', 'store'], ['201']],
   ['deliveries', PARTS, ['201', '422']],
 ];
-
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
-const ratio = (a, b) => (a && b ? +(a / b).toFixed(2) : null);
 
 /**
  * `rounds` rounds of every step, each in a fresh floor process. `measure(child, body, expected)`
@@ -57,7 +51,7 @@ export async function mandatedLadder({ rounds, startProcess, stopProcess, freePo
       row.byPath[path] = {
         microsPerRequest: own,
         median: complete ? median(own) : null,
-        toFloorByRound: own.map((v, i) => ratio(v, floors[i])),
+        toFloorByRound: own.map((v, i) => (v === null || floors[i] === null ? null : ratio(v, floors[i]))),
         toFloor: complete ? ratio(median(own), median(floors)) : null,
       };
     }

@@ -63,8 +63,9 @@ app.set('etag', false);
 app.use(async (req, res) => {
   try {
     // Readiness asks without a key; every other request must carry the bench partner's.
-    const seen = req.url === '/readyz' ? undefined : parts?.begin(req, res);
-    if (parts && !seen && req.url !== '/readyz') return void res.status(401).set(NOT_FOUND.headers).send(NOT_FOUND.body);
+    const keyed = parts !== undefined && req.url !== '/readyz';
+    const seen = keyed ? parts.begin(req, res) : undefined;
+    if (keyed && !seen) return void res.status(401).set(NOT_FOUND.headers).send(NOT_FOUND.body);
     const ctx = { request: libraryRequest(req), reply: undefined };
     const text = await readText(req);
     if (text) ctx.request.body = JSON.parse(text);
